@@ -1,0 +1,90 @@
+// `krazy-tui [DEVICE...]`: resolves the devices and settings, then lazily loads the Ink dashboard and hands it the terminal.
+import type {DeviceTarget} from '../core/device-target.js';
+import {DeviceError} from '../core/device-error.js';
+import {listKnownDevices, registryOptionsFrom, type ConfigProblem} from '../core/device-registry.js';
+import {readSettings, settingsDirectory, type Settings} from '../core/settings.js';
+import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
+import {deviceFlags, resolveTarget, writeLine} from './device-options.js';
+
+const help = `Usage: krazy-tui [DEVICE...] [--readonly] [--poll-interval SECONDS] [--password-file FILE]
+
+The interactive dashboard over every known device (gok instances, saved devices), or over the DEVICEs given.
+--readonly hides every action (restart, stop, start, kill, reboot, power off, shell, flash).
+Press ? inside for every key.`;
+
+export type DashboardLaunch = {
+	targets: DeviceTarget[];
+	problems?: ConfigProblem[];
+	settings: Settings;
+	readonly: boolean;
+	/** Called once the dashboard is on screen (the demo prints nothing over it). */
+	io: CommandIo;
+};
+
+/** Opens the dashboard on these devices, wiring `b` to the breakglass shell and `f` to the flashing wizard. */
+export async function launchDashboard(launch: DashboardLaunch): Promise<number> {
+	const {io, settings} = launch;
+	const location = registryOptionsFrom(io.env);
+	const configDir = settingsDirectory(location);
+	const [{runDashboard}, {runInteractiveShell}, react, flash] = await Promise.all([
+		import('../ui/dashboard-app.js'),
+		import('../core/breakglass/breakglass-shell.js'),
+		import('react'),
+		import('../ui/flash/flash-wizard.js').catch(() => undefined),
+	]);
+	return runDashboard({
+		targets: launch.targets,
+		problems: launch.problems,
+		settings: {pollIntervalMs: settings.pollIntervalMs, theme: settings.theme, logBufferLines: settings.logBufferLines},
+		readonly: launch.readonly,
+		env: io.env,
+		signal: io.signal,
+		runShell: async (target, terminal) => runInteractiveShell(target, {configDir, home: location.home, env: io.env, signal: io.signal}, terminal),
+		renderFlash: flash ? onExit => react.createElement(flash.FlashWizard, {onExit}) : undefined,
+	});
+}
+
+/** --poll-interval SECONDS, bounded to what makes sense for a device on a LAN. */
+export function pollIntervalFrom(command: string, text: string | undefined, fallback: number): number {
+	if (text === undefined) {
+		return fallback;
+	}
+
+	const seconds = Number(text);
+	if (!Number.isFinite(seconds) || seconds < 0.2 || seconds > 3600) {
+		throw new UsageError(`${command}: --poll-interval wants seconds between 0.2 and 3600, not ${JSON.stringify(text)}`);
+	}
+
+	return Math.round(seconds * 1000);
+}
+
+export const dashboardCommand: Command = async (args, io) => {
+	const {values, positionals} = parseCommandArgs('krazy-tui', args, {
+		...deviceFlags,
+		readonly: {type: 'boolean'},
+		'poll-interval': {type: 'string'},
+	});
+	if (values.help) {
+		writeLine(io.stdout, help);
+		return 0;
+	}
+
+	const location = registryOptionsFrom(io.env);
+	const {settings, problems: settingsProblems} = await readSettings(location);
+	settings.pollIntervalMs = pollIntervalFrom('krazy-tui', values['poll-interval'], settings.pollIntervalMs);
+	let targets: DeviceTarget[];
+	let problems: ConfigProblem[] = settingsProblems;
+	if (positionals.length > 0) {
+		targets = await Promise.all(positionals.map(async spec => resolveTarget(spec, values, io)));
+	} else {
+		const known = await listKnownDevices(location);
+		targets = known.targets;
+		problems = known.problems;
+	}
+
+	if (targets.length === 0) {
+		throw new DeviceError('krazy-tui', 'config', 'no devices known: create one with gok new, add one with "krazy-tui devices add NAME URL", give a URL, or try "krazy-tui demo"');
+	}
+
+	return launchDashboard({targets, problems, settings, readonly: values.readonly ?? false, io});
+};

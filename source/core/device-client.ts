@@ -1,0 +1,326 @@
+// The HTTP client for one gokrazy device: overview, service status, supervision through the XSRF flow, power, logs.
+import type {IncomingHttpHeaders} from 'node:http';
+import {DeviceError} from './device-error.js';
+import type {DeviceTarget} from './device-target.js';
+import type {DeviceOverview, HtmlOverview, LogStreamChoice, ServiceStatus} from './device-model.js';
+import {HttpTransport, type HttpResponse} from './http-transport.js';
+import {LogStream, type LogStreamOptions} from './log-stream.js';
+import {parseHtmlOverview, parseOverview, parseServiceStatus, ShapeError} from './overview-parser.js';
+
+export type DeviceClientOptions = {
+	/** Connect timeout and (except for /log) response timeout; 5 s by default. */
+	timeoutMs?: number;
+};
+
+/** What the HTML variant of /status says about a service (breakglass needs it). */
+export type ServiceHtmlStatus = {
+	status: 'started' | 'stopped';
+	/** GOARCH of the device, from X-Gokrazy-GOARCH. */
+	goarch: string;
+};
+
+export type SuperviseOptions = {
+	/** SIGKILL instead of SIGTERM. */
+	kill?: boolean;
+};
+
+export type RestartOptions = SuperviseOptions & {
+	/** supervise=once: run once, then stay stopped. */
+	once?: boolean;
+};
+
+export const defaultTimeoutMs = 5000;
+
+/** Inits before 2023-02-15 look only at Content-Type, newer ones at Accept: send both. */
+const jsonHeaders = {Accept: 'application/json', 'Content-Type': 'application/json'};
+
+/** Reboot and power off stop every service first (up to ~100 s per signal) before the init answers. */
+const powerTimeoutMs = 250_000;
+
+export class DeviceClient {
+	readonly transport: HttpTransport;
+	private readonly timeoutMs: number;
+	/** Learned once: this init answers 404 to stream=both (before 2025-04). */
+	noBothStream = false;
+
+	constructor(readonly target: DeviceTarget, options: DeviceClientOptions = {}) {
+		this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+		this.transport = new HttpTransport(target);
+	}
+
+	private get device(): string {
+		return this.target.name;
+	}
+
+	/** GET / as JSON. */
+	async overview(signal?: AbortSignal): Promise<DeviceOverview> {
+		const response = await this.get('/', jsonHeaders, signal);
+		return this.json(response, parseOverview, 'the device overview');
+	}
+
+	/** GET /status?path= as JSON; unknown path → DeviceError 'unknown-service'. */
+	async service(path: string, signal?: AbortSignal): Promise<ServiceStatus> {
+		const response = await this.get(statusPath(path), jsonHeaders, signal);
+		this.expectService(response, path);
+		return this.json(response, parseServiceStatus, `the status of ${path}`);
+	}
+
+	/** GET / as HTML: per-service RSS and last log lines. */
+	async htmlOverview(signal?: AbortSignal): Promise<HtmlOverview> {
+		const response = await this.get('/', {Accept: 'text/html'}, signal);
+		this.expectOk(response);
+		const html = response.body.toString('utf8');
+		if (!/gokrazy/i.test(html) || !/<html/i.test(html)) {
+			throw new DeviceError(this.device, 'not-gokrazy', `${this.transport.hostPort} is not a gokrazy device (its overview page is not gokrazy's)`);
+		}
+
+		return parseHtmlOverview(html);
+	}
+
+	/** GET /status?path= as HTML: X-Gokrazy-Status and X-Gokrazy-GOARCH. */
+	async serviceHtmlStatus(path: string, signal?: AbortSignal): Promise<ServiceHtmlStatus> {
+		const response = await this.get(statusPath(path), {Accept: 'text/html'}, signal);
+		this.expectService(response, path);
+		const status = header(response.headers, 'x-gokrazy-status');
+		if (status !== 'started' && status !== 'stopped') {
+			throw new DeviceError(this.device, 'not-gokrazy', `${this.transport.hostPort} did not say whether ${path} runs (no X-Gokrazy-Status header)`);
+		}
+
+		return {status, goarch: header(response.headers, 'x-gokrazy-goarch') ?? ''};
+	}
+
+	async stop(path: string, options: SuperviseOptions = {}): Promise<void> {
+		await this.supervise('/stop', path, {signal: options.kill ? 'kill' : undefined});
+	}
+
+	/**
+	 * Restart. With `once` the init kills a running process and counts that run as the single one (it then stays
+	 * stopped), so for a running service this waits for it to stop and starts it once more: a real "run once now".
+	 */
+	async restart(path: string, options: RestartOptions = {}): Promise<void> {
+		const signal = options.kill ? 'kill' : undefined;
+		if (!options.once) {
+			await this.supervise('/restart', path, {signal});
+			return;
+		}
+
+		const before = await this.service(path);
+		await this.supervise('/restart', path, {signal, supervise: 'once'});
+		if (!before.stopped) {
+			await this.waitForStopped(path);
+			await this.supervise('/restart', path, {supervise: 'once'});
+		}
+	}
+
+	/** Restart of a stopped service, which is how the init starts one. */
+	async start(path: string, options: {once?: boolean} = {}): Promise<void> {
+		await this.supervise('/restart', path, {supervise: options.once ? 'once' : undefined});
+	}
+
+	/**
+	 * The init shows the old Pid until the new process runs (about 1 s after the old one exited): poll until the pid
+	 * differs from `oldPid` and is not 0, or the service stopped (a run-once that already ended).
+	 */
+	async waitForNewPid(path: string, oldPid: number, timeoutMs = 10_000): Promise<ServiceStatus> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const status = await this.service(path);
+			if (status.pid !== 0 && status.pid !== oldPid) {
+				return status;
+			}
+
+			if (Date.now() > deadline) {
+				throw new DeviceError(this.device, 'timeout', `${path} did not start again within ${Math.round(timeoutMs / 1000)} s (pid still ${status.pid})`);
+			}
+
+			await new Promise(resolve => setTimeout(resolve, 200));
+		}
+	}
+
+	/** Polls /status until the service is marked stopped. */
+	async waitForStopped(path: string, timeoutMs = 10_000): Promise<ServiceStatus> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const status = await this.service(path);
+			if (status.stopped) {
+				return status;
+			}
+
+			if (Date.now() > deadline) {
+				throw new DeviceError(this.device, 'timeout', `${path} did not stop within ${Math.round(timeoutMs / 1000)} s`);
+			}
+
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+	}
+
+	/** Stops every service, then reboots. The caller confirms with the user first: the device asks nothing. */
+	async reboot(): Promise<void> {
+		await this.power('/reboot');
+	}
+
+	/** Stops every service, then powers off. The caller confirms with the user first. */
+	async powerOff(): Promise<void> {
+		await this.power('/poweroff');
+	}
+
+	logs(path: string, stream: LogStreamChoice, options: LogStreamOptions = {}): LogStream {
+		return new LogStream(this, path, stream, options);
+	}
+
+	/** Closes kept-alive connections. */
+	close(): void {
+		this.transport.close();
+	}
+
+	/** Timeout used for connects (also by log streams). */
+	get connectTimeoutMs(): number {
+		return this.timeoutMs;
+	}
+
+	private async get(path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<HttpResponse> {
+		const response = await this.transport.request({method: 'GET', path, headers, timeoutMs: this.timeoutMs, signal});
+		this.expectAuthorized(response);
+		return response;
+	}
+
+	private expectAuthorized(response: HttpResponse): void {
+		if (response.status !== 401) {
+			return;
+		}
+
+		const said = response.body.toString('utf8').trim();
+		const realm = header(response.headers, 'www-authenticate') ?? '';
+		if (!/realm="gokrazy"/.test(realm)) {
+			throw new DeviceError(this.device, 'auth', `${this.transport.hostPort} wants a password, but it does not look like a gokrazy device (${realm || 'no realm'})`, 401);
+		}
+
+		if (!this.target.password) {
+			throw new DeviceError(this.device, 'auth', 'no password known for this device (give it in the URL, --password-file or KRAZY_PASSWORD)', 401);
+		}
+
+		throw new DeviceError(this.device, 'auth', `wrong password (the device said: ${said || '401'})`, 401);
+	}
+
+	private expectOk(response: HttpResponse): void {
+		if (response.status === 200) {
+			return;
+		}
+
+		const said = response.body.toString('utf8').trim().split('\n', 1)[0]!.slice(0, 200);
+		if (response.status === 404) {
+			throw new DeviceError(this.device, 'not-gokrazy', `${this.transport.hostPort} answered 404 (${said}): not a gokrazy device?`, 404);
+		}
+
+		throw new DeviceError(this.device, 'http', `HTTP ${response.status} from ${this.transport.hostPort}${said ? `: ${said}` : ''}`, response.status);
+	}
+
+	private expectService(response: HttpResponse, path: string): void {
+		if (response.status === 404 && /service not found|no such service/.test(response.body.toString('utf8'))) {
+			throw new DeviceError(this.device, 'unknown-service', `no service ${path} on the device`, 404);
+		}
+
+		this.expectOk(response);
+	}
+
+	private json<T>(response: HttpResponse, parse: (value: unknown) => T, what: string): T {
+		this.expectOk(response);
+		const type = header(response.headers, 'content-type') ?? '';
+		const text = response.body.toString('utf8');
+		if (/text\/html/.test(type) || /^\s*</.test(text)) {
+			throw new DeviceError(this.device, 'not-gokrazy', `${this.transport.hostPort} is not a gokrazy device (it answered HTML where JSON was asked for ${what}; an init from before 2021 has no JSON API)`);
+		}
+
+		let value: unknown;
+		try {
+			value = JSON.parse(text);
+		} catch {
+			throw new DeviceError(this.device, 'not-gokrazy', `${this.transport.hostPort} is not a gokrazy device (${what} is not JSON: ${JSON.stringify(text.slice(0, 40))})`);
+		}
+
+		try {
+			return parse(value);
+		} catch (error) {
+			if (error instanceof ShapeError) {
+				throw new DeviceError(this.device, 'not-gokrazy', `${this.transport.hostPort} is not a gokrazy device (${error.message})`);
+			}
+
+			throw error;
+		}
+	}
+
+	/** GET /status for the XSRF cookie, then POST with the cookie and the same token in the form. */
+	private async supervise(endpoint: '/stop' | '/restart', path: string, fields: Record<string, string | undefined>): Promise<void> {
+		const status = await this.get(statusPath(path), jsonHeaders);
+		this.expectService(status, path);
+		const token = xsrfToken(status.headers);
+		if (token === undefined) {
+			throw new DeviceError(this.device, 'not-gokrazy', `${this.transport.hostPort} sent no XSRF cookie with the status of ${path}`);
+		}
+
+		const form = new URLSearchParams({path, xsrftoken: token});
+		for (const [key, value] of Object.entries(fields)) {
+			if (value !== undefined) {
+				form.set(key, value);
+			}
+		}
+
+		const response = await this.transport.request({
+			method: 'POST',
+			path: endpoint,
+			headers: {'Content-Type': 'application/x-www-form-urlencoded', Cookie: `gokrazy_xsrf=${token}`},
+			body: form.toString(),
+			timeoutMs: this.timeoutMs,
+		});
+		this.expectAuthorized(response);
+		if (response.status === 303 || response.status === 200) {
+			return;
+		}
+
+		const said = response.body.toString('utf8').trim();
+		if (response.status === 404) {
+			throw new DeviceError(this.device, 'unknown-service', `no service ${path} on the device`, 404);
+		}
+
+		const action = endpoint.slice(1);
+		throw new DeviceError(this.device, 'http', `${action} ${path} refused: HTTP ${response.status} ${said}`, response.status);
+	}
+
+	private async power(endpoint: '/reboot' | '/poweroff'): Promise<void> {
+		let response: HttpResponse;
+		try {
+			response = await this.transport.request({method: 'POST', path: endpoint, timeoutMs: powerTimeoutMs});
+		} catch (error) {
+			// The device may go away before the answer is complete: that is what was asked for.
+			if (error instanceof DeviceError && error.kind === 'unreachable' && /dropped/.test(error.causeText)) {
+				return;
+			}
+
+			throw error;
+		}
+
+		this.expectAuthorized(response);
+		this.expectOk(response);
+	}
+}
+
+function statusPath(path: string): string {
+	return `/status?path=${encodeURIComponent(path)}`;
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+	const value = headers[name];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+/** The gokrazy_xsrf value from Set-Cookie. */
+export function xsrfToken(headers: IncomingHttpHeaders): string | undefined {
+	for (const cookie of headers['set-cookie'] ?? []) {
+		const match = /^gokrazy_xsrf=([^;]*)/.exec(cookie);
+		if (match) {
+			return match[1];
+		}
+	}
+
+	return undefined;
+}

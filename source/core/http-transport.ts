@@ -1,0 +1,339 @@
+// Raw HTTP(S) exchanges with one device: Basic auth, pinned certificates, same-host HTTPS redirects, timeouts, typed errors.
+import http from 'node:http';
+import https from 'node:https';
+import tls, {type PeerCertificate} from 'node:tls';
+import {X509Certificate} from 'node:crypto';
+import type {Socket} from 'node:net';
+import {DeviceError} from './device-error.js';
+import {gokrazyUser, type DeviceTarget} from './device-target.js';
+
+export type HttpRequest = {
+	method: 'GET' | 'POST' | 'HEAD';
+	/** Path with query string, starting with "/". */
+	path: string;
+	headers?: Record<string, string>;
+	body?: string;
+	/** Overall deadline for connect + complete answer; 0 = none (streams). */
+	timeoutMs: number;
+	signal?: AbortSignal;
+};
+
+export type HttpResponse = {
+	status: number;
+	headers: http.IncomingHttpHeaders;
+	body: Buffer;
+};
+
+const maxBodyBytes = 32 * 1024 * 1024;
+
+type Pin = {der: Buffer; path?: string};
+
+function pinFromPem(pem: string, path?: string): Pin {
+	return {der: new X509Certificate(pem).raw, path};
+}
+
+/**
+ * One device's transport: a kept-alive agent for short requests, fresh connections for streams, and the
+ * HTTPS upgrade remembered once the device redirected to it.
+ */
+export class HttpTransport {
+	private base: URL;
+	private readonly auth: string;
+	private readonly pin: Pin | undefined;
+	private agent: http.Agent;
+
+	constructor(private readonly target: DeviceTarget) {
+		this.base = new URL(target.url);
+		this.auth = 'Basic ' + Buffer.from(`${gokrazyUser}:${target.password ?? ''}`, 'utf8').toString('base64');
+		this.pin = target.certificate ? pinFromPem(target.certificate, target.certificatePath) : undefined;
+		this.agent = this.makeAgent(true);
+	}
+
+	get device(): string {
+		return this.target.name;
+	}
+
+	/** host:port as the user would type it, for messages. */
+	get hostPort(): string {
+		const port = this.base.port || (this.base.protocol === 'https:' ? '443' : '80');
+		return `${this.base.hostname.replace(/^\[|\]$/g, '')}:${port}`;
+	}
+
+	close(): void {
+		this.agent.destroy();
+	}
+
+	/** A complete exchange: the body is read fully (bounded), redirects to HTTPS on the same host followed. */
+	async request(request: HttpRequest): Promise<HttpResponse> {
+		for (let redirects = 0; ; redirects++) {
+			const response = await this.exchange(request, false);
+			const body = await readBody(response, this.device, request.signal);
+			if (this.isHttpsUpgrade(response) && redirects < 2) {
+				this.followUpgrade(response);
+				continue;
+			}
+
+			return {status: response.statusCode ?? 0, headers: response.headers, body};
+		}
+	}
+
+	/** A stream: resolves with the response once its headers arrive (which may be never, for a quiet /log). */
+	async stream(request: HttpRequest, onConnected?: () => void): Promise<http.IncomingMessage> {
+		for (let redirects = 0; ; redirects++) {
+			const response = await this.exchange(request, true, onConnected);
+			if (this.isHttpsUpgrade(response) && redirects < 2) {
+				response.resume();
+				this.followUpgrade(response);
+				continue;
+			}
+
+			return response;
+		}
+	}
+
+	private isHttpsUpgrade(response: http.IncomingMessage): boolean {
+		const status = response.statusCode ?? 0;
+		return (status === 301 || status === 302 || status === 307 || status === 308) && typeof response.headers.location === 'string'
+			&& this.base.protocol === 'http:' && response.headers.location.startsWith('https:');
+	}
+
+	/** gokrazy's HTTP port redirects everything to HTTPS on the Host it was asked for: follow only to the same host. */
+	private followUpgrade(response: http.IncomingMessage): void {
+		const location = new URL(response.headers.location!);
+		if (location.hostname !== this.base.hostname) {
+			throw new DeviceError(this.device, 'http', `redirected to another host (${location.host}); not following`);
+		}
+
+		this.base = new URL(`https://${location.host}`);
+		this.agent.destroy();
+		this.agent = this.makeAgent(true);
+	}
+
+	private makeAgent(keepAlive: boolean): http.Agent {
+		if (this.base.protocol === 'https:') {
+			return new https.Agent({keepAlive, maxSockets: 4, ...this.tlsOptions()});
+		}
+
+		return new http.Agent({keepAlive, maxSockets: 4});
+	}
+
+	private tlsOptions(): https.AgentOptions {
+		const pin = this.pin;
+		if (!pin) {
+			return {};
+		}
+
+		// Trust exactly the pinned certificate: it is the only CA, and the leaf must be byte-identical to it, so a
+		// self-signed certificate whose name does not match the address still verifies, and nothing else does.
+		return {
+			ca: [new X509Certificate(pin.der).toString(), ...tls.rootCertificates],
+			checkServerIdentity(_host: string, cert: PeerCertificate) {
+				if (cert.raw && Buffer.compare(cert.raw, pin.der) === 0) {
+					return undefined;
+				}
+
+				return new Error('certificate does not match the pinned certificate');
+			},
+		};
+	}
+
+	private exchange(request: HttpRequest, streaming: boolean, onConnected?: () => void): Promise<http.IncomingMessage> {
+		const {device} = this;
+		const isHttps = this.base.protocol === 'https:';
+		const module_ = isHttps ? https : http;
+		const timeoutSeconds = Math.round(request.timeoutMs / 100) / 10;
+		return new Promise((resolve, reject) => {
+			let settled = false;
+			let timer: NodeJS.Timeout | undefined;
+			const fail = (error: DeviceError) => {
+				if (settled) {
+					return;
+				}
+
+				settled = true;
+				clearTimeout(timer);
+				request.signal?.removeEventListener('abort', onAbort);
+				req.destroy();
+				reject(error);
+			};
+
+			const req = module_.request({
+				protocol: this.base.protocol,
+				hostname: this.base.hostname.replace(/^\[|\]$/g, ''),
+				port: this.base.port || undefined,
+				method: request.method,
+				path: request.path,
+				agent: streaming ? new module_.Agent({keepAlive: false, ...(isHttps ? this.tlsOptions() : {})}) : this.agent,
+				headers: {
+					Authorization: this.auth,
+					...request.headers,
+					...(request.body === undefined ? {} : {'Content-Length': String(Buffer.byteLength(request.body))}),
+				},
+			});
+
+			const onAbort = () => {
+				fail(new DeviceError(device, 'aborted', 'request cancelled'));
+			};
+
+			request.signal?.addEventListener('abort', onAbort, {once: true});
+			if (request.signal?.aborted) {
+				onAbort();
+				return;
+			}
+
+			let answered: http.IncomingMessage | undefined;
+			if (request.timeoutMs > 0) {
+				timer = setTimeout(() => {
+					const error = new DeviceError(device, 'timeout', `no answer from ${this.hostPort} after ${timeoutSeconds} s`);
+					if (answered) {
+						// Headers came, the body stalls: end it with the same error readBody will pass on.
+						answered.destroy(error);
+					} else {
+						fail(error);
+					}
+				}, request.timeoutMs);
+			}
+
+			req.on('socket', (socket: Socket) => {
+				const connected = () => {
+					socket.setKeepAlive(true, 10_000);
+					if (streaming) {
+						// A /log answer may not come for a long time: only the connect is timed.
+						clearTimeout(timer);
+						onConnected?.();
+					}
+				};
+
+				if (socket.connecting) {
+					socket.once(isHttps ? 'secureConnect' : 'connect', connected);
+				} else {
+					connected();
+				}
+			});
+
+			req.on('response', response => {
+				if (settled) {
+					response.resume();
+					return;
+				}
+
+				settled = true;
+				answered = response;
+				request.signal?.removeEventListener('abort', onAbort);
+				if (streaming) {
+					clearTimeout(timer);
+				} else {
+					// Keep the deadline running over the body; readBody clears it.
+					(response as ResponseWithTimer).deadline = timer;
+				}
+
+				resolve(response);
+			});
+
+			req.on('error', (error: NodeJS.ErrnoException) => {
+				fail(this.translate(error));
+			});
+
+			req.end(request.body);
+		});
+	}
+
+	private translate(error: NodeJS.ErrnoException): DeviceError {
+		const {device, hostPort} = this;
+		const code = error.code ?? '';
+		switch (code) {
+			case 'ECONNREFUSED': {
+				return new DeviceError(device, 'unreachable', `connection refused by ${hostPort} (is the device up?)`);
+			}
+
+			case 'EHOSTUNREACH':
+			case 'ENETUNREACH':
+			case 'EHOSTDOWN':
+			case 'ENETDOWN': {
+				return new DeviceError(device, 'unreachable', `cannot reach ${hostPort} (${code})`);
+			}
+
+			case 'ENOTFOUND':
+			case 'EAI_AGAIN': {
+				return new DeviceError(device, 'unreachable', `cannot resolve host ${this.base.hostname}`);
+			}
+
+			case 'ECONNRESET':
+			case 'EPIPE': {
+				return new DeviceError(device, 'unreachable', `connection to ${hostPort} dropped`);
+			}
+
+			case 'ETIMEDOUT': {
+				return new DeviceError(device, 'timeout', `no answer from ${hostPort}`);
+			}
+
+			case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+			case 'SELF_SIGNED_CERT_IN_CHAIN':
+			case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+			case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+			case 'ERR_TLS_CERT_ALTNAME_INVALID':
+			case 'CERT_HAS_EXPIRED':
+			case 'CERT_NOT_YET_VALID': {
+				return this.tlsError(code);
+			}
+
+			case 'EPROTO':
+			case 'ERR_SSL_WRONG_VERSION_NUMBER': {
+				return new DeviceError(device, 'tls', `${hostPort} does not speak TLS here (${code})`);
+			}
+
+			default: {
+				if (/certificate/i.test(error.message)) {
+					return this.tlsError(error.message);
+				}
+
+				if (/^(HPE_|ERR_HTTP|ERR_INVALID_HTTP)/.test(code) || /Parse Error/i.test(error.message)) {
+					return new DeviceError(device, 'not-gokrazy', `${hostPort} does not answer HTTP (${code || error.message})`);
+				}
+
+				return new DeviceError(device, 'unreachable', `${hostPort}: ${error.message}`);
+			}
+		}
+	}
+
+	private tlsError(detail: string): DeviceError {
+		if (this.pin) {
+			const where = this.pin.path ? ` pinned from ${this.pin.path}` : ' pinned for it';
+			return new DeviceError(this.device, 'tls', `TLS certificate of ${this.hostPort} does not match the certificate${where} (${detail})`);
+		}
+
+		return new DeviceError(this.device, 'tls', `TLS certificate of ${this.hostPort} is not trusted (${detail}); gok keeps a self-signed device certificate in ~/.config/gokrazy/hosts/<hostname>/cert.pem`);
+	}
+}
+
+type ResponseWithTimer = http.IncomingMessage & {deadline?: NodeJS.Timeout};
+
+async function readBody(response: http.IncomingMessage, device: string, signal?: AbortSignal): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	try {
+		for await (const chunk of response) {
+			if (signal?.aborted) {
+				throw new DeviceError(device, 'aborted', 'request cancelled');
+			}
+
+			size += (chunk as Buffer).length;
+			if (size > maxBodyBytes) {
+				response.destroy();
+				throw new DeviceError(device, 'not-gokrazy', `answer larger than ${maxBodyBytes / 1024 / 1024} MiB`);
+			}
+
+			chunks.push(chunk as Buffer);
+		}
+	} catch (error) {
+		if (error instanceof DeviceError) {
+			throw error;
+		}
+
+		throw new DeviceError(device, 'unreachable', `connection dropped while reading the answer (${(error as Error).message})`);
+	} finally {
+		clearTimeout((response as ResponseWithTimer).deadline);
+	}
+
+	return Buffer.concat(chunks);
+}

@@ -1,0 +1,104 @@
+// The reconnect de-duplication: a replay of the last 100 lines must not show lines twice, and lost lines are marked.
+import test from 'ava';
+import {ReplayAligner} from '../../source/core/log-stream.js';
+
+function harness() {
+	const delivered: string[] = [];
+	const gaps: number[] = [];
+	const aligner = new ReplayAligner((lines, gap) => {
+		if (gap) {
+			gaps.push(delivered.length);
+		}
+
+		delivered.push(...lines);
+	});
+	cleanups.push(() => {
+		aligner.dispose();
+	});
+	return {aligner, delivered, gaps};
+}
+
+const cleanups: Array<() => void> = [];
+test.afterEach.always(() => {
+	for (const cleanup of cleanups.splice(0)) {
+		cleanup();
+	}
+});
+
+const numbered = (from: number, to: number) => Array.from({length: to - from}, (_, index) => `line ${from + index}`);
+
+test('first connection: everything is new', t => {
+	const {aligner, delivered, gaps} = harness();
+	for (const line of numbered(0, 50)) {
+		aligner.push(line);
+	}
+
+	t.deepEqual(delivered, numbered(0, 50));
+	t.deepEqual(gaps, []);
+});
+
+test('reconnect with nothing new: the whole replay is hidden', t => {
+	const {aligner, delivered, gaps} = harness();
+	numbered(0, 150).forEach(line => aligner.push(line));
+	aligner.reconnected();
+	numbered(50, 150).forEach(line => aligner.push(line));
+	t.is(delivered.length, 150);
+	t.deepEqual(gaps, []);
+	aligner.push('line 150');
+	t.is(delivered.at(-1), 'line 150');
+});
+
+test('reconnect after 30 new lines: only those 30 appear', t => {
+	const {aligner, delivered, gaps} = harness();
+	numbered(0, 120).forEach(line => aligner.push(line));
+	aligner.reconnected();
+	numbered(50, 150).forEach(line => aligner.push(line));
+	t.deepEqual(delivered, numbered(0, 150));
+	t.deepEqual(gaps, []);
+});
+
+test('reconnect after more than 100 new lines: a gap is marked and the replay shown', t => {
+	const {aligner, delivered, gaps} = harness();
+	numbered(0, 100).forEach(line => aligner.push(line));
+	aligner.reconnected();
+	numbered(300, 400).forEach(line => aligner.push(line));
+	t.deepEqual(gaps, [100]);
+	t.deepEqual(delivered.slice(100), numbered(300, 400));
+});
+
+test('a short ring (fewer than 100 lines ever) aligns too', t => {
+	const {aligner, delivered, gaps} = harness();
+	['a', 'b', 'c'].forEach(line => aligner.push(line));
+	aligner.reconnected();
+	['a', 'b', 'c', 'd'].forEach(line => aligner.push(line));
+	t.deepEqual(delivered, ['a', 'b', 'c', 'd']);
+	t.deepEqual(gaps, []);
+});
+
+test('repeated identical lines prefer the longest overlap', t => {
+	const {aligner, delivered} = harness();
+	['x', 'x', 'x', 'y'].forEach(line => aligner.push(line));
+	aligner.reconnected();
+	['x', 'x', 'x', 'y', 'x'].forEach(line => aligner.push(line));
+	t.deepEqual(delivered, ['x', 'x', 'x', 'y', 'x']);
+});
+
+test('a device that rebooted (empty ring) shows new lines after a gap', t => {
+	const {aligner, delivered, gaps} = harness();
+	['old 1', 'old 2'].forEach(line => aligner.push(line));
+	aligner.reconnected();
+	aligner.push('new 1');
+	t.deepEqual(delivered, ['old 1', 'old 2', 'new 1']);
+	t.deepEqual(gaps, [2]);
+});
+
+test('a stalled partial replay settles with what matched', t => {
+	const {aligner, delivered} = harness();
+	['a', 'b', 'c', 'd'].forEach(line => aligner.push(line));
+	aligner.reconnected();
+	['b', 'c'].forEach(line => aligner.push(line));
+	t.deepEqual(delivered, ['a', 'b', 'c', 'd']);
+	aligner.settle();
+	// Nothing complete matched: the two lines are shown again after a gap marker rather than silently lost.
+	t.deepEqual(delivered, ['a', 'b', 'c', 'd', 'b', 'c']);
+});
