@@ -1,0 +1,126 @@
+// `krazy-tui demo --serve`: runs embedded demo devices, prints how to reach them, serves until SIGINT/SIGTERM.
+import {readFile} from 'node:fs/promises';
+import {UsageError, parseCommandArgs, type Command} from './command-io.js';
+import type {DemoDevice, DemoDeviceOptions, ExtraService} from '../demo/demo-device.js';
+
+const usage = 'usage: krazy-tui demo --serve [--json] [--port N] [--host H] [--password-file F] [--count N] [--flood-rate N] [--extra weird,flood,late,exit0] [--ssh-port N] [--state-dir DIR]';
+
+function positiveInteger(flag: string, text: string | undefined, allowZero = false): number | undefined {
+	if (text === undefined) {
+		return undefined;
+	}
+
+	const value = Number(text);
+	if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+		throw new UsageError(`demo: --${flag} wants a ${allowZero ? 'non-negative' : 'positive'} integer, not ${JSON.stringify(text)}`);
+	}
+
+	return value;
+}
+
+function describe(device: DemoDevice): string {
+	const quotedUrl = `'${device.url.replaceAll("'", "'\\''")}'`;
+	return [
+		`gokrazy demo device "${device.hostname}" is up at ${device.baseUrl}`,
+		`  user gokrazy, password ${device.password}`,
+		`  look at it:  krazy-tui status ${quotedUrl}`,
+		`  breakglass:  ssh on ${device.ssh.host}:${device.ssh.port} (stopped until started), authorized keys in ${device.authorizedKeysPath}`,
+		`               krazy-tui shell ${quotedUrl} --ssh-port ${device.ssh.port}`,
+		`  state:       ${device.stateDir}`,
+		'',
+	].join('\n');
+}
+
+export const demoCommand: Command = async (args, io) => {
+	const {values} = parseCommandArgs('demo', args, {
+		serve: {type: 'boolean'},
+		json: {type: 'boolean'},
+		port: {type: 'string'},
+		host: {type: 'string'},
+		'password-file': {type: 'string'},
+		count: {type: 'string'},
+		'flood-rate': {type: 'string'},
+		extra: {type: 'string'},
+		'ssh-port': {type: 'string'},
+		'state-dir': {type: 'string'},
+		help: {type: 'boolean', short: 'h'},
+	});
+	if (values.help) {
+		io.stdout.write(`${usage}\n`);
+		return 0;
+	}
+
+	if (!values.serve) {
+		throw new UsageError(`demo: this entry point only serves the demo device (--serve); the dashboard on it is \`krazy-tui demo\`\n${usage}`);
+	}
+
+	const {extraServiceNames} = await import('../demo/demo-services.js');
+	const extras = (values.extra ?? '')
+		.split(',')
+		.map(name => name.trim())
+		.filter(name => name !== '');
+	for (const name of extras) {
+		if (!extraServiceNames.includes(name as ExtraService)) {
+			throw new UsageError(`demo: unknown --extra service ${JSON.stringify(name)} (known: ${extraServiceNames.join(', ')})`);
+		}
+	}
+
+	const count = positiveInteger('count', values.count) ?? 1;
+	let password: string | undefined;
+	if (values['password-file'] !== undefined) {
+		try {
+			password = (await readFile(values['password-file'], 'utf8')).replace(/\r?\n$/, '');
+		} catch (error) {
+			io.stderr.write(`demo: cannot read the password file: ${(error as Error).message}\n`);
+			return 1;
+		}
+	}
+
+	const options: DemoDeviceOptions = {
+		host: values.host,
+		port: positiveInteger('port', values.port, true),
+		password,
+		sshPort: positiveInteger('ssh-port', values['ssh-port'], true),
+		stateDir: values['state-dir'],
+		floodRate: positiveInteger('flood-rate', values['flood-rate']),
+		extraServices: extras as ExtraService[],
+	};
+
+	const {startDemoDevice, startDemoFleet} = await import('../demo/demo-device.js');
+	let devices: DemoDevice[];
+	try {
+		devices = count === 1 ? [await startDemoDevice(options)] : await startDemoFleet(count, options);
+	} catch (error) {
+		io.stderr.write(`demo: cannot start the demo device: ${(error as Error).message}\n`);
+		return 1;
+	}
+
+	for (const device of devices) {
+		io.stdout.write(
+			values.json
+				? `${JSON.stringify({
+						url: device.url,
+						baseUrl: device.baseUrl,
+						password: device.password,
+						ssh: device.ssh,
+						authorizedKeys: device.authorizedKeysPath,
+						hostname: device.hostname,
+						stateDir: device.stateDir,
+					})}\n`
+				: describe(device),
+		);
+	}
+
+	if (!values.json) {
+		io.stdout.write('Serving until Ctrl-C.\n');
+	}
+
+	if (!io.signal.aborted) {
+		await new Promise(resolve => {
+			io.signal.addEventListener('abort', resolve, {once: true});
+		});
+	}
+
+	await Promise.all(devices.map(device => device.stop()));
+	return 0;
+};
