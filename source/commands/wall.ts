@@ -1,0 +1,120 @@
+// `krazy-tui wall [DEVICE...]`: the read-only monitoring wall; checks arguments and devices, then loads blessed lazily.
+import {DeviceClient} from '../core/device-client.js';
+import {DeviceError} from '../core/device-error.js';
+import type {DeviceTarget} from '../core/device-target.js';
+import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
+import {createFleetStore} from '../core/fleet-store.js';
+import {readSettings} from '../core/settings.js';
+import {parseCommandArgs, UsageError, type Command} from './command-io.js';
+import {deviceFlags, resolveTarget, timeoutMs, writeLine} from './device-options.js';
+
+const help = `Usage: krazy-tui wall [DEVICE...] [--page-seconds N] [--poll-interval SECONDS]
+                      [--password-file FILE] [--timeout SECONDS]
+
+A read-only wall of many devices at once (all known devices when none is given): per device a chart of
+memory in use (and CPU when the node exporter answers), /perm usage, its services and its health, and
+the newest stderr lines across the fleet. Up to 12 devices share a page; more rotate every
+--page-seconds (default 15). Nothing on the wall changes a device.
+
+Keys: q quits, p pauses the rotation, arrows change the page, ? lists the keys.
+Needs a terminal; for scripts use krazy-tui status.`;
+
+const noDevices = 'krazy-tui: no devices to show: add one with "krazy-tui devices add NAME URL", create one with "gok new", give a URL, or try "krazy-tui demo"';
+
+function positiveSeconds(flag: string, text: string | undefined): number | undefined {
+	if (text === undefined) {
+		return undefined;
+	}
+
+	const seconds = Number(text);
+	if (!Number.isFinite(seconds) || seconds <= 0) {
+		throw new UsageError(`wall: ${flag} wants a number of seconds above 0, not ${JSON.stringify(text)}`);
+	}
+
+	return seconds;
+}
+
+export const wallCommand: Command = async (args, io) => {
+	const {values, positionals} = parseCommandArgs('wall', args, {
+		...deviceFlags,
+		'page-seconds': {type: 'string'},
+		'poll-interval': {type: 'string'},
+	});
+	if (values.help) {
+		writeLine(io.stdout, help);
+		return 0;
+	}
+
+	const pageSeconds = positiveSeconds('--page-seconds', values['page-seconds']) ?? 15;
+	const pollSeconds = positiveSeconds('--poll-interval', values['poll-interval']);
+	const timeout = timeoutMs('wall', values);
+	const location = registryOptionsFrom(io.env);
+
+	let targets: DeviceTarget[];
+	if (positionals.length > 0) {
+		targets = await Promise.all(positionals.map(async spec => resolveTarget(spec, values, io)));
+	} else {
+		const known = await listKnownDevices(location);
+		for (const problem of known.problems) {
+			writeLine(io.stderr, problem.message);
+		}
+
+		targets = known.targets;
+	}
+
+	if (targets.length === 0) {
+		writeLine(io.stderr, noDevices);
+		return 1;
+	}
+
+	const input = process.stdin;
+	if (!io.stdoutIsTty || !input.isTTY) {
+		writeLine(io.stderr, 'krazy-tui: the wall needs a terminal; for a one-off look from a script use "krazy-tui status"');
+		return 1;
+	}
+
+	const {settings, problems} = await readSettings(location);
+	for (const problem of problems) {
+		writeLine(io.stderr, problem.message);
+	}
+
+	const pollIntervalMs = pollSeconds === undefined ? settings.pollIntervalMs : Math.round(pollSeconds * 1000);
+	const [{runWall}, {FleetStderr}, {colorEnabled}] = await Promise.all([
+		import('../wall/wall-screen.js'),
+		import('../wall/fleet-stderr.js'),
+		import('../wall/wall-widgets.js'),
+	]);
+	const store = createFleetStore({
+		targets,
+		pollIntervalMs,
+		readonly: true,
+		clientFactory: target => new DeviceClient(target, {timeoutMs: timeout}),
+	});
+	const stderr = new FleetStderr(store);
+	const unsubscribe = store.subscribe(snapshot => {
+		stderr.sync(snapshot);
+	});
+	store.start();
+	try {
+		await runWall({
+			store,
+			stderr,
+			color: colorEnabled(io.env, settings.theme),
+			pageSeconds,
+			output: io.stdout as NodeJS.WriteStream,
+			input,
+			signal: io.signal,
+			terminal: io.env.TERM,
+		});
+	} catch (error) {
+		throw new DeviceError('krazy-tui', 'config', `the wall stopped: ${error instanceof Error ? error.message : String(error)}`);
+	} finally {
+		unsubscribe();
+		stderr.close();
+		store.stop();
+		// blessed leaves stdin flowing; the process must be able to end.
+		input.pause();
+	}
+
+	return 0;
+};
