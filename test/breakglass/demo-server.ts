@@ -1,0 +1,68 @@
+// Starts the demo breakglass server in a child process for tests; stopped by pid.
+import {spawn} from 'node:child_process';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {BreakglassServerOptions} from '../../source/demo/breakglass-server.js';
+
+export type DemoBreakglass = {
+	port: number;
+	stdout(): string;
+	stderr(): string;
+	/** Polls its stderr log until it matches. */
+	waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+	stop(): Promise<void>;
+};
+
+const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'demo-server-process.ts');
+
+export async function startDemoBreakglass(options: BreakglassServerOptions): Promise<DemoBreakglass> {
+	const child = spawn(process.execPath, ['--import=tsx', entry, JSON.stringify(options)], {stdio: ['ignore', 'pipe', 'pipe']});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (data: Buffer) => {
+		stdout += data.toString();
+	});
+	child.stderr.on('data', (data: Buffer) => {
+		stderr += data.toString();
+	});
+	const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+	const port = await new Promise<number>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`demo breakglass did not start: ${stderr}`)), 20_000);
+		const check = () => {
+			const match = /^listening on .*:(\d+)$/m.exec(stdout);
+			if (match && /^host key fingerprint: /m.test(stdout)) {
+				clearTimeout(timer);
+				resolve(Number(match[1]));
+			}
+		};
+
+		child.stdout.on('data', check);
+		child.once('exit', code => {
+			clearTimeout(timer);
+			reject(new Error(`demo breakglass exited with ${code}: ${stderr}`));
+		});
+	});
+	return {
+		port,
+		stdout: () => stdout,
+		stderr: () => stderr,
+		async waitForLog(pattern, timeoutMs = 10_000) {
+			const deadline = Date.now() + timeoutMs;
+			while (!pattern.test(stderr)) {
+				if (Date.now() > deadline) {
+					throw new Error(`log never matched ${pattern}:\n${stderr}`);
+				}
+
+				await new Promise(resolve => setTimeout(resolve, 50));
+			}
+
+			return stderr;
+		},
+		async stop() {
+			if (child.exitCode === null && child.signalCode === null) {
+				process.kill(child.pid!, 'SIGTERM');
+				await exited;
+			}
+		},
+	};
+}
