@@ -5,11 +5,11 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-	{ignores: ['dist/**', 'node_modules/**', 'screenshots/**']},
+	{ignores: ['dist/**', 'node_modules/**', 'screenshots/**', '.tmp/**']},
 	js.configs.recommended,
 	...tseslint.configs.recommended,
 	{
-		files: ['**/*.{ts,tsx,js}'],
+		files: ['**/*.{ts,tsx,js,mjs}'],
 		languageOptions: {globals: {...globals.node}},
 		plugins: {'react-hooks': reactHooks},
 		rules: {
