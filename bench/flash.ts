@@ -1,0 +1,181 @@
+// Benchmark: flashing a 2 GiB image to a loop device against dd and sha256sum in the same run, peak memory, and the fast mode.
+import {execFile} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {mkdtemp, open, rm, statfs, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import {fat16} from '../test/flash/test-images.js';
+import {median, report, timeCommand, type Figure} from './bench-util.js';
+
+const run = promisify(execFile);
+const MiB = 1024 * 1024;
+const imageMiB = Number(process.env.BENCH_FLASH_MIB ?? 2048);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Where the loop device's backing file lives: a disk folder (default) or /dev/shm to take the disk out. */
+const backingRoot = process.env.BENCH_FLASH_DIR ?? os.tmpdir();
+const cli = new URL('../dist/cli.js', import.meta.url).pathname;
+
+type Done = {phase: 'done'; sha256: string; writeSeconds: number; verifySeconds: number; skippedBytes: number};
+
+/** `krazy-tui flash` as a user runs it (the built CLI, no power-off): its done record, wall time and peak memory. */
+async function flash(image: string, device: string, extra: string[] = []): Promise<{done: Done; wallSeconds: number; peakKb: number}> {
+	const result = await timeCommand(process.execPath, [cli, 'flash', '--image', image, '--device', device, '--yes', '--json', '--no-power-off', ...extra]);
+	const last = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as Done | {phase: 'error'; message: string};
+	if (result.code !== 0 || last.phase !== 'done') {
+		throw new Error(`flash failed: ${'message' in last ? last.message : result.code}`);
+	}
+
+	return {done: last, wallSeconds: result.ms / 1000, peakKb: result.peakRssKb};
+}
+
+async function freeBytes(dir: string): Promise<number> {
+	const stats = await statfs(dir);
+	return stats.bavail * stats.bsize;
+}
+
+async function writeAt(file: string, chunks: Array<[offset: number, bytes: Buffer]>, size: number): Promise<void> {
+	const handle = await open(file, 'w');
+	try {
+		for (const [offset, bytes] of chunks) {
+			await handle.write(bytes, 0, bytes.length, offset);
+		}
+
+		await handle.truncate(size);
+	} finally {
+		await handle.close();
+	}
+}
+
+/** A gok overwrite --full image for a card of `size`: MBR, 100 MB FAT16 boot with 40 MB of files, a 60 MB squashfs in root A, root B and /perm empty. */
+async function gokrazyShaped(file: string, size: number): Promise<void> {
+	const mbr = Buffer.alloc(512);
+	const entry = (index: number, type: number, start: number, bytes: number) => {
+		mbr[446 + index * 16 + 4] = type;
+		mbr.writeUInt32LE(start / 512, 446 + index * 16 + 8);
+		mbr.writeUInt32LE(bytes / 512, 446 + index * 16 + 12);
+	};
+
+	const boot = 4 * MiB;
+	const rootA = boot + 100 * MiB;
+	const rootB = rootA + 500 * MiB;
+	const perm = rootB + 500 * MiB;
+	entry(0, 0x0c, boot, 100 * MiB);
+	entry(1, 0x83, rootA, 500 * MiB);
+	entry(2, 0x83, rootB, 500 * MiB);
+	entry(3, 0x83, perm, size - perm);
+	mbr[510] = 0x55;
+	mbr[511] = 0xaa;
+	const fat = fat16(100 * MiB, [
+		{name: 'vmlinuz', content: randomBytes(12 * MiB)},
+		{name: 'start4.elf', content: randomBytes(2 * MiB)},
+		{name: 'firmware.bin', content: randomBytes(26 * MiB)},
+	]);
+	const squashfs = randomBytes(60 * MiB);
+	squashfs.write('hsqs', 0, 'latin1');
+	squashfs.writeBigUInt64LE(BigInt(squashfs.length), 40);
+	await writeAt(file, [[0, mbr], [boot, fat.bytes.subarray(0, fat.dataStart + 41 * MiB)], [rootA, squashfs]], size);
+}
+
+async function attach(file: string): Promise<string> {
+	return (await run('losetup', ['--find', '--show', file])).stdout.trim();
+}
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'krazy-bench-flash-'));
+const backing = await mkdtemp(path.join(backingRoot, 'krazy-bench-card-'));
+const devices: string[] = [];
+try {
+	const need = 3 * imageMiB * MiB;
+	if (await freeBytes(dir) < need || await freeBytes(backing) < need) {
+		throw new Error(`needs about ${need / 1e9} GB free in ${dir} and ${backing}`);
+	}
+
+	const image = path.join(dir, 'random.img');
+	const handle = await open(image, 'w');
+	for (let offset = 0; offset < imageMiB * MiB; offset += 64 * MiB) {
+		await handle.write(randomBytes(64 * MiB));
+	}
+
+	await handle.close();
+	const card = path.join(backing, 'card.img');
+	await writeFile(card, '');
+	await run('truncate', ['-s', String(imageMiB * MiB), card]);
+	const device = await attach(card);
+	devices.push(device);
+	// Allocate the backing file once, so the first timed writer does not pay for it.
+	await run('dd', [`if=${image}`, `of=${device}`, 'bs=4M', 'conv=fsync', 'status=none']);
+
+	const dd: number[] = [];
+	const ours: number[] = [];
+	const oursWall: number[] = [];
+	const shaBaseline: number[] = [];
+	const verify: number[] = [];
+	let peakRawKb = 0;
+	for (let round = 0; round < rounds; round++) {
+		const baseline = await timeCommand('dd', [`if=${image}`, `of=${device}`, 'bs=4M', 'conv=fsync', 'status=none']);
+		dd.push(baseline.ms / 1000);
+		const written = await flash(image, device);
+		ours.push(written.done.writeSeconds);
+		verify.push(written.done.verifySeconds);
+		oursWall.push(written.wallSeconds);
+		peakRawKb = Math.max(peakRawKb, written.peakKb);
+		// sha256sum must read the card, not the page cache.
+		await run('blockdev', ['--flushbufs', device]);
+		const sha = await timeCommand('sha256sum', [device]);
+		shaBaseline.push(sha.ms / 1000);
+		if (!sha.stdout.startsWith(written.done.sha256)) {
+			throw new Error('sha256sum of the card differs from the written image');
+		}
+	}
+
+	// A zstd image: the decoder's memory must stay bounded too (zeros compress 30000:1).
+	const zeros = path.join(dir, 'zeros.img');
+	await writeAt(zeros, [[0, randomBytes(64 * MiB)]], imageMiB * MiB);
+	await run('zstd', ['-q', '-1', zeros]);
+	const zstdWrite = await flash(`${zeros}.zst`, device);
+
+	// The fast mode on a gokrazy-shaped image of the card's size, against the full write of the same image.
+	const shaped = path.join(dir, 'gokrazy.img');
+	await gokrazyShaped(shaped, imageMiB * MiB);
+	const full: number[] = [];
+	const fast: number[] = [];
+	let skipped = 0;
+	let peakFastKb = 0;
+	for (let round = 0; round < rounds; round++) {
+		const a = await flash(shaped, device);
+		const b = await flash(shaped, device, ['--fast']);
+		full.push(a.done.writeSeconds + a.done.verifySeconds);
+		fast.push(b.done.writeSeconds + b.done.verifySeconds);
+		skipped = b.done.skippedBytes;
+		peakFastKb = Math.max(peakFastKb, b.peakKb);
+	}
+
+	const writeRatio = median(ours) / median(dd);
+	const verifyRatio = median(verify) / median(shaBaseline);
+	const peakMb = Math.max(peakRawKb, zstdWrite.peakKb, peakFastKb) * 1024 / 1e6;
+	const figures: Figure[] = [
+		{name: `dd bs=4M conv=fsync, ${imageMiB} MiB (median s)`, value: median(dd), unit: 's'},
+		{name: 'krazy-tui write + flush (median s, as timed by the CLI)', value: median(ours), unit: 's'},
+		{name: 'krazy-tui flash with verify, whole process (median s)', value: median(oursWall), unit: 's'},
+		{name: 'write ratio to dd', value: writeRatio, unit: 'ratio', goal: '≤ 1.05', pass: writeRatio <= 1.05},
+		{name: 'sha256sum of the device (median s)', value: median(shaBaseline), unit: 's'},
+		{name: 'krazy-tui verify, O_DIRECT (median s)', value: median(verify), unit: 's'},
+		{name: 'verify ratio to sha256sum', value: verifyRatio, unit: 'ratio', goal: '≤ 1.1', pass: verifyRatio <= 1.1},
+		{name: 'peak RSS: raw image, write + verify', value: peakRawKb * 1024 / 1e6, unit: 'MB'},
+		{name: 'peak RSS: zstd image (64 MiB random + zeros)', value: zstdWrite.peakKb * 1024 / 1e6, unit: 'MB'},
+		{name: 'peak RSS: fast mode', value: peakFastKb * 1024 / 1e6, unit: 'MB'},
+		{name: 'peak RSS, largest', value: peakMb, unit: 'MB', goal: '< 100', pass: peakMb < 100},
+		{name: 'gokrazy-shaped image: full write + verify (median s)', value: median(full), unit: 's'},
+		{name: 'gokrazy-shaped image: fast write + verify (median s)', value: median(fast), unit: 's'},
+		{name: 'fast mode: share of the image skipped', value: (100 * skipped) / (imageMiB * MiB), unit: '%'},
+		{name: 'fast mode time as a ratio to the full write', value: median(fast) / median(full), unit: 'ratio'},
+	];
+	report(`flash: ${imageMiB} MiB to a loop device over a file in ${backingRoot} (${rounds} rounds)`, figures);
+} finally {
+	for (const device of devices) {
+		await run('losetup', ['--detach', device]).catch(() => undefined);
+	}
+
+	await rm(dir, {recursive: true, force: true});
+	await rm(backing, {recursive: true, force: true});
+}

@@ -1,0 +1,376 @@
+// `krazy-tui flash`: the wizard on a terminal, `--list` of the devices with verdicts, and the unattended `--image … --device …` write.
+import {createInterface} from 'node:readline/promises';
+import path from 'node:path';
+import os from 'node:os';
+import {assessDevicePath, surveyDrives} from '../core/flash/drive-survey.js';
+import {refusalLine, type DriveAssessment} from '../core/flash/drive-verdict.js';
+import {currentInvocation, elevatedFlashArgs, findSudo, noSudoMessage, runElevatedFlash, validateSudo} from '../core/flash/elevation.js';
+import {FlashError, isFlashError} from '../core/flash/flash-error.js';
+import {runFlash, type FlashEvent, type FlashOutcome} from '../core/flash/flash-job.js';
+import {fractionDone, secondsLeft} from '../core/flash/flash-progress.js';
+import {doneRecord, type FlashRecord} from '../core/flash/flash-record.js';
+import {formatBytes, formatDuration, formatRate} from '../core/flash/flash-units.js';
+import {buildGokImage, type GokBuild} from '../core/flash/gok-image.js';
+import {inspectImage, ImageError, type ImageInfo} from '../core/flash/image-source.js';
+import {powerOffCard} from '../core/flash/card-eject.js';
+import {unmountAll} from '../core/flash/unmount.js';
+import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
+
+const help = `Usage: krazy-tui flash                      the flashing wizard (needs a terminal)
+       krazy-tui flash --list [--show-all] [--image FILE] [--json]
+       krazy-tui flash --image FILE --device PATH [--yes | --confirm PATH] [--fast] [--no-verify] [--json]
+       krazy-tui flash --instance NAME --device PATH [--yes | --confirm PATH] [...]
+
+Writes a gokrazy image (raw .img, .img.gz, .img.xz, .img.zst) to an SD card, verifies it, and powers the card off.
+  --list          the block devices the wizard would offer, each with its verdict (ok, warn, refuse) and reasons
+  --show-all      list loop, zram and optical devices too
+  --instance NAME build the gok instance NAME with gok overwrite --full for the card, then write that
+  --yes           write without asking (also on a warn verdict; a refuse verdict is never overridden)
+  --confirm PATH  accept a warn verdict for exactly this device, like typing its name in the wizard
+  --unmount       unmount the card's mounted partitions first (a card with mounted partitions is refused otherwise)
+  --fast          write only the image's non-zero blocks; stale file systems in skipped partitions are invalidated
+  --no-verify     skip reading the card back
+  --no-power-off  leave the card powered when done
+  --json          one JSON object per line on stdout: progress, then {"phase":"done",…} or {"phase":"error",…}`;
+
+const options = {
+	list: {type: 'boolean'},
+	'show-all': {type: 'boolean'},
+	json: {type: 'boolean'},
+	image: {type: 'string'},
+	instance: {type: 'string'},
+	device: {type: 'string'},
+	yes: {type: 'boolean', short: 'y'},
+	confirm: {type: 'string'},
+	unmount: {type: 'boolean'},
+	fast: {type: 'boolean'},
+	'no-verify': {type: 'boolean'},
+	'no-power-off': {type: 'boolean'},
+	help: {type: 'boolean', short: 'h'},
+} as const;
+
+type Values = {
+	list?: boolean;
+	'show-all'?: boolean;
+	json?: boolean;
+	image?: string;
+	instance?: string;
+	device?: string;
+	yes?: boolean;
+	confirm?: string;
+	unmount?: boolean;
+	fast?: boolean;
+	'no-verify'?: boolean;
+	'no-power-off'?: boolean;
+};
+
+function line(stream: NodeJS.WritableStream, text: string): void {
+	stream.write(`${text}\n`);
+}
+
+export type DeviceListing = {
+	path: string;
+	size: number;
+	model: string;
+	transport: string;
+	removable: boolean;
+	type: string;
+	mounted: string[];
+	verdict: DriveAssessment['verdict'];
+	reasons: string[];
+};
+
+export function listingOf(assessment: DriveAssessment): DeviceListing {
+	const {device} = assessment;
+	return {
+		path: device.path,
+		size: device.size,
+		model: [device.vendor, device.model].filter(Boolean).join(' '),
+		transport: device.transport,
+		removable: device.removable || device.hotplug,
+		type: device.type,
+		mounted: assessment.mounted,
+		verdict: assessment.verdict,
+		reasons: assessment.reasons.map(reason => reason.text),
+	};
+}
+
+function table(rows: string[][]): string[] {
+	const widths = rows[0].map((_, column) => Math.max(...rows.map(row => row[column].length)));
+	return rows.map(row => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd());
+}
+
+async function list(values: Values, io: CommandIo): Promise<number> {
+	const image = values.image ? await inspectImage(values.image) : undefined;
+	const drives = await surveyDrives({showAll: values['show-all'], image: image && {path: image.path, size: image.size}});
+	const listings = drives.map(drive => listingOf(drive));
+	if (values.json) {
+		line(io.stdout, JSON.stringify({devices: listings}));
+		return 0;
+	}
+
+	if (listings.length === 0) {
+		line(io.stdout, `No ${values['show-all'] ? '' : 'removable or fixed '}disks found${values['show-all'] ? '' : ' (--show-all also lists loop devices)'}.`);
+		return 0;
+	}
+
+	const rows = [['PATH', 'SIZE', 'MODEL', 'TRAN', 'VERDICT', 'REASONS']];
+	for (const listing of listings) {
+		rows.push([listing.path, formatBytes(listing.size), listing.model || '-', listing.transport || '-', listing.verdict, listing.reasons.join('; ') || '-']);
+	}
+
+	for (const row of table(rows)) {
+		line(io.stdout, row);
+	}
+
+	return 0;
+}
+
+/** The names a user may type to accept a warn verdict: the path as given, the kernel's path, or its bare name. */
+export function confirmationMatches(typed: string, assessment: DriveAssessment, given: string): boolean {
+	const answer = typed.trim();
+	return answer !== '' && [given, assessment.device.path, path.basename(assessment.device.path)].includes(answer);
+}
+
+async function ask(question: string): Promise<string> {
+	const prompt = createInterface({input: process.stdin, output: process.stderr});
+	try {
+		return await prompt.question(question);
+	} finally {
+		prompt.close();
+	}
+}
+
+class ProgressPrinter {
+	private phase = '';
+	constructor(private readonly io: CommandIo, private readonly json: boolean) {}
+
+	record(record: FlashRecord | {phase: 'build'; line: string}): void {
+		if (record.phase === 'power-off') {
+			// Not one of the --json phases: a brief step the summary reports on.
+			return;
+		}
+
+		if (this.json) {
+			line(this.io.stdout, JSON.stringify(record));
+			return;
+		}
+
+		if (record.phase === 'build') {
+			line(this.io.stderr, `gok: ${record.line}`);
+			return;
+		}
+
+		if (record.phase === 'write' || record.phase === 'verify') {
+			if (record.phase !== this.phase) {
+				this.endLine();
+				this.phase = record.phase;
+				if (!this.io.stdoutIsTty) {
+					line(this.io.stdout, record.phase === 'write' ? 'Writing…' : 'Verifying…');
+				}
+			}
+
+			if (this.io.stdoutIsTty) {
+				this.io.stdout.write(`\r\u001B[K${progressText(record)}`);
+			}
+		}
+	}
+
+	endLine(): void {
+		if (this.phase && this.io.stdoutIsTty) {
+			this.io.stdout.write('\n');
+		}
+
+		this.phase = '';
+	}
+}
+
+export function progressText(event: FlashEvent): string {
+	if (event.phase === 'power-off') {
+		return 'Powering the card off…';
+	}
+
+	const percent = `${Math.floor(fractionDone(event) * 100)}%`.padStart(4);
+	const total = event.phase === 'verify' || event.total !== null ? formatBytes((event.phase === 'verify' ? event.total : event.total) ?? 0) : 'unknown total';
+	const left = secondsLeft(event);
+	const eta = left === undefined ? '' : `  ETA ${formatDuration(left)}`;
+	const verb = event.phase === 'write' ? 'Writing' : 'Verifying';
+	return `${verb} ${percent}  ${formatBytes(event.bytes)} of ${total}  ${formatRate(event.bytesPerSecond)}${eta}`;
+}
+
+export function summaryLines(outcome: FlashOutcome, devicePath: string): string[] {
+	const lines = [`Wrote ${formatBytes(outcome.imageBytes)} to ${devicePath} in ${formatDuration(outcome.writeSeconds)} (sha256 ${outcome.sha256}).`];
+	if (outcome.fast) {
+		lines.push(`Fast mode: ${formatBytes(outcome.writtenBytes)} written, ${formatBytes(outcome.skippedBytes)} of zeros skipped.`);
+	}
+
+	lines.push(outcome.verified ? `Verified: the card reads back identical (${formatDuration(outcome.verifySeconds)}).` : 'Not verified (--no-verify).');
+	if (outcome.powerOff) {
+		lines.push(`${outcome.powerOff.message[0].toUpperCase()}${outcome.powerOff.message.slice(1)}.`);
+	}
+
+	lines.push('Next: put the card into the device and power it on; it shows up in the dashboard under its hostname once it has booted.');
+	return lines;
+}
+
+async function accept(assessment: DriveAssessment, values: Values, io: CommandIo, image: string): Promise<void> {
+	const given = values.device ?? assessment.device.path;
+	if (assessment.verdict === 'refuse') {
+		throw new FlashError(assessment.device.path, 'refused', refusalLine(assessment).slice(assessment.device.path.length + 2));
+	}
+
+	if (values.confirm !== undefined && !confirmationMatches(values.confirm, assessment, given)) {
+		throw new FlashError(given, 'refused', `--confirm ${values.confirm} does not name this device, refusing`);
+	}
+
+	const confirmed = values.yes || values.confirm !== undefined;
+	const interactive = Boolean(process.stdin.isTTY) && !values.json;
+	const reasons = assessment.reasons.map(reason => reason.text).join(', ');
+	if (assessment.verdict === 'warn' && !confirmed) {
+		if (!interactive) {
+			throw new FlashError(given, 'refused', `${reasons}; pass --confirm ${given} (or --yes) to write to it anyway, refusing`);
+		}
+
+		const typed = await ask(`${given} ${reasons}.\nEverything on it will be lost. Type its name (${path.basename(assessment.device.path)}) to write ${image} to it: `);
+		if (!confirmationMatches(typed, assessment, given)) {
+			throw new FlashError(given, 'refused', 'not confirmed, nothing written');
+		}
+	} else if (!confirmed) {
+		if (!interactive) {
+			throw new FlashError(given, 'refused', 'pass --yes to write without asking, refusing');
+		}
+
+		const answer = await ask(`Write ${image} to ${given} (${formatBytes(assessment.device.size)} ${assessment.device.model})? Everything on it will be lost. [y/N] `);
+		if (!/^y(es)?$/i.test(answer.trim())) {
+			throw new FlashError(given, 'refused', 'not confirmed, nothing written');
+		}
+	}
+
+	const mounted = assessment.mounted;
+	if (mounted.length > 0) {
+		if (!values.unmount) {
+			throw new FlashError(given, 'busy', `mounted at ${mounted.join(', ')}; unmount first (or pass --unmount), refusing`);
+		}
+
+		await unmountAll(given, mounted, io.env);
+	}
+}
+
+async function flashUnattended(values: Values, io: CommandIo): Promise<number> {
+	const json = Boolean(values.json);
+	const printer = new ProgressPrinter(io, json);
+	const devicePath = values.device!;
+	let build: GokBuild | undefined;
+	try {
+		let image: ImageInfo | undefined = values.image ? await inspectImage(values.image) : undefined;
+		const assessment = await assessDevicePath(devicePath, {image: image && {path: image.path, size: image.size}});
+		await accept(assessment, values, io, values.image ?? `gok instance ${values.instance}`);
+		if (!image) {
+			const instance = values.instance!;
+			build = await buildGokImage(instance, assessment.device.size, {
+				env: io.env,
+				signal: io.signal,
+				onOutput: text => printer.record({phase: 'build', line: text}),
+			});
+			image = await inspectImage(build.imagePath);
+		}
+
+		const plan = {image, devicePath, fast: values.fast, verify: !values['no-verify'], powerOff: !values['no-power-off'], env: io.env};
+		const onEvent = (event: FlashEvent) => printer.record(event);
+		let outcome: FlashOutcome;
+		try {
+			outcome = await runFlash(plan, {signal: io.signal, onEvent});
+		} catch (error) {
+			if (!isFlashError(error) || error.kind !== 'permission') {
+				throw error;
+			}
+
+			const sudo = await findSudo(io.env);
+			if (!sudo) {
+				throw new FlashError(devicePath, 'permission', noSudoMessage(devicePath).slice(devicePath.length + 2));
+			}
+
+			if (process.stdin.isTTY) {
+				printer.endLine();
+				await validateSudo(sudo, io.env);
+			}
+
+			const args = elevatedFlashArgs(currentInvocation(), {imagePath: image.path, devicePath, fast: values.fast, verify: plan.verify});
+			outcome = await runElevatedFlash(sudo, args, {env: io.env, signal: io.signal, onEvent, devicePath});
+			if (plan.powerOff) {
+				outcome.powerOff = await powerOffCard(devicePath, {env: io.env, isLoop: assessment.device.type === 'loop'});
+			}
+		}
+
+		printer.endLine();
+		if (json) {
+			printer.record(doneRecord(outcome));
+		} else {
+			for (const text of summaryLines(outcome, devicePath)) {
+				line(io.stdout, text);
+			}
+		}
+
+		return 0;
+	} catch (error) {
+		printer.endLine();
+		const message = isFlashError(error) || error instanceof ImageError ? error.message : `${devicePath}: ${error instanceof Error ? error.message : String(error)}`;
+		if (json) {
+			printer.record({phase: 'error', message, ...(isFlashError(error) ? {kind: error.kind} : {})});
+		}
+
+		line(io.stderr, message.split('\n', 1)[0]);
+		return 1;
+	} finally {
+		await build?.cleanup();
+	}
+}
+
+async function wizard(values: Values, io: CommandIo): Promise<number> {
+	if (!process.stdin.isTTY || !io.stdoutIsTty) {
+		line(io.stderr, 'flash: the wizard needs a terminal; without one use krazy-tui flash --image FILE --device PATH [--yes] (krazy-tui flash --list shows the devices)');
+		return 1;
+	}
+
+	const {runFlashWizard} = await import('../ui/flash/run-flash-wizard.js');
+	return runFlashWizard({showAll: values['show-all'], initialImage: values.image, env: io.env, home: os.homedir()});
+}
+
+export const flashCommand: Command = async (args, io) => {
+	const {values, positionals} = parseCommandArgs('flash', args, options);
+	if (values.help) {
+		line(io.stdout, help);
+		return 0;
+	}
+
+	if (positionals.length > 0) {
+		throw new UsageError(`flash: unexpected argument ${JSON.stringify(positionals[0])} (see krazy-tui flash --help)`);
+	}
+
+	if (values.image !== undefined && values.instance !== undefined) {
+		throw new UsageError('flash: --image and --instance are two sources; give one');
+	}
+
+	if (values.list) {
+		try {
+			return await list(values, io);
+		} catch (error) {
+			line(io.stderr, error instanceof Error ? error.message : String(error));
+			return 1;
+		}
+	}
+
+	if (values.device !== undefined) {
+		if (values.image === undefined && values.instance === undefined) {
+			throw new UsageError('flash: --device needs --image FILE or --instance NAME');
+		}
+
+		return flashUnattended(values, io);
+	}
+
+	if (values.instance !== undefined || values.yes || values.confirm !== undefined) {
+		throw new UsageError('flash: --device PATH is missing (krazy-tui flash --list shows the candidates)');
+	}
+
+	return wizard(values, io);
+};

@@ -1,0 +1,146 @@
+// The card while it is being flashed: opened exclusively with O_DIRECT, written and read in sector-aligned pieces.
+import {constants} from 'node:fs';
+import {open, type FileHandle} from 'node:fs/promises';
+import {alignedBuffers} from './aligned-memory.js';
+import {blockDeviceSize, inspectTargetPath, logicalBlockSize} from './block-device.js';
+import {FlashError} from './flash-error.js';
+import {formatBytes, formatOffset} from './flash-units.js';
+
+const ioFailureCodes = new Set(['EIO', 'ENODEV', 'ENXIO', 'ENOMEDIUM', 'ENOSPC', 'ESHUTDOWN', 'EREMOTEIO']);
+
+/** The error for a failed read or write at `offset`: a card pulled out mid-write shows up as EIO, ENODEV or ENOSPC. */
+export function ioFailure(device: string, action: 'write' | 'read', offset: number, error: unknown): FlashError {
+	const code = (error as NodeJS.ErrnoException).code ?? '';
+	const why = ioFailureCodes.has(code)
+		? 'the card was removed or is failing'
+		: (error as Error).message;
+	return new FlashError(device, 'io', `${action} failed at byte ${formatOffset(offset)} (${code || 'error'}): ${why}`, {offset, incomplete: action === 'write'});
+}
+
+export class FlashDevice {
+	private readonly scratch = alignedBuffers(1, 64 * 1024)[0];
+
+	private constructor(
+		readonly path: string,
+		readonly file: FileHandle,
+		readonly size: number,
+		readonly sectorSize: number,
+	) {}
+
+	/**
+	 * Opens a block device for flashing. Anything but a block device is refused before it is opened; O_EXCL makes the
+	 * kernel refuse while a file system on it is mounted, and keeps automounters away until we close it.
+	 */
+	static async open(devicePath: string): Promise<FlashDevice> {
+		let target;
+		try {
+			target = await inspectTargetPath(devicePath);
+		} catch (error) {
+			throw new FlashError(devicePath, 'refused', (error as Error).message.replace(`${devicePath}: `, ''));
+		}
+
+		if (!target.isBlockDevice) {
+			throw new FlashError(devicePath, 'refused', `${target.isFile ? 'is a regular file' : 'is not a block device'}, refusing`);
+		}
+
+		let file: FileHandle;
+		try {
+			file = await open(target.resolved, constants.O_RDWR | constants.O_EXCL | constants.O_DIRECT);
+		} catch (error) {
+			const code = (error as NodeJS.ErrnoException).code;
+			if (code === 'EACCES' || code === 'EPERM') {
+				throw new FlashError(devicePath, 'permission', 'permission denied (writing to a card needs root)');
+			}
+
+			if (code === 'EBUSY') {
+				throw new FlashError(devicePath, 'busy', 'is in use (a file system on it is mounted, or another program has it open), refusing');
+			}
+
+			if (code === 'EROFS') {
+				throw new FlashError(devicePath, 'refused', 'is read-only (write-protect switch?), refusing');
+			}
+
+			if (code === 'ENOMEDIUM' || code === 'ENXIO') {
+				throw new FlashError(devicePath, 'io', 'has no medium (is the card inserted?)');
+			}
+
+			throw new FlashError(devicePath, 'io', `cannot open: ${(error as Error).message}`);
+		}
+
+		const size = await blockDeviceSize(target.majMin) ?? Number.POSITIVE_INFINITY;
+		return new FlashDevice(devicePath, file, size, await logicalBlockSize(target.majMin));
+	}
+
+	/**
+	 * Writes bytes [from, to) of an aligned buffer at `offset` (sector-aligned). A tail shorter than a sector is merged
+	 * into the sector read back from the card, so the bytes after the image stay as they were.
+	 */
+	async writeSpan(buffer: Buffer, from: number, to: number, offset: number): Promise<void> {
+		const length = to - from;
+		const aligned = length - (length % this.sectorSize);
+		let done = 0;
+		try {
+			while (done < aligned) {
+				const {bytesWritten} = await this.file.write(buffer, from + done, aligned - done, offset + done);
+				if (bytesWritten === 0) {
+					throw Object.assign(new Error('no bytes written'), {code: 'ENOSPC'});
+				}
+
+				done += bytesWritten;
+			}
+
+			if (aligned < length) {
+				await this.mergeTail(buffer.subarray(from + aligned, to), offset + aligned);
+			}
+		} catch (error) {
+			if (error instanceof FlashError) {
+				throw error;
+			}
+
+			throw ioFailure(this.path, 'write', offset + done, error);
+		}
+	}
+
+	private async mergeTail(tail: Buffer, offset: number): Promise<void> {
+		const sector = this.scratch.subarray(0, this.sectorSize);
+		await this.readExactly(sector, offset);
+		tail.copy(sector);
+		await this.file.write(sector, 0, this.sectorSize, offset);
+	}
+
+	/** Fills an aligned buffer from the card at a sector-aligned offset (past the page cache). */
+	async readExactly(buffer: Buffer, offset: number): Promise<void> {
+		let done = 0;
+		try {
+			while (done < buffer.length) {
+				const {bytesRead} = await this.file.read(buffer, done, buffer.length - done, offset + done);
+				if (bytesRead === 0) {
+					throw Object.assign(new Error(`the card ends at ${formatBytes(offset + done)}`), {code: 'ENOSPC'});
+				}
+
+				done += bytesRead;
+			}
+		} catch (error) {
+			throw ioFailure(this.path, 'read', offset + done, error);
+		}
+	}
+
+	/** Zeroes [offset, offset + length) (sector-aligned) with writes of up to 1 MiB. */
+	async zero(offset: number, length: number, zeros: Buffer): Promise<void> {
+		for (let at = 0; at < length; at += zeros.length) {
+			await this.writeSpan(zeros, 0, Math.min(zeros.length, length - at), offset + at);
+		}
+	}
+
+	async flush(): Promise<void> {
+		try {
+			await this.file.datasync();
+		} catch (error) {
+			throw ioFailure(this.path, 'write', 0, error);
+		}
+	}
+
+	async close(): Promise<void> {
+		await this.file.close().catch(() => undefined);
+	}
+}

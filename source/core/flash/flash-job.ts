@@ -1,0 +1,86 @@
+// One flash from start to finish: open the card, write, verify, flush and power off, reporting progress as events.
+import {alignedBuffers} from './aligned-memory.js';
+import {powerOffCard, type PowerOffResult} from './card-eject.js';
+import type {FastWriteReport} from './fast-write.js';
+import {FlashDevice} from './flash-device.js';
+import type {FlashProgress} from './flash-progress.js';
+import type {ImageInfo} from './image-source.js';
+import {verifyWrite} from './image-verifier.js';
+import {writeImage} from './image-writer.js';
+
+export type FlashPlan = {
+	image: ImageInfo;
+	devicePath: string;
+	fast?: boolean;
+	/** Default true. */
+	verify?: boolean;
+	/** Power the card off at the end (default true). */
+	powerOff?: boolean;
+	env?: NodeJS.ProcessEnv;
+};
+
+export type FlashOutcome = {
+	sha256: string;
+	imageBytes: number;
+	writtenBytes: number;
+	skippedBytes: number;
+	verified: boolean;
+	writeSeconds: number;
+	verifySeconds: number;
+	fast?: FastWriteReport;
+	powerOff?: PowerOffResult;
+};
+
+export type FlashEvent = FlashProgress | {phase: 'power-off'};
+
+export type FlashHooks = {
+	signal?: AbortSignal;
+	onEvent?: (event: FlashEvent) => void;
+	progressIntervalMs?: number;
+};
+
+/** Runs the plan. Throws a FlashError (kind `permission` when the card needs root: see elevation.ts). */
+export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise<FlashOutcome> {
+	const device = await FlashDevice.open(plan.devicePath);
+	// One set of aligned buffers for writing and reading back: memory stays flat whatever the image.
+	const buffers = alignedBuffers(3, 4 * 1024 * 1024);
+	let outcome: FlashOutcome;
+	try {
+		const written = await writeImage(plan.image, device, {
+			buffers,
+			fast: plan.fast,
+			signal: hooks.signal,
+			onProgress: hooks.onEvent,
+			progressIntervalMs: hooks.progressIntervalMs,
+		});
+		outcome = {
+			sha256: written.sha256,
+			imageBytes: written.imageBytes,
+			writtenBytes: written.writtenBytes,
+			skippedBytes: written.skippedBytes,
+			verified: false,
+			writeSeconds: written.seconds,
+			verifySeconds: 0,
+			fast: written.fast,
+		};
+		if (plan.verify ?? true) {
+			const verified = await verifyWrite(plan.image, device, written, {
+				buffers,
+				signal: hooks.signal,
+				onProgress: hooks.onEvent,
+				progressIntervalMs: hooks.progressIntervalMs,
+			});
+			outcome.verified = true;
+			outcome.verifySeconds = verified.seconds;
+		}
+	} finally {
+		await device.close();
+	}
+
+	if (plan.powerOff ?? true) {
+		hooks.onEvent?.({phase: 'power-off'});
+		outcome.powerOff = await powerOffCard(plan.devicePath, {env: plan.env ?? process.env});
+	}
+
+	return outcome;
+}

@@ -1,0 +1,244 @@
+// Writes an image to an opened card: large aligned writes, SHA-256 while writing, first MiB zeroed at once and written last.
+import {createHash} from 'node:crypto';
+import {AlignedPool, alignedBuffers} from './aligned-memory.js';
+import {FastWritePlanner, fastBlockSize, type FastWriteReport} from './fast-write.js';
+import type {FlashDevice} from './flash-device.js';
+import {FlashError} from './flash-error.js';
+import {ProgressThrottle, RateMeter, type WriteProgress} from './flash-progress.js';
+import {formatBytes} from './flash-units.js';
+import {openImageReader, type ImageInfo} from './image-source.js';
+
+/** The first MiB holds the partition table: a card whose write stopped early must not look bootable. */
+export const heldBackBytes = 1024 * 1024;
+
+export type ByteRange = [start: number, end: number];
+
+export type WriteOptions = {
+	/** Write only non-zero blocks and what must be invalidated (see fast-write.ts). */
+	fast?: boolean;
+	signal?: AbortSignal;
+	onProgress?: (progress: WriteProgress) => void;
+	progressIntervalMs?: number;
+	/** Bytes per write (a multiple of 1 MiB). */
+	chunkBytes?: number;
+	/** Writes in flight at once. */
+	depth?: number;
+	/** Aligned buffers of chunkBytes to use (depth + 1 of them), e.g. shared with the verifier. */
+	buffers?: Buffer[];
+};
+
+export type WriteResult = {
+	/** Bytes of the (uncompressed) image. */
+	imageBytes: number;
+	/** SHA-256 of the whole image. */
+	sha256: string;
+	/** What went to the card, in order; the verifier reads exactly these. */
+	ranges: ByteRange[];
+	/** SHA-256 of the bytes of `ranges` in order (the image's own hash when everything was written). */
+	rangesSha256: string;
+	writtenBytes: number;
+	skippedBytes: number;
+	fast?: FastWriteReport;
+	seconds: number;
+};
+
+function addRange(ranges: ByteRange[], start: number, end: number): void {
+	const last = ranges.at(-1);
+	if (last && last[1] === start) {
+		last[1] = end;
+	} else {
+		ranges.push([start, end]);
+	}
+}
+
+function cancelled(device: FlashDevice, done: number, total: number | undefined): FlashError {
+	const of = total === undefined ? '' : ` of ${formatBytes(total)}`;
+	return new FlashError(device.path, 'cancelled', `cancelled after ${formatBytes(done)}${of}: the card is incomplete and will not boot; flash it again`, {bytesDone: done, incomplete: true});
+}
+
+/** Writes the image to the card and flushes it. The card's first MiB is zeroed before and written after all else. */
+export async function writeImage(image: ImageInfo, device: FlashDevice, options: WriteOptions = {}): Promise<WriteResult> {
+	const started = performance.now();
+	const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+	const depth = options.depth ?? 2;
+	if (chunkBytes % fastBlockSize !== 0) {
+		throw new RangeError('chunkBytes must be a multiple of 1 MiB');
+	}
+
+	if (image.size !== undefined && image.size > device.size) {
+		throw new FlashError(device.path, 'too-small', `is smaller than the image (${formatBytes(device.size)} < ${formatBytes(image.size)}), refusing`);
+	}
+
+	// Zero until the first chunk arrives: it serves to zero the card's first and last MiB before it holds the first MiB.
+	const [held] = alignedBuffers(1, heldBackBytes);
+	const zeros = held;
+	const pool = new AlignedPool(options.buffers?.slice(0, depth + 1) ?? alignedBuffers(depth + 1, chunkBytes));
+	const imageHash = createHash('sha256');
+	const rangesHash = options.fast ? createHash('sha256') : imageHash;
+	const planner = options.fast ? new FastWritePlanner() : undefined;
+	const ranges: ByteRange[] = [];
+	const meter = new RateMeter();
+	const throttle = new ProgressThrottle(options.progressIntervalMs ?? 100);
+	const reader = await openImageReader(image);
+	const pending = new Set<Promise<void>>();
+	let failure: unknown;
+	let done = 0;
+	let written = 0;
+	let skipped = 0;
+	let heldLength = 0;
+
+	const report = (force = false) => {
+		if (!options.onProgress || !throttle.due(force)) {
+			return;
+		}
+
+		options.onProgress({
+			phase: 'write',
+			bytes: done,
+			total: image.size ?? null,
+			bytesPerSecond: meter.sample(done),
+			sourceBytes: reader.sourceBytes,
+			sourceTotal: image.fileSize,
+			writtenBytes: written,
+			skippedBytes: skipped,
+		});
+	};
+
+	const launch = (buffer: Buffer, work: Promise<void>, length: number) => {
+		const tracked: Promise<void> = work.then(
+			() => {
+				done += length;
+				report();
+			},
+			(error: unknown) => {
+				failure ??= error;
+			},
+		).finally(() => {
+			pool.give(buffer);
+			pending.delete(tracked);
+		});
+		pending.add(tracked);
+	};
+
+	try {
+		// A cancelled or failed write must leave no partition table behind, neither the old one (its partitions now half
+		// overwritten) nor a stale backup GPT at the card's end.
+		const lastMiB = Math.max(0, Math.floor((device.size - heldBackBytes) / device.sectorSize) * device.sectorSize);
+		await device.zero(0, Math.min(heldBackBytes, device.size), zeros);
+		if (Number.isFinite(device.size) && lastMiB >= heldBackBytes) {
+			await device.zero(lastMiB, device.size - lastMiB, zeros);
+		}
+
+		await device.flush();
+
+		let offset = 0;
+		for (;;) {
+			if (failure) {
+				throw failure;
+			}
+
+			if (options.signal?.aborted) {
+				throw cancelled(device, done, image.size);
+			}
+
+			const buffer = await pool.take();
+			if (failure) {
+				pool.give(buffer);
+				throw failure;
+			}
+
+			let filled: number;
+			try {
+				filled = await reader.fill(buffer);
+			} catch (error) {
+				pool.give(buffer);
+				throw error;
+			}
+
+			if (filled === 0) {
+				pool.give(buffer);
+				break;
+			}
+
+			if (offset + filled > device.size) {
+				pool.give(buffer);
+				throw new FlashError(device.path, 'too-small', `the image is larger than the card (${formatBytes(device.size)}); stopped there, the card is incomplete`, {bytesDone: done, incomplete: true});
+			}
+
+			const chunk = buffer.subarray(0, filled);
+			imageHash.update(chunk);
+			const writes: Array<[from: number, to: number]> = [];
+			let chunkSkipped = 0;
+			for (let from = 0; from < filled; from += fastBlockSize) {
+				const to = Math.min(filled, from + fastBlockSize);
+				const block = chunk.subarray(from, to);
+				const write = planner ? planner.decide(offset + from, block) : true;
+				if (!write) {
+					chunkSkipped += block.length;
+					continue;
+				}
+
+				if (planner) {
+					rangesHash.update(block);
+				}
+
+				addRange(ranges, offset + from, offset + to);
+				if (offset + from < heldBackBytes) {
+					// The first MiB waits for the end (the image's first chunk always starts at 0).
+					heldLength = Math.min(heldBackBytes, to);
+					block.subarray(0, heldLength - from).copy(held, from);
+					if (to > heldBackBytes) {
+						writes.push([heldBackBytes, to]);
+					}
+
+					continue;
+				}
+
+				const last = writes.at(-1);
+				if (last && last[1] === from) {
+					last[1] = to;
+				} else {
+					writes.push([from, to]);
+				}
+			}
+
+			skipped += chunkSkipped;
+			written += filled - chunkSkipped;
+			const base = offset;
+			launch(buffer, (async () => {
+				for (const [from, to] of writes) {
+					await device.writeSpan(buffer, from, to, base + from);
+				}
+			})(), filled);
+			offset += filled;
+		}
+
+		await Promise.all(pending);
+		if (failure) {
+			throw failure;
+		}
+
+		if (options.signal?.aborted) {
+			throw cancelled(device, done, image.size);
+		}
+
+		await device.flush();
+		await device.writeSpan(held, 0, heldLength, 0);
+		await device.flush();
+		report(true);
+		const sha256 = imageHash.digest('hex');
+		return {
+			imageBytes: offset,
+			sha256,
+			ranges,
+			rangesSha256: planner ? rangesHash.digest('hex') : sha256,
+			writtenBytes: written,
+			skippedBytes: skipped,
+			fast: planner?.report(),
+			seconds: (performance.now() - started) / 1000,
+		};
+	} finally {
+		await Promise.allSettled(pending);
+		await reader.close().catch(() => undefined);
+	}
+}

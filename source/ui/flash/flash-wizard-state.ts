@@ -1,0 +1,311 @@
+// The wizard's state and its reducer: keys, survey results and job events all arrive as actions, so no keystroke is lost.
+import type {DriveAssessment} from '../../core/flash/drive-verdict.js';
+import type {PowerOffResult} from '../../core/flash/card-eject.js';
+import type {FlashOutcome} from '../../core/flash/flash-job.js';
+import type {FlashProgress} from '../../core/flash/flash-progress.js';
+import type {ImageInfo} from '../../core/flash/image-source.js';
+import type {Key} from 'ink';
+import {flashIntent, type FlashIntent, type WizardStep} from './flash-keys.js';
+
+export type ConfirmOption = 'fast' | 'verify' | 'unmount';
+
+/** A side effect the wizard component carries out, numbered so each runs once. */
+export type WizardRequest =
+	| {id: number; kind: 'inspect'; path: string}
+	| {id: number; kind: 'run'}
+	| {id: number; kind: 'exit'};
+
+export type WizardState = {
+	step: WizardStep;
+	imagePath: string;
+	instances: string[];
+	/** 0: the image path field; 1…: the gok instances. */
+	sourceIndex: number;
+	checking: boolean;
+	sourceError?: string;
+	image?: ImageInfo;
+	instance?: string;
+	showAll: boolean;
+	drives: DriveAssessment[];
+	surveyed: boolean;
+	surveyError?: string;
+	/** The chosen device, kept by path while the list refreshes. */
+	targetPath?: string;
+	targetNotice?: string;
+	options: Record<ConfirmOption, boolean>;
+	confirmRow: number;
+	typedName: string;
+	confirmError?: string;
+	buildLines: string[];
+	progress?: FlashProgress;
+	outcome?: FlashOutcome;
+	powerOff?: PowerOffResult;
+	error?: string;
+	cancelling: boolean;
+	request?: WizardRequest;
+	nextId: number;
+};
+
+export type WizardAction =
+	/** A key as Ink reports it: mapped to an intent against the state's own step, so a burst of keys is read in order. */
+	| {type: 'key'; input: string; key: Key}
+	| {type: 'instances'; names: string[]}
+	| {type: 'imageChecked'; image: ImageInfo}
+	| {type: 'imageFailed'; message: string}
+	| {type: 'drives'; drives: DriveAssessment[]}
+	| {type: 'surveyFailed'; message: string}
+	| {type: 'step'; step: WizardStep}
+	| {type: 'buildLine'; line: string}
+	| {type: 'progress'; progress: FlashProgress}
+	| {type: 'imageBuilt'; image: ImageInfo}
+	| {type: 'finished'; outcome: FlashOutcome}
+	| {type: 'poweredOff'; result: PowerOffResult}
+	| {type: 'failed'; message: string};
+
+export function initialWizardState(options: {showAll?: boolean; initialImage?: string}): WizardState {
+	return {
+		step: 'source',
+		imagePath: options.initialImage ?? '',
+		instances: [],
+		sourceIndex: 0,
+		checking: false,
+		showAll: options.showAll ?? false,
+		drives: [],
+		surveyed: false,
+		options: {fast: false, verify: true, unmount: true},
+		confirmRow: 0,
+		typedName: '',
+		buildLines: [],
+		cancelling: false,
+		nextId: 1,
+	};
+}
+
+function request(state: WizardState, body: {kind: 'inspect'; path: string} | {kind: 'run'} | {kind: 'exit'}): WizardState {
+	return {...state, request: {...body, id: state.nextId} as WizardRequest, nextId: state.nextId + 1};
+}
+
+export function selectedDrive(state: WizardState): DriveAssessment | undefined {
+	return state.drives.find(drive => drive.device.path === state.targetPath);
+}
+
+/** The option rows of the confirm step (unmount only when something is mounted). */
+export function confirmOptions(state: WizardState): ConfirmOption[] {
+	return selectedDrive(state)?.mounted.length ? ['fast', 'verify', 'unmount'] : ['fast', 'verify'];
+}
+
+/** The name to type for a warn verdict: the device's bare name (sdb). */
+export function nameToType(drive: DriveAssessment): string {
+	return drive.device.path.replace(/^\/dev\//, '');
+}
+
+const keepLines = 200;
+
+function onKey(state: WizardState, intent: FlashIntent | undefined, input: string): WizardState {
+	const {step} = state;
+	if (intent === 'cancel' && (step === 'write' || step === 'verify' || step === 'build')) {
+		return {...state, cancelling: true};
+	}
+
+	if (intent === 'cancel' || intent === 'quit') {
+		return request(state, {kind: 'exit'});
+	}
+
+	switch (step) {
+		case 'source': {
+			const entries = 1 + state.instances.length;
+			if (intent === 'up' || intent === 'down') {
+				const delta = intent === 'up' ? -1 : 1;
+				return {...state, sourceIndex: (state.sourceIndex + delta + entries) % entries, sourceError: undefined};
+			}
+
+			if (intent === 'back') {
+				return request(state, {kind: 'exit'});
+			}
+
+			if (intent === 'next') {
+				if (state.sourceIndex > 0) {
+					return {...state, instance: state.instances[state.sourceIndex - 1], image: undefined, step: 'target', sourceError: undefined};
+				}
+
+				if (state.imagePath.trim() === '') {
+					return {...state, sourceError: 'type the path of an image file (.img, .img.gz, .img.xz, .img.zst)'};
+				}
+
+				return request({...state, checking: true, sourceError: undefined}, {kind: 'inspect', path: state.imagePath.trim()});
+			}
+
+			if (state.sourceIndex !== 0 || state.checking) {
+				return state;
+			}
+
+			if (intent === 'erase') {
+				return {...state, imagePath: state.imagePath.slice(0, -1), sourceError: undefined};
+			}
+
+			return intent === undefined && input !== '' ? {...state, imagePath: state.imagePath + input, sourceError: undefined} : state;
+		}
+
+		case 'target': {
+			const index = state.drives.findIndex(drive => drive.device.path === state.targetPath);
+			if (intent === 'up' || intent === 'down') {
+				if (state.drives.length === 0) {
+					return state;
+				}
+
+				const next = Math.min(state.drives.length - 1, Math.max(0, (index === -1 ? 0 : index) + (intent === 'up' ? -1 : 1)));
+				return {...state, targetPath: state.drives[next].device.path, targetNotice: undefined};
+			}
+
+			if (intent === 'showAll') {
+				return {...state, showAll: !state.showAll, targetNotice: undefined};
+			}
+
+			if (intent === 'back') {
+				return {...state, step: 'source', targetNotice: undefined};
+			}
+
+			if (intent === 'next') {
+				const drive = selectedDrive(state);
+				if (!drive) {
+					return {...state, targetNotice: 'no device chosen'};
+				}
+
+				if (drive.verdict === 'refuse') {
+					return {...state, targetNotice: `${drive.device.path} cannot be written: ${drive.reasons.filter(reason => reason.severity === 'refuse').map(reason => reason.text).join(', ')}`};
+				}
+
+				return {...state, step: 'confirm', confirmRow: 0, typedName: '', confirmError: undefined, targetNotice: undefined, options: {...state.options, unmount: true}};
+			}
+
+			return state;
+		}
+
+		case 'confirm': {
+			const drive = selectedDrive(state);
+			const rows = confirmOptions(state);
+			if (intent === 'up' || intent === 'down') {
+				return {...state, confirmRow: (state.confirmRow + (intent === 'up' ? -1 : 1) + rows.length) % rows.length};
+			}
+
+			if (intent === 'toggle') {
+				const option = rows[state.confirmRow];
+				return {...state, options: {...state.options, [option]: !state.options[option]}};
+			}
+
+			if (intent === 'back') {
+				return {...state, step: 'target'};
+			}
+
+			if (!drive || drive.verdict === 'refuse') {
+				return {...state, step: 'target', targetNotice: drive ? undefined : 'the device is gone'};
+			}
+
+			const mountedAndKept = drive.mounted.length > 0 && !state.options.unmount;
+			const start = (): WizardState => mountedAndKept
+				? {...state, confirmError: `${drive.device.path} is mounted at ${drive.mounted.join(', ')}: switch on "unmount first"`}
+				: request({...state, step: state.instance ? 'build' : 'write', progress: undefined, outcome: undefined, error: undefined, buildLines: [], cancelling: false, powerOff: undefined}, {kind: 'run'});
+			if (drive.verdict === 'warn') {
+				if (intent === 'erase') {
+					return {...state, typedName: state.typedName.slice(0, -1), confirmError: undefined};
+				}
+
+				if (intent === 'next') {
+					return state.typedName.trim() === nameToType(drive) || state.typedName.trim() === drive.device.path
+						? start()
+						: {...state, confirmError: `type ${nameToType(drive)} to write to this device`};
+				}
+
+				// Letters, y included, are the name being typed.
+				return input !== '' && (intent === undefined || intent === 'write') ? {...state, typedName: state.typedName + input, confirmError: undefined} : state;
+			}
+
+			return intent === 'write' ? start() : state;
+		}
+
+		case 'finish': {
+			if (intent === 'again') {
+				return {...state, step: 'target', progress: undefined, outcome: undefined, error: undefined, powerOff: undefined};
+			}
+
+			if (intent === 'next' || intent === 'back') {
+				return request(state, {kind: 'exit'});
+			}
+
+			return state;
+		}
+
+		default: {
+			return state;
+		}
+	}
+}
+
+export function wizardReducer(state: WizardState, action: WizardAction): WizardState {
+	switch (action.type) {
+		case 'key': {
+			const printable = action.key.ctrl || action.key.meta ? '' : action.input;
+			return onKey(state, flashIntent(state.step, action.input, action.key), printable);
+		}
+
+		case 'instances': {
+			return {...state, instances: action.names};
+		}
+
+		case 'imageChecked': {
+			if (!state.checking) {
+				return state;
+			}
+
+			return {...state, checking: false, image: action.image, instance: undefined, step: 'target', surveyed: false};
+		}
+
+		case 'imageFailed': {
+			return {...state, checking: false, sourceError: action.message};
+		}
+
+		case 'drives': {
+			const stillThere = action.drives.some(drive => drive.device.path === state.targetPath);
+			const firstUsable = action.drives.find(drive => drive.verdict !== 'refuse') ?? action.drives[0];
+			return {
+				...state,
+				drives: action.drives,
+				surveyed: true,
+				surveyError: undefined,
+				targetPath: stillThere ? state.targetPath : firstUsable?.device.path,
+			};
+		}
+
+		case 'surveyFailed': {
+			return {...state, surveyed: true, surveyError: action.message};
+		}
+
+		case 'step': {
+			return {...state, step: action.step};
+		}
+
+		case 'buildLine': {
+			return {...state, buildLines: [...state.buildLines.slice(-(keepLines - 1)), action.line]};
+		}
+
+		case 'imageBuilt': {
+			return {...state, image: action.image, step: 'write'};
+		}
+
+		case 'progress': {
+			return {...state, progress: action.progress, step: action.progress.phase};
+		}
+
+		case 'finished': {
+			return {...state, outcome: action.outcome, step: 'finish', cancelling: false};
+		}
+
+		case 'poweredOff': {
+			return {...state, powerOff: action.result};
+		}
+
+		case 'failed': {
+			return {...state, error: action.message, step: 'finish', cancelling: false};
+		}
+	}
+}

@@ -1,0 +1,215 @@
+// Writing and verifying on real loop devices: every image form, corruption caught by verify, cancellation, a card pulled out.
+import {createHash, randomBytes} from 'node:crypto';
+import {open, readFile, truncate} from 'node:fs/promises';
+import test from 'ava';
+import {FlashDevice} from '../../source/core/flash/flash-device.js';
+import {FlashError} from '../../source/core/flash/flash-error.js';
+import type {WriteProgress} from '../../source/core/flash/flash-progress.js';
+import {inspectImage} from '../../source/core/flash/image-source.js';
+import {verifyWrite} from '../../source/core/flash/image-verifier.js';
+import {writeImage} from '../../source/core/flash/image-writer.js';
+import {createLoopDevice, refreshCapacity} from '../helpers/loop-device.js';
+import {MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function readDevice(path: string, offset: number, length: number): Promise<Buffer> {
+	const file = await open(path, 'r');
+	try {
+		const buffer = Buffer.alloc(length);
+		await file.read(buffer, 0, length, offset);
+		return buffer;
+	} finally {
+		await file.close();
+	}
+}
+
+for (const form of ['raw', 'gz', 'xz', 'zst'] as const) {
+	test(`writes and verifies a ${form} image with random and zero regions`, async t => {
+		const dir = await tempDir(t);
+		const image = mixedImage(9, 3 * 512);
+		const files = await writeImageFiles(dir, 'mixed', image, form === 'raw' ? [] : [form]);
+		// A used card: whatever was there must not survive where the image has zeros.
+		const loop = await createLoopDevice({size: 16 * MiB, content: randomBytes(16 * MiB)}, t);
+		const info = await inspectImage(files[form]);
+		t.is(info.format, form === 'raw' ? 'raw' : form === 'gz' ? 'gzip' : form === 'xz' ? 'xz' : 'zstd');
+		if (form === 'gz') {
+			t.is(info.size, undefined, 'gzip does not tell its size reliably');
+		} else {
+			t.is(info.size, image.length);
+		}
+
+		const device = await FlashDevice.open(loop.path);
+		const events: WriteProgress[] = [];
+		try {
+			const written = await writeImage(info, device, {onProgress: event => events.push(event), progressIntervalMs: 0});
+			t.is(written.imageBytes, image.length);
+			t.is(written.sha256, sha256(image));
+			t.deepEqual(written.ranges, [[0, image.length]]);
+			const verified = await verifyWrite(info, device, written);
+			t.is(verified.sha256, sha256(image));
+		} finally {
+			await device.close();
+		}
+
+		const card = await readDevice(loop.path, 0, 16 * MiB);
+		t.true(card.subarray(0, image.length).equals(image));
+		t.true(card.subarray(16 * MiB - MiB).equals(Buffer.alloc(MiB)), 'the last MiB (a stale backup GPT) is zeroed');
+		t.true(events.length > 1);
+		for (let index = 1; index < events.length; index++) {
+			t.true(events[index].bytes >= events[index - 1].bytes, 'progress never goes back');
+			t.true(events[index].sourceBytes >= events[index - 1].sourceBytes);
+		}
+
+		t.is(events.at(-1)?.bytes, image.length);
+	});
+}
+
+test('the bytes after an image that ends inside a sector stay as they were', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(2, 700);
+	const files = await writeImageFiles(dir, 'odd', image, []);
+	const before = randomBytes(4 * MiB);
+	const loop = await createLoopDevice({size: 8 * MiB, content: before}, t);
+	const device = await FlashDevice.open(loop.path);
+	try {
+		const info = await inspectImage(files.raw);
+		const written = await writeImage(info, device);
+		await verifyWrite(info, device, written);
+	} finally {
+		await device.close();
+	}
+
+	const card = await readDevice(loop.path, 0, 4 * MiB);
+	t.true(card.subarray(0, image.length).equals(image));
+	t.true(card.subarray(image.length, 3 * MiB).equals(before.subarray(image.length, 3 * MiB)));
+});
+
+test('corruption on the card after writing is caught and the first bad byte named', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(6);
+	const files = await writeImageFiles(dir, 'corrupt', image, ['zst']);
+	const loop = await createLoopDevice({size: 8 * MiB}, t);
+	const info = await inspectImage(files.zst);
+	const device = await FlashDevice.open(loop.path);
+	try {
+		const written = await writeImage(info, device);
+		// Flip one byte behind the driver's back, through the backing file.
+		const badOffset = 3 * MiB + 12_345;
+		const backing = await open(loop.backingFile, 'r+');
+		const byte = Buffer.from([image[badOffset] ^ 0xff]);
+		await backing.write(byte, 0, 1, badOffset);
+		await backing.sync();
+		await backing.close();
+		const error = await t.throwsAsync(verifyWrite(info, device, written), {instanceOf: FlashError});
+		t.is(error?.kind, 'verify');
+		t.is(error?.details.offset, badOffset);
+		t.regex(error?.message ?? '', new RegExp(`^${loop.path}: verification failed: .*byte ${badOffset} `));
+	} finally {
+		await device.close();
+	}
+});
+
+test('cancelling mid-write stops cleanly and leaves the first MiB zeroed', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(48);
+	const files = await writeImageFiles(dir, 'cancel', image, []);
+	const loop = await createLoopDevice({size: 64 * MiB, content: randomBytes(2 * MiB)}, t);
+	const device = await FlashDevice.open(loop.path);
+	const controller = new AbortController();
+	try {
+		const info = await inspectImage(files.raw);
+		const error = await t.throwsAsync(writeImage(info, device, {
+			signal: controller.signal,
+			chunkBytes: MiB,
+			depth: 1,
+			progressIntervalMs: 0,
+			onProgress(event) {
+				if (event.bytes >= 8 * MiB) {
+					controller.abort();
+				}
+			},
+		}), {instanceOf: FlashError});
+		t.is(error?.kind, 'cancelled');
+		t.regex(error?.message ?? '', /cancelled after .* of .*: the card is incomplete and will not boot/);
+		t.true((error?.details.bytesDone ?? 0) < image.length);
+	} finally {
+		await device.close();
+	}
+
+	const card = await readDevice(loop.path, 0, 48 * MiB);
+	t.true(card.subarray(0, MiB).equals(Buffer.alloc(MiB)), 'no partition table: the card cannot look bootable');
+	t.true(card.subarray(MiB, 8 * MiB).equals(image.subarray(MiB, 8 * MiB)), 'what was written before the stop is the image');
+	t.false(card.subarray(40 * MiB, 48 * MiB).equals(image.subarray(40 * MiB, 48 * MiB)), 'the write stopped early');
+});
+
+test('a card pulled out mid-write fails with a message that says so', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(24);
+	const files = await writeImageFiles(dir, 'pulled', image, []);
+	const loop = await createLoopDevice({size: 32 * MiB}, t);
+	const device = await FlashDevice.open(loop.path);
+	let pulled: Promise<void> | undefined;
+	try {
+		const info = await inspectImage(files.raw);
+		const error = await t.throwsAsync(writeImage(info, device, {
+			chunkBytes: MiB,
+			depth: 1,
+			progressIntervalMs: 0,
+			onProgress(event) {
+				if (event.bytes >= 4 * MiB && !pulled) {
+					// The card is gone: the device's capacity drops to nothing.
+					pulled = truncate(loop.backingFile, 0).then(async () => refreshCapacity(loop));
+				}
+			},
+		}), {instanceOf: FlashError});
+		t.is(error?.kind, 'io');
+		t.regex(error?.message ?? '', new RegExp(`^${loop.path}: write failed at byte \\d+ .*: the card was removed or is failing$`));
+	} finally {
+		await pulled;
+		await device.close();
+	}
+});
+
+test('an image larger than the card is refused before anything is written', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(12);
+	const files = await writeImageFiles(dir, 'big', image, ['xz']);
+	const content = randomBytes(MiB);
+	const loop = await createLoopDevice({size: 8 * MiB, content}, t);
+	const device = await FlashDevice.open(loop.path);
+	try {
+		const error = await t.throwsAsync(writeImage(await inspectImage(files.xz), device), {instanceOf: FlashError});
+		t.is(error?.kind, 'too-small');
+	} finally {
+		await device.close();
+	}
+
+	t.true((await readFile(loop.backingFile)).subarray(0, MiB).equals(content), 'untouched');
+});
+
+test('a gzip image larger than the card (size unknown up front) stops at the card\'s end', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(12);
+	const files = await writeImageFiles(dir, 'big', image, ['gz']);
+	const loop = await createLoopDevice({size: 8 * MiB}, t);
+	const device = await FlashDevice.open(loop.path);
+	try {
+		const error = await t.throwsAsync(writeImage(await inspectImage(files.gz), device), {instanceOf: FlashError});
+		t.is(error?.kind, 'too-small');
+		t.regex(error?.message ?? '', /the image is larger than the card/);
+	} finally {
+		await device.close();
+	}
+
+	const card = await readDevice(loop.path, 0, MiB);
+	t.true(card.equals(Buffer.alloc(MiB)), 'the incomplete card has no partition table');
+});
+
+test('a regular file is refused as a target before it is opened', async t => {
+	const dir = await tempDir(t);
+	const files = await writeImageFiles(dir, 'x', mixedImage(1), []);
+	const error = await t.throwsAsync(FlashDevice.open(files.raw), {instanceOf: FlashError});
+	t.is(error?.kind, 'refused');
+	t.is(error?.message, `${files.raw}: is a regular file, refusing`);
+});
