@@ -1,0 +1,264 @@
+// The bounded ring of one service's log lines (with markers where lines were lost) and the follower that fills it.
+import {writeFile} from 'node:fs/promises';
+import type {LogLine, LogStreamName} from './device-model.js';
+import type {LogEvent, LogStream} from './log-stream.js';
+import {sanitizeForTerminal} from './sanitize-terminal.js';
+
+export const defaultLogBufferLines = 10_000;
+
+/** Longer lines are cut (a 1 MB line must not make every frame slow); the entry says how long it was. */
+export const maxStoredLineLength = 8192;
+
+export type LogEntry =
+	| {
+		readonly seq: number;
+		readonly kind: 'line';
+		readonly stream: LogStreamName;
+		/** Sanitised: no control sequences, no colours. */
+		readonly text: string;
+		/** The original length when the line was cut to `maxStoredLineLength`. */
+		readonly fullLength?: number;
+	}
+	| {
+		readonly seq: number;
+		readonly kind: 'gap';
+		readonly reason: 'reconnect' | 'dropped' | 'disconnected';
+		readonly count?: number;
+		readonly text: string;
+	};
+
+/**
+ * A ring of at most `capacity` entries. Every entry has a sequence number that only grows, so a paused view can
+ * keep its place by number while new lines arrive and old ones fall out.
+ */
+export class LogBuffer {
+	readonly #entries: (LogEntry | undefined)[];
+	#start = 0;
+	#size = 0;
+	#nextSeq = 0;
+	#evicted = 0;
+	#version = 0;
+
+	constructor(readonly capacity: number = defaultLogBufferLines) {
+		if (!Number.isInteger(capacity) || capacity < 1) {
+			throw new RangeError(`log buffer capacity must be a positive integer, got ${capacity}`);
+		}
+
+		this.#entries = Array.from({length: capacity});
+	}
+
+	/** Sequence number of the oldest entry held. */
+	get firstSeq(): number {
+		return this.#nextSeq - this.#size;
+	}
+
+	/** Sequence number the next entry will get. */
+	get nextSeq(): number {
+		return this.#nextSeq;
+	}
+
+	get size(): number {
+		return this.#size;
+	}
+
+	/** Entries that fell out of the ring because it was full. */
+	get evicted(): number {
+		return this.#evicted;
+	}
+
+	/** Changes on every append: cheap change detection for views. */
+	get version(): number {
+		return this.#version;
+	}
+
+	appendLines(lines: readonly LogLine[]): void {
+		for (const {stream, line} of lines) {
+			const clean = sanitizeForTerminal(line.length > maxStoredLineLength ? line.slice(0, maxStoredLineLength) : line);
+			this.#push(
+				line.length > maxStoredLineLength
+					? {seq: this.#nextSeq, kind: 'line', stream, text: clean, fullLength: line.length}
+					: {seq: this.#nextSeq, kind: 'line', stream, text: clean},
+			);
+		}
+	}
+
+	appendGap(reason: 'reconnect' | 'dropped' | 'disconnected', count?: number, detail?: string): void {
+		const what = count === undefined ? 'lines were lost' : `${count} line${count === 1 ? '' : 's'} lost`;
+		const why = reason === 'reconnect'
+			? 'reconnected'
+			: (reason === 'dropped' ? 'the device dropped them' : `disconnected${detail ? `: ${detail}` : ''}`);
+		this.#push({seq: this.#nextSeq, kind: 'gap', reason, count, text: `${what} (${why})`});
+	}
+
+	/** The entry with this sequence number, if still held. */
+	at(seq: number): LogEntry | undefined {
+		if (seq < this.firstSeq || seq >= this.#nextSeq) {
+			return undefined;
+		}
+
+		return this.#entries[(this.#start + (seq - this.firstSeq)) % this.capacity];
+	}
+
+	/** Entries with `from <= seq < to`, oldest first (clamped to what is held). */
+	slice(from: number, to: number): LogEntry[] {
+		const result: LogEntry[] = [];
+		const end = Math.min(to, this.#nextSeq);
+		for (let seq = Math.max(from, this.firstSeq); seq < end; seq++) {
+			const entry = this.at(seq);
+			if (entry) {
+				result.push(entry);
+			}
+		}
+
+		return result;
+	}
+
+	/** Every held entry, oldest first. */
+	entries(): LogEntry[] {
+		return this.slice(this.firstSeq, this.#nextSeq);
+	}
+
+	clear(): void {
+		this.#entries.fill(undefined);
+		this.#evicted += this.#size;
+		this.#start = 0;
+		this.#size = 0;
+		this.#version++;
+	}
+
+	#push(entry: LogEntry): void {
+		const slot = (this.#start + this.#size) % this.capacity;
+		this.#entries[slot] = entry;
+		if (this.#size < this.capacity) {
+			this.#size++;
+		} else {
+			this.#start = (this.#start + 1) % this.capacity;
+			this.#evicted++;
+		}
+
+		this.#nextSeq++;
+		this.#version++;
+	}
+}
+
+/** The plain text of entries as a file would hold it: `stdout: …` / `stderr: …`, markers in brackets. */
+export function formatLogEntries(entries: readonly LogEntry[]): string {
+	return entries
+		.map(entry => (entry.kind === 'line' ? `${entry.stream}: ${entry.text}` : `[${entry.text}]`))
+		.join('\n') + (entries.length > 0 ? '\n' : '');
+}
+
+/** Writes entries to `file` (created, or replaced); resolves with the number of lines written. */
+export async function saveLogEntries(file: string, entries: readonly LogEntry[]): Promise<number> {
+	await writeFile(file, formatLogEntries(entries), {encoding: 'utf8', mode: 0o644});
+	return entries.length;
+}
+
+/** A file name for saved logs: `krazy-<device>-<service>-<time>.log`, with only safe characters. */
+export function logFileName(device: string, servicePath: string, date: Date = new Date()): string {
+	const safe = (text: string) => text.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '');
+	const stamp = date.toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+	return `krazy-${safe(device)}-${safe(servicePath)}-${stamp}.log`;
+}
+
+export type LogFollowerState = {
+	readonly connected: boolean;
+	/** Why the connection is down now (it is being retried), or why the stream ended. */
+	readonly error: string | null;
+	readonly ended: boolean;
+	/** Lines received in total (including ones that later fell out of the ring). */
+	readonly received: number;
+	/** Increases whenever the buffer or the state changed. */
+	readonly version: number;
+};
+
+export type LogFollower = {
+	readonly buffer: LogBuffer;
+	getState(): LogFollowerState;
+	/** Called at most once per `notifyMs` with the new state, however fast lines arrive. */
+	subscribe(listener: (state: LogFollowerState) => void): () => void;
+	close(): void;
+};
+
+/**
+ * Feeds a LogStream into a LogBuffer and tells listeners at a bounded rate (default every 80 ms), so a service
+ * printing 20 000 lines/s costs a view a dozen renders a second, not 20 000.
+ */
+export function followLog(stream: LogStream, options: {capacity?: number; notifyMs?: number} = {}): LogFollower {
+	const buffer = new LogBuffer(options.capacity ?? defaultLogBufferLines);
+	const notifyMs = options.notifyMs ?? 80;
+	const listeners = new Set<(state: LogFollowerState) => void>();
+	let state: LogFollowerState = {connected: false, error: null, ended: false, received: 0, version: 0};
+	let timer: NodeJS.Timeout | undefined;
+	let lastNotify = 0;
+	let closed = false;
+
+	const notify = () => {
+		timer = undefined;
+		lastNotify = Date.now();
+		for (const listener of listeners) {
+			listener(state);
+		}
+	};
+
+	const changed = (patch: Partial<Omit<LogFollowerState, 'version'>>) => {
+		state = {...state, ...patch, version: state.version + 1};
+		if (closed || timer) {
+			return;
+		}
+
+		const wait = Math.max(0, notifyMs - (Date.now() - lastNotify));
+		timer = setTimeout(notify, wait);
+	};
+
+	const onEvent = (event: LogEvent) => {
+		switch (event.type) {
+			case 'lines': {
+				buffer.appendLines(event.lines);
+				changed({received: state.received + event.lines.length, connected: true, error: null});
+				break;
+			}
+
+			case 'gap': {
+				buffer.appendGap(event.reason, event.count);
+				changed({});
+				break;
+			}
+
+			case 'connected': {
+				changed({connected: true, error: null});
+				break;
+			}
+
+			case 'disconnected': {
+				changed({connected: false, error: event.error});
+				break;
+			}
+
+			case 'end': {
+				changed({connected: false, ended: true, error: event.error ? event.error.message : state.error});
+				break;
+			}
+		}
+	};
+
+	const unsubscribe = stream.on(onEvent);
+	return {
+		buffer,
+		getState: () => state,
+		subscribe(listener) {
+			listeners.add(listener);
+			return () => {
+				listeners.delete(listener);
+			};
+		},
+		close() {
+			closed = true;
+			clearTimeout(timer);
+			timer = undefined;
+			unsubscribe();
+			stream.close();
+			listeners.clear();
+		},
+	};
+}

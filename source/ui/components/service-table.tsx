@@ -1,0 +1,205 @@
+// The services of the selected device: path, state (crash-looping included), pid, uptime, RSS with sparkline, last line.
+import React from 'react';
+import {Box} from 'ink';
+import type {DeviceSnapshot, ServiceDisplayState, ServiceSnapshot} from '../../core/fleet-store.js';
+import {cell, fit, rule, shortBytes, shortDuration} from '../display-format.js';
+import {clean} from '../device-text.js';
+import {sparkline} from '../sparkline.js';
+import {usePalette, type Palette} from '../theme.js';
+import {windowStart} from '../fleet-layout.js';
+import {Line, type Segment} from './line.js';
+
+/** How long a finished action stays in the row ("restarted: pid 412 → 513"). */
+export const actionResultMs = 15_000;
+
+const stateMark: Readonly<Record<ServiceDisplayState, string>> = {
+	running: '▶',
+	stopped: '■',
+	restarting: '↻',
+	'crash-looping': '!',
+};
+
+function stateColor(state: ServiceDisplayState, palette: Palette): string | undefined {
+	switch (state) {
+		case 'running': {
+			return palette.ok;
+		}
+
+		case 'stopped': {
+			return palette.muted;
+		}
+
+		case 'restarting': {
+			return palette.warn;
+		}
+
+		case 'crash-looping': {
+			return palette.bad;
+		}
+	}
+}
+
+type Columns = {path: number; state: number; pid: number; uptime: number; rss: number; spark: number; last: number};
+
+function columnsFor(width: number, mode: 'narrow' | 'medium' | 'wide'): Columns {
+	if (mode === 'narrow') {
+		const state = 15;
+		const pid = 7;
+		return {path: Math.max(6, width - 2 - state - pid), state, pid, uptime: 0, rss: 0, spark: 0, last: 0};
+	}
+
+	const path = mode === 'wide' ? 28 : 20;
+	const spark = mode === 'wide' ? 16 : 6;
+	const fixed = 2 + path + 15 + 7 + 7 + 6 + spark + 1;
+	return {path, state: 15, pid: 7, uptime: 7, rss: 6, spark, last: Math.max(0, width - fixed)};
+}
+
+export function serviceHeaderSegments(width: number, mode: 'narrow' | 'medium' | 'wide'): Segment[] {
+	const c = columnsFor(width, mode);
+	let text = `  ${cell('SERVICE', c.path)}${cell('STATE', c.state)}${cell('PID', c.pid)}`;
+	if (mode !== 'narrow') {
+		text += `${cell('UPTIME', c.uptime)}${cell('RSS', c.rss)}${fit('', c.spark + 1)}${fit('LAST LINE', c.last)}`;
+	}
+
+	return [{text: fit(text, width), bold: true}];
+}
+
+/** What the state cell says: the action in progress wins over the device's word. */
+function stateText(service: ServiceSnapshot, now: number): {text: string; tone: ServiceDisplayState | 'pending' | 'failed'} {
+	const action = service.action;
+	if (action?.phase === 'pending') {
+		return {text: `↻ ${action.text}`, tone: 'pending'};
+	}
+
+	const text = `${stateMark[service.state]} ${service.state}`;
+	if (action?.phase === 'failed' && action.finishedAt !== null && now - action.finishedAt < actionResultMs) {
+		return {text, tone: 'failed'};
+	}
+
+	return {text, tone: service.state};
+}
+
+/** A quarter above the largest value, so a steady figure draws as a steady bar, not a wall of full blocks. */
+export function headroom(values: readonly (number | null)[]): number | undefined {
+	let max = 0;
+	for (const value of values) {
+		if (value !== null && value > max) {
+			max = value;
+		}
+	}
+
+	return max > 0 ? max * 1.25 : undefined;
+}
+
+/** The init's own lines start with "2026/11/25 18:28:34 ": in a narrow cell the date is noise. */
+function withoutLogDate(text: string): string {
+	return text.replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '');
+}
+
+function lastLine(service: ServiceSnapshot, now: number): {text: string; fromAction: boolean; failed: boolean} {
+	const action = service.action;
+	if (action && (action.phase === 'pending' || (action.finishedAt !== null && now - action.finishedAt < actionResultMs))) {
+		return {text: action.text, fromAction: true, failed: action.phase === 'failed'};
+	}
+
+	const {stdout, stderr} = service.lastLog;
+	// A crashing or stopped service's story is on stderr (the init writes "exit status 1" there).
+	const preferErr = service.state !== 'running';
+	const first = preferErr ? stderr : stdout;
+	const second = preferErr ? stdout : stderr;
+	if (first !== undefined) {
+		return {text: `${preferErr ? 'err' : 'out'}: ${withoutLogDate(clean(first))}`, fromAction: false, failed: false};
+	}
+
+	if (second !== undefined) {
+		return {text: `${preferErr ? 'out' : 'err'}: ${withoutLogDate(clean(second))}`, fromAction: false, failed: false};
+	}
+
+	return {text: '', fromAction: false, failed: false};
+}
+
+export function serviceRowSegments(service: ServiceSnapshot, options: {width: number; mode: 'narrow' | 'medium' | 'wide'; selected: boolean; focused: boolean; stale: boolean; now: number; palette: Palette}): Segment[] {
+	const {width, mode, selected, focused, stale, now, palette} = options;
+	const c = columnsFor(width, mode);
+	const state = stateText(service, now);
+	const startTime = service.status.startTime?.getTime();
+	const running = service.state !== 'stopped';
+	const recentAction = service.action?.phase === 'done' && service.action.finishedAt !== null && now - service.action.finishedAt < actionResultMs;
+	const stateColorValue = state.tone === 'pending' ? palette.warn : state.tone === 'failed' ? palette.bad : stateColor(state.tone, palette);
+	const segments: Segment[] = [
+		{text: selected ? (focused ? '▸ ' : '› ') : '  ', bold: true},
+		{text: cell(clean(service.path), c.path), bold: selected},
+		{text: cell(state.text, c.state), color: stateColorValue, bold: state.tone === 'crash-looping' || state.tone === 'pending'},
+		{text: cell(service.status.pid > 0 ? String(service.status.pid) : '-', c.pid), bold: recentAction, color: recentAction ? palette.ok : undefined},
+	];
+	if (mode === 'narrow') {
+		return segments.map(segment => (stale ? {...segment, dim: true} : segment));
+	}
+
+	const last = lastLine(service, now);
+	segments.push(
+		{text: cell(running && startTime !== undefined ? shortDuration(now - startTime) : '-', c.uptime)},
+		{text: cell(service.rss === null ? '-' : shortBytes(service.rss), c.rss)},
+		{text: fit(sparkline(service.rssHistory.values, {width: c.spark, min: 0, max: headroom(service.rssHistory.values)}), c.spark + 1), color: palette.accent},
+		{
+			text: fit(last.text, c.last),
+			color: last.failed ? palette.bad : last.fromAction ? palette.ok : palette.muted,
+			bold: last.fromAction,
+		},
+	);
+	return stale ? segments.map(segment => ({...segment, dim: true})) : segments;
+}
+
+export function ServiceTable({device, services, selected, focused, rows, width, mode, now, filter}: {
+	device: DeviceSnapshot | undefined;
+	services: readonly ServiceSnapshot[];
+	selected: string | null;
+	focused: boolean;
+	rows: number;
+	width: number;
+	mode: 'narrow' | 'medium' | 'wide';
+	now: number;
+	filter: string;
+}) {
+	const palette = usePalette();
+	const selectedIndex = Math.max(0, services.findIndex(service => service.path === selected));
+	const start = windowStart(services.length, rows, selectedIndex, selectedIndex - Math.floor(rows / 2));
+	const shown = services.slice(start, start + rows);
+	const stale = device ? device.stale : false;
+	const more = services.length > rows ? ` ${start + 1}–${start + shown.length} of ${services.length}` : '';
+	const name = device ? clean(device.overview?.hostname) || device.name : '';
+	let title = device ? `Services · ${name}${more}` : 'Services';
+	if (filter) {
+		title += ` · filter "${filter}"`;
+	}
+
+	if (device && device.stale) {
+		const retry = device.nextAttemptAt === null ? '' : `, retrying in ${Math.max(0, Math.ceil((device.nextAttemptAt - now) / 1000))} s`;
+		title += ` · last known data (${device.healthText}${retry})`;
+	}
+
+	let empty = '';
+	if (!device) {
+		empty = 'no device selected';
+	} else if (services.length === 0) {
+		empty = device.overview === null
+			? (device.error ? clean(device.error) : 'waiting for the first answer…')
+			: (filter ? 'no service matches the filter' : 'the device lists no services');
+	}
+
+	return (
+		<Box flexDirection="column" width={width} height={rows + 2}>
+			<Line segments={[{text: rule(title, width), color: palette.title, bold: focused}]} />
+			<Line segments={serviceHeaderSegments(width, mode)} />
+			{empty ? (
+				<Line segments={[{text: `  ${empty}`, color: device?.error && !device.overview ? palette.bad : undefined, dim: !device?.error}]} />
+			) : shown.map(service => (
+				<Line
+					key={service.path}
+					inverse={service.path === selected && focused}
+					segments={serviceRowSegments(service, {width, mode, selected: service.path === selected, focused, stale, now, palette})}
+				/>
+			))}
+		</Box>
+	);
+}

@@ -1,0 +1,280 @@
+// The dashboard's entry: checks for a terminal, owns the fleet store and the Ink instance, and lends the terminal to a shell.
+import type {ComponentType, ReactNode} from 'react';
+import type {Instance, render as inkRender} from 'ink';
+import type {DeviceTarget} from '../core/device-target.js';
+import {createFleetStore, type DeviceSnapshot, type FleetStore, type FleetStoreOptions} from '../core/fleet-store.js';
+import {ringCapacity} from '../core/metric-ring.js';
+import {describeError} from '../core/device-error.js';
+import type {dashboardElement as dashboardElementFunction, lazyFlashWizard as lazyFlashWizardFunction} from './dashboard.js';
+import {initialDashboardState, type DashboardState} from './dashboard-state.js';
+import type {ThemeName} from './theme.js';
+
+type InkModules = {render: typeof inkRender; dashboardElement: typeof dashboardElementFunction; lazyFlashWizard: typeof lazyFlashWizardFunction};
+
+/**
+ * Loads React, Ink and the views for a terminal; this module imports none of them itself, so this is where they are
+ * first loaded (unless the caller loaded React or Ink earlier). Both decide things once, when first loaded: Ink
+ * whether it runs "in CI" ($CI), and then draws nothing until it exits (and chalk, with it, whether to colour at all),
+ * which on a real terminal is never wanted; React
+ * whether it is a development build ($NODE_ENV), which costs about a third more CPU per frame. So $CI is hidden and
+ * $NODE_ENV is "production" (unless set) while they load, and both are put back afterwards.
+ */
+async function loadInk(): Promise<InkModules> {
+	const saved = {CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION, NODE_ENV: process.env.NODE_ENV};
+	// Removed, not set to "false": chalk turns colours off whenever a CI variable exists at all.
+	delete process.env.CI;
+	delete process.env.CONTINUOUS_INTEGRATION;
+
+	process.env.NODE_ENV ??= 'production';
+	try {
+		const [{render}, {dashboardElement, lazyFlashWizard}] = await Promise.all([import('ink'), import('./dashboard.js')]);
+		return {render, dashboardElement, lazyFlashWizard};
+	} finally {
+		for (const [key, value] of Object.entries(saved)) {
+			if (value === undefined) {
+				delete process.env[key];
+			} else {
+				process.env[key] = value;
+			}
+		}
+	}
+}
+
+export type DashboardSettings = {
+	pollIntervalMs?: number;
+	theme?: ThemeName;
+	logBufferLines?: number;
+};
+
+export type ShellRunner = (
+	target: DeviceTarget,
+	io: {stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream},
+) => Promise<number>;
+
+export type RunDashboardOptions = {
+	targets: readonly DeviceTarget[];
+	/** Configuration problems to show (one line each, naming the file). */
+	problems?: readonly {path: string; message: string}[];
+	settings?: DashboardSettings;
+	readonly?: boolean;
+	stdin?: NodeJS.ReadStream;
+	stdout?: NodeJS.WriteStream;
+	stderr?: NodeJS.WriteStream;
+	env?: NodeJS.ProcessEnv;
+	/** Ends the dashboard (SIGTERM in the CLI). */
+	signal?: AbortSignal;
+	/** The breakglass shell for `b`; without it, `b` says it is not available. */
+	runShell?: ShellRunner;
+	/** The flashing wizard for `f`, drawn instead of the dashboard until it calls onExit. */
+	renderFlash?: (onExit: () => void) => ReactNode;
+	/**
+	 * The flashing wizard loaded only when `f` is pressed (preferred over renderFlash: importing it early also loads
+	 * React and Ink before the dashboard can choose how they load).
+	 */
+	loadFlashWizard?: () => Promise<{FlashWizard: ComponentType<{onExit: () => void}>}>;
+	/** Passed to the fleet store (node exporter location, client factory…). */
+	storeOptions?: Partial<Omit<FleetStoreOptions, 'targets'>>;
+	/** Use the terminal's alternate screen, so quitting restores what was there (default true). */
+	alternateScreen?: boolean;
+	/** Where saved logs go (default: the current folder). */
+	saveDirectory?: string;
+};
+
+const enterAlternateScreen = '\u001B[?1049h\u001B[H';
+const leaveAlternateScreen = '\u001B[?1049l';
+
+/** The message for a run without a terminal: says what is missing and what to use instead. */
+export const noTerminalMessage = 'krazy-tui: the dashboard needs an interactive terminal (stdin and stdout must be a TTY); for scripts use `krazy-tui status [DEVICE...] [--json]`\n';
+
+/**
+ * Runs the dashboard until the user quits; resolves with the exit status (0, or 1 without a terminal). The terminal is
+ * handed to a breakglass shell by unmounting Ink, leaving the alternate screen, running the shell on the raw streams,
+ * and rendering again with the same store and the navigation state the user left: nothing of Ink runs meanwhile.
+ */
+export async function runDashboard(options: RunDashboardOptions): Promise<number> {
+	const stdin = options.stdin ?? process.stdin;
+	const stdout = options.stdout ?? process.stdout;
+	const stderr = options.stderr ?? process.stderr;
+	const env = options.env ?? process.env;
+	if (!stdin.isTTY || !stdout.isTTY || typeof stdin.setRawMode !== 'function') {
+		stderr.write(noTerminalMessage);
+		return 1;
+	}
+
+	const settings = options.settings ?? {};
+	const pollIntervalMs = settings.pollIntervalMs ?? 2000;
+	const historyMs = options.storeOptions?.historyMs ?? 300_000;
+	const store = createFleetStore({
+		// Two frames a second at most from polling (50 devices at 2 s would otherwise ask for twenty); actions and
+		// devices coming or going are published at once by the store.
+		notifyMs: 500,
+		...options.storeOptions,
+		targets: options.targets,
+		pollIntervalMs,
+		historyMs,
+		readonly: options.readonly ?? false,
+	});
+	const alternate = options.alternateScreen ?? true;
+	const leave = () => {
+		if (alternate) {
+			stdout.write(leaveAlternateScreen);
+		}
+	};
+
+	process.once('exit', leave);
+	// The pollers' timers do not hold the process; between two Ink instances (a shell hand-over) nothing else would.
+	const keepAlive = setInterval(() => undefined, 1 << 30);
+	// Polling starts before Ink loads (most of the start-up time): the first frame then often has the devices' data.
+	store.start();
+	let ink: InkModules;
+	try {
+		ink = await loadInk();
+	} catch (error) {
+		clearInterval(keepAlive);
+		store.stop();
+		process.off('exit', leave);
+		throw error;
+	}
+
+	let state: DashboardState = initialDashboardState;
+	try {
+		for (;;) {
+			if (alternate) {
+				stdout.write(enterAlternateScreen);
+			}
+
+			const outcome = await renderUntilDone(ink, store, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env);
+			state = outcome.state;
+			if (outcome.kind === 'quit') {
+				break;
+			}
+
+			// The shell gets the plain terminal: normal screen, cooked mode restored by Ink's unmount.
+			leave();
+			try {
+				if (options.runShell) {
+					await options.runShell(outcome.device.target, {stdin, stdout, stderr});
+				}
+
+				state = {...state, notice: {text: `back from the shell on ${outcome.device.name}`, tone: 'info'}};
+			} catch (error) {
+				state = {...state, notice: {text: describeError(error, outcome.device.name), tone: 'error'}};
+			}
+
+			reclaimInput(stdin);
+		}
+	} finally {
+		clearInterval(keepAlive);
+		store.stop();
+		leave();
+		process.off('exit', leave);
+	}
+
+	return 0;
+}
+
+/**
+ * Makes stdin deliver keys to the next Ink instance. A terminal stream that was read in flowing mode and paused (as a
+ * shell bridge leaves it) can keep its "reading" flag with the descriptor no longer read: adding Ink's 'readable'
+ * listener then never starts reading again. Resuming restarts the descriptor; a placeholder 'readable' listener keeps
+ * what arrives buffered (not emitted to nobody) until Ink's own listener takes over, and is removed after that.
+ */
+function reclaimInput(stdin: NodeJS.ReadStream): void {
+	const holdBuffered = () => undefined;
+	stdin.on('readable', holdBuffered);
+	stdin.resume();
+	setTimeout(() => {
+		stdin.off('readable', holdBuffered);
+	}, 250).unref();
+}
+
+type Outcome = {kind: 'quit'; state: DashboardState} | {kind: 'shell'; device: DeviceSnapshot; state: DashboardState};
+
+async function renderUntilDone(
+	{render, dashboardElement, lazyFlashWizard}: InkModules,
+	store: FleetStore,
+	state: DashboardState,
+	options: RunDashboardOptions,
+	settings: DashboardSettings,
+	historyMs: number,
+	pollIntervalMs: number,
+	stdin: NodeJS.ReadStream,
+	stdout: NodeJS.WriteStream,
+	stderr: NodeJS.WriteStream,
+	env: NodeJS.ProcessEnv,
+): Promise<Outcome> {
+	let resolveOutcome!: (outcome: Outcome) => void;
+	const done = new Promise<Outcome>(resolve => {
+		resolveOutcome = resolve;
+	});
+	// Filled right after render(); an outcome that arrives during the first render unmounts once it is there.
+	const holder: {instance?: Instance; outcome?: Outcome} = {};
+	const finish = (outcome: Outcome) => {
+		holder.outcome ??= outcome;
+		resolveOutcome(outcome);
+		holder.instance?.unmount();
+	};
+
+	const onAbort = () => {
+		finish({kind: 'quit', state});
+	};
+
+	options.signal?.addEventListener('abort', onAbort, {once: true});
+	// Effects queued before the hand-over must not run again after it.
+	const resumed: DashboardState = {...state, effects: []};
+	const historyMinutes = Math.round((ringCapacity(historyMs, pollIntervalMs) * pollIntervalMs) / 60_000);
+	const renderFlash = options.renderFlash ?? (options.loadFlashWizard ? lazyFlashWizard(options.loadFlashWizard) : undefined);
+	const instance = render(
+		dashboardElement({
+			store,
+			readonly: options.readonly,
+			theme: settings.theme,
+			logBufferLines: settings.logBufferLines,
+			historyMinutes,
+			initialState: resumed,
+			problems: (options.problems ?? []).map(problem => `${problem.path}: ${problem.message}`),
+			env,
+			saveDirectory: options.saveDirectory,
+			renderFlash,
+			onQuit(finalState) {
+				finish({kind: 'quit', state: finalState});
+			},
+			onShell: options.runShell ? (device, finalState) => {
+				finish({kind: 'shell', device, state: finalState});
+			} : undefined,
+		}),
+		{
+			stdin,
+			stdout,
+			stderr,
+			// Ctrl+C is a key in the table: quitting goes through the same clean-up as q.
+			exitOnCtrlC: false,
+			patchConsole: true,
+			maxFps: 20,
+			// Ink 6.8's incremental mode moves the cursor one line short when the frame ends with a newline (ours
+			// does: it is one line shorter than the terminal), so frames would creep down; the standard mode
+			// redraws inside a synchronized update (DEC 2026), which terminals that know it show without flicker.
+			incrementalRendering: false,
+		},
+	);
+	// Ink creates its exit promise on the first waitUntilExit(); an unmount that completes before that call (a TTY
+	// write calls back within the same tick) would resolve nothing, so the promise is made right away.
+	const exited = instance.waitUntilExit();
+	holder.instance = instance;
+	if (holder.outcome) {
+		instance.unmount();
+	}
+
+	if (options.signal?.aborted) {
+		onAbort();
+	}
+
+	try {
+		const outcome = await done;
+		await exited;
+		return outcome;
+	} finally {
+		options.signal?.removeEventListener('abort', onAbort);
+		instance.cleanup();
+	}
+}

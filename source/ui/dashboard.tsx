@@ -1,0 +1,481 @@
+// The dashboard screen: devices, services of the selected one, graphs, logs, help and dialogs, all fed by the fleet store.
+import React, {Suspense, lazy, useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore, type ComponentType, type ReactElement, type ReactNode} from 'react';
+import {Box, Text, useInput, type Key} from 'ink';
+import type {DeviceSnapshot, FleetStore, ServiceSnapshot} from '../core/fleet-store.js';
+import type {LogFollower, LogFollowerState} from '../core/log-buffer.js';
+import {saveLogEntries, logFileName} from '../core/log-buffer.js';
+import {describeError} from '../core/device-error.js';
+import {
+	dashboardReducer,
+	effectiveDevice,
+	effectiveService,
+	initialDashboardState,
+	type DashboardEnv,
+	type DashboardState,
+	type Effect,
+} from './dashboard-state.js';
+import {entryVisible} from './log-view-state.js';
+import {fleetLayout} from './fleet-layout.js';
+import {keyHints} from './key-table.js';
+import {useTerminalSize, type TerminalSize} from './terminal-size.js';
+import {PaletteContext, paletteFor, usePalette, type ThemeName} from './theme.js';
+import {clean} from './device-text.js';
+import {Line, LineWidthContext, type Segment} from './components/line.js';
+import {DeviceTable} from './components/device-table.js';
+import {ServiceTable} from './components/service-table.js';
+import {GraphsPane} from './components/graphs-pane.js';
+import {HelpView} from './components/help-view.js';
+import {ConfirmDialog, dialogRows} from './components/confirm-dialog.js';
+import {LogView, logChromeRows} from './components/log-view.js';
+
+export type DashboardProps = {
+	store: FleetStore;
+	readonly?: boolean;
+	theme?: ThemeName;
+	logBufferLines?: number;
+	/** Minutes of history the rings hold (for the graph title). */
+	historyMinutes?: number;
+	/** Pin the size (tests, screenshots); otherwise the terminal's, following resizes. */
+	size?: TerminalSize;
+	/** Where navigation starts (the dashboard comes back from a shell where it was). */
+	initialState?: DashboardState;
+	/** Lines about the configuration (broken gok configs, …) to show once. */
+	problems?: readonly string[];
+	onQuit: (state: DashboardState) => void;
+	/** `b`: the owner unmounts the dashboard, runs the shell, and renders it again. */
+	onShell?: (device: DeviceSnapshot, state: DashboardState) => void;
+	/** `f`: the flashing wizard, drawn instead of the dashboard until it calls onExit. */
+	renderFlash?: (onExit: () => void) => ReactNode;
+	/** Where saved logs go (default: the current folder). */
+	saveDirectory?: string;
+	env?: NodeJS.ProcessEnv;
+};
+
+/** Ticks every `ms` so ages ("last seen 12 s ago") and uptimes move between polls. */
+function useNow(ms: number, active: boolean): number {
+	const [now, setNow] = useState(() => Date.now());
+	useEffect(() => {
+		if (!active) {
+			return;
+		}
+
+		const timer = setInterval(() => {
+			setNow(Date.now());
+		}, ms);
+		return () => {
+			clearInterval(timer);
+		};
+	}, [ms, active]);
+	return now;
+}
+
+function countsSeconds(devices: readonly DeviceSnapshot[], services: readonly ServiceSnapshot[], now: number): boolean {
+	const recent = (time: number | null | undefined) => time !== null && time !== undefined && now - time < 90_000;
+	return devices.some(device => device.health !== 'online' || (device.power !== null && (device.power.phase === 'pending' || recent(device.power.finishedAt))))
+		|| services.some(service => recent(service.status.startTime?.getTime()) || service.action !== null && (service.action.phase === 'pending' || recent(service.action.finishedAt)));
+}
+
+function matchesFilter(text: string, filter: string): boolean {
+	return filter === '' || text.toLowerCase().includes(filter.toLowerCase());
+}
+
+function visibleDevices(devices: readonly DeviceSnapshot[], filter: string): readonly DeviceSnapshot[] {
+	if (filter === '') {
+		return devices;
+	}
+
+	return devices.filter(device => matchesFilter(`${device.name} ${device.overview?.hostname ?? ''} ${device.overview?.model ?? ''}`, filter));
+}
+
+function visibleServices(device: DeviceSnapshot | undefined, filter: string): readonly ServiceSnapshot[] {
+	if (!device) {
+		return [];
+	}
+
+	return filter === '' ? device.services : device.services.filter(service => matchesFilter(service.path, filter));
+}
+
+/** The dashboard as an element: what the entry renders, without a JSX (and so a React) import of its own. */
+export function dashboardElement(props: DashboardProps): ReactElement {
+	return <Dashboard {...props} />;
+}
+
+/** `renderFlash` for a wizard that is loaded only when `f` is first pressed. */
+export function lazyFlashWizard(load: () => Promise<{FlashWizard: ComponentType<{onExit: () => void}>}>): (onExit: () => void) => ReactNode {
+	const LazyWizard = lazy(async () => ({default: (await load()).FlashWizard}));
+	return onExit => (
+		<Suspense fallback={<Text>loading the flashing wizard…</Text>}>
+			<LazyWizard onExit={onExit} />
+		</Suspense>
+	);
+}
+
+export function Dashboard(props: DashboardProps) {
+	const palette = useMemo(() => paletteFor(props.theme ?? 'auto', props.env ?? process.env), [props.theme, props.env]);
+	return (
+		<PaletteContext.Provider value={palette}>
+			<DashboardScreen {...props} />
+		</PaletteContext.Provider>
+	);
+}
+
+function DashboardScreen(props: DashboardProps) {
+	const {store} = props;
+	const readonly = props.readonly ?? store.readonly;
+	const palette = usePalette();
+	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+	const size = useTerminalSize(props.size);
+	const [state, dispatch] = useReducer(dashboardReducer, props.initialState ?? initialDashboardState);
+	const [tickMs, setTickMs] = useState(1000);
+	const now = useNow(tickMs, state.screen === 'fleet');
+	const [follower, setFollower] = useState<LogFollower | null>(null);
+	const followerState = useSyncExternalStore(
+		follower ? follower.subscribe : noSubscribe,
+		follower ? follower.getState : noState,
+	);
+
+	// The log follower lives exactly as long as the log screen shows that service.
+	const logDevice = state.logTarget?.device;
+	const logPath = state.logTarget?.path;
+	useEffect(() => {
+		if (state.screen !== 'logs' || logDevice === undefined || logPath === undefined) {
+			return;
+		}
+
+		let opened: LogFollower | null = null;
+		try {
+			opened = store.openLog(logDevice, logPath, {capacity: props.logBufferLines});
+			setFollower(opened);
+		} catch (error) {
+			dispatch({type: 'logNotice', text: describeError(error, logDevice)});
+		}
+
+		return () => {
+			opened?.close();
+			setFollower(null);
+		};
+	}, [store, state.screen, logDevice, logPath, props.logBufferLines]);
+
+	const devicesFor = (filter: string) => visibleDevices(snapshot.devices, filter).map(device => device.name);
+	const servicesFor = (name: string, filter: string) => visibleServices(snapshot.devices.find(device => device.name === name), filter).map(service => service.path);
+	const devices = visibleDevices(snapshot.devices, state.deviceFilter);
+	const selectedDeviceName = effectiveDevice(state, {devices: devicesFor});
+	const selectedDevice = snapshot.devices.find(device => device.name === selectedDeviceName);
+	const services = visibleServices(selectedDevice, state.serviceFilter);
+	const selectedServicePath = effectiveService(state, {devices: devicesFor, services: servicesFor});
+	const selectedService = services.find(service => service.path === selectedServicePath);
+	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: state.dialog ? dialogRows : 0});
+	// The clock ticks every second only while something on screen counts seconds ("last seen 12 s ago", a fresh
+	// uptime, an action's result); otherwise every 10 s is enough for minutes, and the dashboard stays idle.
+	const wantedTick = countsSeconds(devices, services, now) ? 1000 : 10_000;
+	if (wantedTick !== tickMs) {
+		setTickMs(wantedTick);
+	}
+
+	const logRows = Math.max(1, layout.height - (state.dialog ? dialogRows : 0));
+
+	const env: DashboardEnv = {
+		devices: devicesFor,
+		services: servicesFor,
+		readonly,
+		pageRows: {devices: layout.deviceRows, services: layout.serviceRows, help: layout.height - 2},
+		log: follower && state.screen === 'logs' ? {buffer: follower.buffer, rows: Math.max(1, logRows - logChromeRows), width: layout.width} : null,
+	};
+	const envRef = useRef(env);
+	envRef.current = env;
+
+	useInput((input, key) => {
+		for (const single of splitKeys(input, key)) {
+			dispatch({type: 'key', input: single.input, key: single.key, env: envRef.current});
+		}
+	}, {isActive: state.screen !== 'flash'});
+
+	// Effects run once each, after the render that queued them.
+	const handled = useRef(state.effects.at(-1)?.id ?? 0);
+	const mounted = useRef(true);
+	useEffect(() => {
+		mounted.current = true;
+		return () => {
+			mounted.current = false;
+		};
+	}, []);
+	const stateRef = useRef(state);
+	stateRef.current = state;
+	const followerRef = useRef(follower);
+	followerRef.current = follower;
+	useEffect(() => {
+		for (const {id, effect} of state.effects) {
+			if (id <= handled.current) {
+				continue;
+			}
+
+			handled.current = id;
+			runEffect(effect);
+		}
+
+		function notice(text: string, tone: 'info' | 'error') {
+			if (mounted.current) {
+				dispatch({type: 'notice', notice: {text: clean(text), tone}});
+			}
+		}
+
+		function runEffect(effect: Effect) {
+			switch (effect.type) {
+				case 'quit': {
+					props.onQuit(stateRef.current);
+					break;
+				}
+
+				case 'refresh': {
+					store.pollNow(effect.device);
+					break;
+				}
+
+				case 'serviceAction': {
+					void store.runServiceAction(effect.device, effect.path, effect.action).then(outcome => {
+						notice(outcome.message, outcome.ok ? 'info' : 'error');
+					});
+					break;
+				}
+
+				case 'powerAction': {
+					void store.runPowerAction(effect.device, effect.action).then(outcome => {
+						notice(outcome.message, outcome.ok ? 'info' : 'error');
+					});
+					break;
+				}
+
+				case 'shell': {
+					const device = store.device(effect.device);
+					if (!device) {
+						break;
+					}
+
+					if (props.onShell) {
+						props.onShell(device, stateRef.current);
+					} else {
+						notice('breakglass is not available here', 'error');
+					}
+
+					break;
+				}
+
+				case 'saveLog': {
+					const current = followerRef.current;
+					const target = stateRef.current.logTarget;
+					if (!current || !target) {
+						break;
+					}
+
+					const logState = stateRef.current.log;
+					const entries = current.buffer.entries().filter(entry => entryVisible(entry, logState));
+					const file = `${props.saveDirectory ?? process.cwd()}/${logFileName(target.device, target.path)}`;
+					saveLogEntries(file, entries).then(count => {
+						if (mounted.current) {
+							dispatch({type: 'logNotice', text: `saved ${count} lines to ${file}`});
+						}
+					}, (error: unknown) => {
+						if (mounted.current) {
+							dispatch({type: 'logNotice', text: `could not save: ${describeError(error)}`});
+						}
+					});
+					break;
+				}
+
+				case 'clearLog': {
+					followerRef.current?.buffer.clear();
+					dispatch({type: 'logNotice', text: 'buffer cleared'});
+					break;
+				}
+			}
+		}
+	}, [state.effects, store, props]);
+
+	if (state.screen === 'flash' && props.renderFlash) {
+		return <>{props.renderFlash(() => dispatch({type: 'closeFlash'}))}</>;
+	}
+
+	if (layout.tooSmall) {
+		return (
+			<Box width={layout.width} height={layout.height}>
+				<Text wrap="wrap" color={palette.warn}>{`too small: ${size.columns}×${size.rows}, need 30×6 (80×24 for all); q quits`}</Text>
+			</Box>
+		);
+	}
+
+	const online = snapshot.devices.filter(device => device.health === 'online').length;
+	const down = snapshot.devices.length - online - snapshot.devices.filter(device => device.health === 'connecting').length;
+	const titleSegments: Segment[] = [
+		{text: 'krazy-tui', bold: true, color: palette.title},
+		{text: ` · ${snapshot.devices.length} device${snapshot.devices.length === 1 ? '' : 's'} · ${online} online`},
+	];
+	if (down > 0) {
+		titleSegments.push({text: ` · ${down} not answering`, color: palette.bad, bold: true});
+	}
+
+	if (readonly) {
+		titleSegments.push({text: ' · READ-ONLY', color: palette.warn, bold: true});
+	}
+
+	const hiddenNote = layout.hidden.length > 0 && state.screen === 'fleet' && !state.help
+		? `${size.columns}×${size.rows}: no room for ${layout.hidden.join(', ')}`
+		: '';
+
+	let body: ReactNode;
+	const bodyRows = layout.height - 2;
+	if (state.help) {
+		body = <HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} />;
+	} else if (state.screen === 'logs' && state.logTarget) {
+		const logDeviceSnapshot = snapshot.devices.find(device => device.name === state.logTarget?.device);
+		const serviceInfo = logDeviceSnapshot?.services.find(service => service.path === state.logTarget?.path);
+		body = (
+			<LogView
+				buffer={follower?.buffer ?? null}
+				followerState={follower ? followerState : null}
+				state={state.log}
+				device={clean(logDeviceSnapshot?.overview?.hostname) || state.logTarget.device}
+				service={state.logTarget.path}
+				serviceInfo={serviceInfo}
+				rows={logRows}
+				width={layout.width}
+				readonly={readonly}
+			/>
+		);
+	} else {
+		body = (
+			<>
+				<DeviceTable
+					devices={devices}
+					selected={selectedDeviceName}
+					focused={state.focus === 'devices'}
+					rows={layout.deviceRows}
+					width={layout.width}
+					mode={layout.deviceColumns}
+					now={now}
+				/>
+				{layout.serviceRows > 0 ? (
+					<ServiceTable
+						device={selectedDevice}
+						services={services}
+						selected={selectedServicePath}
+						focused={state.focus === 'services'}
+						rows={layout.serviceRows}
+						width={layout.width}
+						mode={layout.serviceColumns}
+						now={now}
+						filter={state.serviceFilter}
+					/>
+				) : null}
+				<GraphsPane
+					device={selectedDevice}
+					service={selectedService}
+					rows={layout.graphRows}
+					width={layout.width}
+					historyMinutes={props.historyMinutes ?? 5}
+				/>
+			</>
+		);
+	}
+
+	let footer: Segment[];
+	if (state.listInput) {
+		footer = [
+			{text: `filter ${state.listInput.list}: `, bold: true},
+			{text: state.listInput.text},
+			{text: ' ', inverse: true},
+			{text: '  Enter keeps · Esc clears', color: palette.muted},
+		];
+	} else if (state.notice) {
+		footer = [{text: state.notice.text, color: state.notice.tone === 'error' ? palette.bad : palette.ok, bold: true}];
+	} else if (state.screen === 'fleet' && !state.help && selectedDevice?.error && selectedDevice.health !== 'online') {
+		const retry = selectedDevice.nextAttemptAt === null ? '' : ` · retrying in ${Math.max(0, Math.ceil((selectedDevice.nextAttemptAt - now) / 1000))} s`;
+		footer = [{text: `${clean(selectedDevice.error)}${retry}`, color: palette.bad}];
+	} else if (hiddenNote) {
+		footer = [{text: `${hiddenNote} · ? help`, color: palette.warn}];
+	} else if (props.problems && props.problems.length > 0 && state.screen === 'fleet') {
+		footer = [{text: `${clean(props.problems[0])}${props.problems.length > 1 ? ` (+${props.problems.length - 1} more)` : ''}`, color: palette.warn}];
+	} else {
+		const intents = state.focus === 'services'
+			? (['help', 'open', 'filter', 'restart', 'stop', 'start', 'once', 'kill', 'shell', 'quit'] as const)
+			: (['help', 'open', 'focusNext', 'filter', 'shell', 'flash', 'reboot', 'quit'] as const);
+		footer = [{text: keyHints(intents, {readonly}), color: palette.muted}];
+	}
+
+	return (
+		<LineWidthContext.Provider value={layout.width}>
+		<Box flexDirection="column" width={layout.width} height={layout.height}>
+			{state.screen === 'logs' && !state.help ? null : <Line segments={titleSegments} />}
+			{body}
+			{state.dialog ? <ConfirmDialog dialog={state.dialog} width={layout.width} /> : null}
+			{state.screen === 'logs' && !state.help ? null : <Line segments={footer} />}
+		</Box>
+		</LineWidthContext.Provider>
+	);
+}
+
+const plainKey: Key = {
+	upArrow: false,
+	downArrow: false,
+	leftArrow: false,
+	rightArrow: false,
+	pageDown: false,
+	pageUp: false,
+	home: false,
+	end: false,
+	return: false,
+	escape: false,
+	ctrl: false,
+	shift: false,
+	tab: false,
+	backspace: false,
+	delete: false,
+	meta: false,
+	super: false,
+	hyper: false,
+	capsLock: false,
+	numLock: false,
+};
+
+/**
+ * Ink hands over text that arrived in one chunk as one input ("\r/golink" when Enter and a typed filter come
+ * together, as with fast typing, a paste or tmux send-keys). Each character is a key of its own here.
+ */
+export function splitKeys(input: string, key: Key): Array<{input: string; key: Key}> {
+	const characters = [...input];
+	if (characters.length <= 1 || key.meta || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) {
+		return [{input, key}];
+	}
+
+	return characters.map(character => {
+		const code = character.codePointAt(0) ?? 0;
+		if (character === '\r' || character === '\n') {
+			return {input: '', key: {...plainKey, return: true}};
+		}
+
+		if (character === '\t') {
+			return {input: '', key: {...plainKey, tab: true}};
+		}
+
+		if (character === '\u007f' || character === '\b') {
+			return {input: '', key: {...plainKey, backspace: true}};
+		}
+
+		if (code >= 1 && code <= 26) {
+			return {input: String.fromCodePoint(code + 96), key: {...plainKey, ctrl: true}};
+		}
+
+		if (code < 0x20) {
+			return {input: '', key: plainKey};
+		}
+
+		return {input: character, key: {...plainKey, shift: /[A-Z]/.test(character)}};
+	});
+}
+
+function noSubscribe(): () => void {
+	return () => undefined;
+}
+
+function noState(): LogFollowerState | null {
+	return null;
+}

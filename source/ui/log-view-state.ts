@@ -1,0 +1,350 @@
+// The log view's state and its reducer: follow or paused scrollback, search, filter, streams, wrap; and the windowing.
+import type {LogBuffer, LogEntry} from '../core/log-buffer.js';
+import {expandTabs} from './display-format.js';
+
+export type StreamChoice = 'both' | 'stdout' | 'stderr';
+
+export type LogViewState = {
+	readonly follow: boolean;
+	/** Paused: the sequence number of the first entry shown. */
+	readonly topSeq: number;
+	readonly streams: StreamChoice;
+	readonly wrap: boolean;
+	/** The committed search (highlighted; n/N jump); empty for none. */
+	readonly search: string;
+	/** The committed filter: only matching lines are shown. */
+	readonly filter: string;
+	/** A search or filter being typed. */
+	readonly input: {readonly kind: 'search' | 'filter'; readonly text: string} | null;
+	/** Sequence number of the match n/N went to. */
+	readonly currentMatch: number | null;
+	readonly notice: string | null;
+};
+
+export const initialLogViewState: LogViewState = {
+	follow: true,
+	topSeq: 0,
+	streams: 'both',
+	wrap: false,
+	search: '',
+	filter: '',
+	input: null,
+	currentMatch: null,
+	notice: null,
+};
+
+/** What the reducer needs to know about the screen and the buffer at the time of a key. */
+export type LogViewport = {buffer: LogBuffer; rows: number; width: number};
+
+/** Columns the stream mark takes (`out│`). */
+export const logPrefixWidth = 4;
+
+export type LogRow = {
+	readonly seq: number;
+	readonly kind: 'line' | 'gap';
+	readonly stream?: 'stdout' | 'stderr';
+	/** This row's part of the entry's text. */
+	readonly text: string;
+	/** Offset of `text` within the whole entry text (for highlighting across wrapped rows). */
+	readonly offset: number;
+	readonly continuation: boolean;
+	readonly cutFrom?: number;
+};
+
+export type LogWindow = {
+	readonly rows: LogRow[];
+	/** Entries passing the stream choice and filter. */
+	readonly visibleCount: number;
+	/** The window shows the newest entry. */
+	readonly atEnd: boolean;
+	readonly firstSeq: number | null;
+	readonly lastSeq: number | null;
+	/** Lines matching the search among the visible ones. */
+	readonly matchCount: number;
+};
+
+export function entryVisible(entry: LogEntry, state: Pick<LogViewState, 'streams' | 'filter'>): boolean {
+	if (entry.kind === 'gap') {
+		return true;
+	}
+
+	if (state.streams !== 'both' && entry.stream !== state.streams) {
+		return false;
+	}
+
+	return state.filter === '' || includesFolded(entry.text, state.filter);
+}
+
+export function includesFolded(text: string, query: string): boolean {
+	return query !== '' && text.toLowerCase().includes(query.toLowerCase());
+}
+
+/** Rows one entry takes at this width. */
+function entryRows(entry: LogEntry, width: number, wrap: boolean, maxRows: number): LogRow[] {
+	const textWidth = Math.max(1, width - logPrefixWidth);
+	const text = expandTabs(entry.text);
+	const base = {seq: entry.seq, kind: entry.kind, stream: entry.kind === 'line' ? entry.stream : undefined};
+	const cutFrom = entry.kind === 'line' ? entry.fullLength : undefined;
+	if (!wrap || entry.kind === 'gap' || text.length <= textWidth) {
+		return [{...base, text, offset: 0, continuation: false, cutFrom}];
+	}
+
+	const rows: LogRow[] = [];
+	for (let offset = 0; offset < text.length && rows.length < maxRows; offset += textWidth) {
+		rows.push({...base, text: text.slice(offset, offset + textWidth), offset, continuation: offset > 0, cutFrom});
+	}
+
+	return rows;
+}
+
+/** The rows to draw: the newest ones when following, else from `topSeq`; never more than `rows`. */
+export function logWindow(state: LogViewState, viewport: LogViewport): LogWindow {
+	const {buffer, width} = viewport;
+	const rowsAvailable = Math.max(1, viewport.rows);
+	const first = buffer.firstSeq;
+	const end = buffer.nextSeq;
+	let visibleCount = 0;
+	let matchCount = 0;
+	for (let seq = first; seq < end; seq++) {
+		const entry = buffer.at(seq);
+		if (entry && entryVisible(entry, state)) {
+			visibleCount++;
+			if (entry.kind === 'line' && includesFolded(entry.text, state.search)) {
+				matchCount++;
+			}
+		}
+	}
+
+	const rows: LogRow[] = [];
+	let firstSeq: number | null = null;
+	let lastSeq: number | null = null;
+	let atEnd = true;
+	if (state.follow || lastPageTop(state, viewport) <= Math.max(first, state.topSeq)) {
+		// From the newest entry backwards until the pane is full.
+		for (let seq = end - 1; seq >= first && rows.length < rowsAvailable; seq--) {
+			const entry = buffer.at(seq);
+			if (!entry || !entryVisible(entry, state)) {
+				continue;
+			}
+
+			const entryRowList = entryRows(entry, width, state.wrap, rowsAvailable);
+			const room = rowsAvailable - rows.length;
+			rows.unshift(...entryRowList.slice(Math.max(0, entryRowList.length - room)));
+			firstSeq = seq;
+			lastSeq ??= seq;
+		}
+	} else {
+		for (let seq = Math.max(first, state.topSeq); seq < end && rows.length < rowsAvailable; seq++) {
+			const entry = buffer.at(seq);
+			if (!entry || !entryVisible(entry, state)) {
+				continue;
+			}
+
+			firstSeq ??= seq;
+			lastSeq = seq;
+			rows.push(...entryRows(entry, width, state.wrap, rowsAvailable).slice(0, rowsAvailable - rows.length));
+		}
+
+		atEnd = lastSeq === null || nextVisible(state, buffer, lastSeq, 1) === null;
+	}
+
+	return {rows, visibleCount, atEnd, firstSeq, lastSeq, matchCount};
+}
+
+/** The sequence number of the first entry of the last page (what following would show at the top). */
+function lastPageTop(state: LogViewState, viewport: LogViewport): number {
+	const {buffer, width} = viewport;
+	let used = 0;
+	let top = buffer.nextSeq;
+	for (let seq = buffer.nextSeq - 1; seq >= buffer.firstSeq; seq--) {
+		const entry = buffer.at(seq);
+		if (!entry || !entryVisible(entry, state)) {
+			continue;
+		}
+
+		used += entryRows(entry, width, state.wrap, viewport.rows).length;
+		if (used > viewport.rows) {
+			break;
+		}
+
+		top = seq;
+	}
+
+	return top;
+}
+
+/** The next (direction 1) or previous (-1) visible entry after `seq`, or null. */
+function nextVisible(state: LogViewState, buffer: LogBuffer, seq: number, direction: 1 | -1): number | null {
+	for (let candidate = seq + direction; candidate >= buffer.firstSeq && candidate < buffer.nextSeq; candidate += direction) {
+		const entry = buffer.at(candidate);
+		if (entry && entryVisible(entry, state)) {
+			return candidate;
+		}
+	}
+
+	return null;
+}
+
+function moveBy(state: LogViewState, viewport: LogViewport, count: number): LogViewState {
+	const current = state.follow ? lastPageTop(state, viewport) : Math.max(state.topSeq, viewport.buffer.firstSeq);
+	let top = current;
+	const direction = count < 0 ? -1 : 1;
+	for (let step = 0; step < Math.abs(count); step++) {
+		const next = nextVisible(state, viewport.buffer, top, direction);
+		if (next === null) {
+			break;
+		}
+
+		top = next;
+	}
+
+	const lastTop = lastPageTop(state, viewport);
+	if (direction > 0 && top >= lastTop) {
+		// Scrolling down past the end stays paused at the last page; G (or F) follows again.
+		return {...state, follow: false, topSeq: lastTop};
+	}
+
+	return {...state, follow: false, topSeq: top};
+}
+
+function findMatch(state: LogViewState, buffer: LogBuffer, from: number, direction: 1 | -1): number | null {
+	for (let seq = from; seq >= buffer.firstSeq && seq < buffer.nextSeq; seq += direction) {
+		const entry = buffer.at(seq);
+		if (entry && entry.kind === 'line' && entryVisible(entry, state) && includesFolded(entry.text, state.search)) {
+			return seq;
+		}
+	}
+
+	return null;
+}
+
+/** Pauses with `seq` a third of the way down the pane. */
+function showSeq(state: LogViewState, viewport: LogViewport, seq: number): LogViewState {
+	let top = seq;
+	for (let step = 0; step < Math.floor(viewport.rows / 3); step++) {
+		const previous = nextVisible(state, viewport.buffer, top, -1);
+		if (previous === null) {
+			break;
+		}
+
+		top = previous;
+	}
+
+	return {...state, follow: false, topSeq: top, currentMatch: seq};
+}
+
+export type LogViewAction =
+	| {type: 'up' | 'down' | 'pageUp' | 'pageDown' | 'top' | 'bottom' | 'toggleFollow' | 'nextMatch' | 'previousMatch'}
+	| {type: 'cycleStreams' | 'toggleWrap'}
+	| {type: 'beginInput'; kind: 'search' | 'filter'}
+	| {type: 'inputText'; text: string}
+	| {type: 'inputBackspace' | 'inputCommit' | 'inputCancel' | 'clearSearch'}
+	| {type: 'notice'; text: string | null};
+
+export function logViewReducer(state: LogViewState, action: LogViewAction, viewport: LogViewport): LogViewState {
+	const page = Math.max(1, viewport.rows - 1);
+	switch (action.type) {
+		case 'up': {
+			return moveBy(state, viewport, -1);
+		}
+
+		case 'down': {
+			return state.follow ? state : moveBy(state, viewport, 1);
+		}
+
+		case 'pageUp': {
+			return moveBy(state, viewport, -page);
+		}
+
+		case 'pageDown': {
+			return state.follow ? state : moveBy(state, viewport, page);
+		}
+
+		case 'top': {
+			return {...state, follow: false, topSeq: viewport.buffer.firstSeq};
+		}
+
+		case 'bottom': {
+			return {...state, follow: true, currentMatch: null};
+		}
+
+		case 'toggleFollow': {
+			return state.follow ? {...state, follow: false, topSeq: lastPageTop(state, viewport)} : {...state, follow: true};
+		}
+
+		case 'nextMatch':
+		case 'previousMatch': {
+			if (state.search === '') {
+				return {...state, notice: 'no search: press / to search'};
+			}
+
+			const direction = action.type === 'nextMatch' ? 1 : -1;
+			const from = state.currentMatch ?? (direction === 1 ? (state.follow ? lastPageTop(state, viewport) : state.topSeq) - 1 : viewport.buffer.nextSeq);
+			const found = findMatch(state, viewport.buffer, from + direction, direction)
+				// Wrap around, as less does with its search.
+				?? findMatch(state, viewport.buffer, direction === 1 ? viewport.buffer.firstSeq : viewport.buffer.nextSeq - 1, direction);
+			if (found === null) {
+				return {...state, currentMatch: null, notice: `no line matches "${state.search}"`};
+			}
+
+			return {...showSeq(state, viewport, found), notice: null};
+		}
+
+		case 'cycleStreams': {
+			const next: StreamChoice = state.streams === 'both' ? 'stdout' : state.streams === 'stdout' ? 'stderr' : 'both';
+			return {...state, streams: next};
+		}
+
+		case 'toggleWrap': {
+			return {...state, wrap: !state.wrap};
+		}
+
+		case 'beginInput': {
+			return {...state, input: {kind: action.kind, text: action.kind === 'search' ? state.search : state.filter}};
+		}
+
+		case 'inputText': {
+			return state.input ? {...state, input: {...state.input, text: state.input.text + action.text}} : state;
+		}
+
+		case 'inputBackspace': {
+			return state.input ? {...state, input: {...state.input, text: [...state.input.text].slice(0, -1).join('')}} : state;
+		}
+
+		case 'inputCommit': {
+			if (!state.input) {
+				return state;
+			}
+
+			const {kind, text} = state.input;
+			if (kind === 'filter') {
+				return {...state, input: null, filter: text, follow: true, currentMatch: null};
+			}
+
+			const searched = {...state, input: null, search: text, currentMatch: null};
+			if (text === '') {
+				return searched;
+			}
+
+			// Jump to the newest match, as a search from the bottom of a followed log would.
+			const found = findMatch(searched, viewport.buffer, viewport.buffer.nextSeq - 1, -1);
+			return found === null ? {...searched, notice: `no line matches "${text}"`} : {...showSeq(searched, viewport, found), notice: null};
+		}
+
+		case 'inputCancel': {
+			return {...state, input: null};
+		}
+
+		case 'clearSearch': {
+			if (state.filter !== '') {
+				return {...state, filter: ''};
+			}
+
+			return {...state, search: '', currentMatch: null};
+		}
+
+		case 'notice': {
+			return {...state, notice: action.text};
+		}
+	}
+}

@@ -1,0 +1,128 @@
+// The bounded log ring: sequence numbers, eviction, lost-line markers, cut and cleaned lines, saving, batched following.
+import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import {
+	LogBuffer,
+	followLog,
+	formatLogEntries,
+	logFileName,
+	maxStoredLineLength,
+	saveLogEntries,
+	type LogFollowerState,
+} from '../../source/core/log-buffer.js';
+import type {LogEvent, LogStream} from '../../source/core/log-stream.js';
+
+const lines = (count: number, from = 0) =>
+	Array.from({length: count}, (_, index) => ({stream: (index % 2 ? 'stderr' : 'stdout') as 'stdout' | 'stderr', line: `line ${from + index}`}));
+
+test('entries get growing sequence numbers and the ring keeps the newest', t => {
+	const buffer = new LogBuffer(5);
+	buffer.appendLines(lines(8));
+	t.is(buffer.size, 5);
+	t.is(buffer.firstSeq, 3);
+	t.is(buffer.nextSeq, 8);
+	t.is(buffer.evicted, 3);
+	t.deepEqual(buffer.entries().map(entry => entry.text), ['line 3', 'line 4', 'line 5', 'line 6', 'line 7']);
+	t.is(buffer.at(2), undefined);
+	t.is(buffer.at(4)?.text, 'line 4');
+	t.deepEqual(buffer.slice(0, 5).map(entry => entry.seq), [3, 4]);
+});
+
+test('the default capacity is 10 000 lines', t => {
+	const buffer = new LogBuffer();
+	buffer.appendLines(lines(10_050));
+	t.is(buffer.size, 10_000);
+	t.is(buffer.entries()[0].text, 'line 50');
+});
+
+test('lost lines become visible markers in the stream of entries', t => {
+	const buffer = new LogBuffer(10);
+	buffer.appendLines(lines(2));
+	buffer.appendGap('reconnect');
+	buffer.appendGap('dropped', 12);
+	const [, , reconnect, dropped] = buffer.entries();
+	t.is(reconnect.kind, 'gap');
+	t.is(reconnect.text, 'lines were lost (reconnected)');
+	t.is(dropped.text, '12 lines lost (the device dropped them)');
+});
+
+test('lines are cleaned of escape sequences and a 1 MB line is cut, remembering its length', t => {
+	const buffer = new LogBuffer(10);
+	buffer.appendLines([
+		{stream: 'stdout', line: '\u001b]0;title\u0007\u001b[2Jhello\r'},
+		{stream: 'stderr', line: 'y'.repeat(1_048_576)},
+	]);
+	const [clean, long] = buffer.entries();
+	t.is(clean.text, 'hello');
+	t.is(long.text.length, maxStoredLineLength);
+	t.is(long.kind === 'line' ? long.fullLength : undefined, 1_048_576);
+});
+
+test('saving writes stream-marked lines and markers to a file', async t => {
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'krazy-log-'));
+	t.teardown(() => rm(dir, {recursive: true, force: true}));
+	const buffer = new LogBuffer(10);
+	buffer.appendLines(lines(2));
+	buffer.appendGap('reconnect');
+	const file = path.join(dir, logFileName('casa', '/user/golink', new Date('2026-11-25T10:00:00.123Z')));
+	t.is(path.basename(file), 'krazy-casa-user_golink-2026-11-25T100000Z.log');
+	t.is(await saveLogEntries(file, buffer.entries()), 3);
+	t.is(await readFile(file, 'utf8'), 'stdout: line 0\nstderr: line 1\n[lines were lost (reconnected)]\n');
+	t.is(formatLogEntries([]), '');
+});
+
+class HandFedStream {
+	closed = false;
+	readonly listeners = new Set<(event: LogEvent) => void>();
+	on(listener: (event: LogEvent) => void) {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	emit(event: LogEvent) {
+		for (const listener of this.listeners) {
+			listener(event);
+		}
+	}
+
+	close() {
+		this.closed = true;
+	}
+}
+
+test('a follower fills the buffer and tells listeners far less often than batches arrive', async t => {
+	const stream = new HandFedStream();
+	const follower = followLog(stream as unknown as LogStream, {capacity: 1000, notifyMs: 50});
+	const seen: LogFollowerState[] = [];
+	follower.subscribe(state => seen.push(state));
+	stream.emit({type: 'connected'});
+	// 200 batches in one go: like a flood delivered faster than the view can draw.
+	for (let batch = 0; batch < 200; batch++) {
+		stream.emit({type: 'lines', lines: lines(10, batch * 10)});
+	}
+
+	while (seen.length === 0) {
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+
+	t.is(seen.length, 1);
+	t.is(seen[0].received, 2000);
+	t.true(seen[0].connected);
+	t.is(follower.buffer.size, 1000);
+	t.is(follower.buffer.entries().at(-1)?.text, 'line 1999');
+
+	stream.emit({type: 'disconnected', error: 'casa: connection reset'});
+	stream.emit({type: 'gap', reason: 'reconnect'});
+	while (seen.length === 1) {
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+
+	t.false(seen[1].connected);
+	t.is(seen[1].error, 'casa: connection reset');
+	t.is(follower.buffer.entries().at(-1)?.kind, 'gap');
+	follower.close();
+	t.true(stream.closed);
+	t.is(stream.listeners.size, 0);
+});

@@ -1,0 +1,64 @@
+// Device text on the terminal: nothing that moves the cursor, sets a title or writes the clipboard gets through.
+import test from 'ava';
+import {sanitizeForTerminal, stripTerminalSequences} from '../../source/core/sanitize-terminal.js';
+import {readCaptureFile} from '../helpers/captures.js';
+
+const esc = '\u001b';
+
+test('plain text and tabs pass unchanged', t => {
+	t.is(sanitizeForTerminal('golink: request 81 served\tok ✓ é'), 'golink: request 81 served\tok ✓ é');
+});
+
+test('cursor movement, erase, scroll region and mode changes are removed', t => {
+	const text = `a${esc}[2Jb${esc}[10;20Hc${esc}[5Ad${esc}[?1049he${esc}[?25lf${esc}[1;5rg${esc}[Kh`;
+	t.is(sanitizeForTerminal(text), 'abcdefgh');
+});
+
+test('OSC titles and clipboard writes are removed, with BEL or ST, or unterminated', t => {
+	t.is(sanitizeForTerminal(`x${esc}]0;pwned title\u0007y`), 'xy');
+	t.is(sanitizeForTerminal(`x${esc}]52;c;aGVsbG8=${esc}\\y`), 'xy');
+	t.is(sanitizeForTerminal(`x${esc}]8;;http://evil\u0007link${esc}]8;;\u0007y`), 'xlinky');
+	t.is(sanitizeForTerminal(`x${esc}]2;never ends`), 'x');
+});
+
+test('DCS, APC, PM and SOS strings are removed', t => {
+	t.is(sanitizeForTerminal(`a${esc}P1$r0m${esc}\\b${esc}_apc${esc}\\c${esc}^pm${esc}\\d${esc}Xsos${esc}\\e`), 'abcde');
+});
+
+test('C1 controls (8-bit CSI, OSC, ST) are removed with their sequences', t => {
+	t.is(sanitizeForTerminal('a\u009b2Jb\u009d0;title\u009cc\u0085d'), 'abcd');
+});
+
+test('carriage returns, backspaces, bells, other C0 and DEL are removed; a bare ESC too', t => {
+	t.is(sanitizeForTerminal('progress 10%\rprogress 100%\r\n'), 'progress 10%progress 100%');
+	t.is(sanitizeForTerminal('a\bb\u0007c\u0000d\u007fe\u000ef'), 'abcdef');
+	t.is(sanitizeForTerminal(`a${esc}`), 'a');
+	t.is(sanitizeForTerminal(`a${esc}7b${esc}8c${esc}cd${esc}(Be`), 'abcde');
+});
+
+test('newlines are dropped unless asked to keep them', t => {
+	t.is(sanitizeForTerminal('a\nb'), 'ab');
+	t.is(sanitizeForTerminal('a\nb', {keepNewlines: true}), 'a\nb');
+});
+
+test('SGR colours go by default and stay with keepColors (as 7-bit sequences), other CSI still go', t => {
+	const text = `${esc}[31mred${esc}[0m ${esc}[1;38;5;208mbold${esc}[m\u009b32mgreen${esc}[2J`;
+	t.is(sanitizeForTerminal(text), 'red boldgreen');
+	t.is(sanitizeForTerminal(text, {keepColors: true}), `${esc}[31mred${esc}[0m ${esc}[1;38;5;208mbold${esc}[m${esc}[32mgreen`);
+	// A "colour" with private parameters is not a plain SGR.
+	t.is(sanitizeForTerminal(`${esc}[?31mx`, {keepColors: true}), 'x');
+	t.is(stripTerminalSequences(`${esc}[31mred`), 'red');
+});
+
+test('the weird service of the real captures leaves only printable text', t => {
+	const capture = readCaptureFile('log-weird-both-sse.txt').toString('utf8');
+	const cleaned = sanitizeForTerminal(capture, {keepNewlines: true});
+	t.false(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(cleaned));
+	t.true(cleaned.includes('data: '));
+});
+
+test('a 1 MB line full of escape sequences is cleaned completely', t => {
+	const line = `${esc}]0;t\u0007${esc}[H${'x'.repeat(100)}`.repeat(10_000);
+	const cleaned = sanitizeForTerminal(line);
+	t.is(cleaned, 'x'.repeat(1_000_000));
+});

@@ -1,0 +1,247 @@
+// The dashboard component over the real fleet store (scripted devices answering with captured data), frame by frame.
+import React from 'react';
+import test from 'ava';
+import {render} from 'ink-testing-library';
+import {DeviceError} from '../../source/core/device-error.js';
+import {Dashboard, type DashboardProps} from '../../source/ui/dashboard.js';
+import {scriptedFleet} from './scripted-fleet.js';
+import {keys, plain, press, waitForFrame, type App} from './frames.js';
+
+function mount(props: Partial<DashboardProps> & Pick<DashboardProps, 'store'>, size = {columns: 80, rows: 24}) {
+	const quits: number[] = [];
+	const app = render(<Dashboard size={size} env={{}} onQuit={() => quits.push(1)} {...props} />);
+	return {app, quits};
+}
+
+function assertFits(t: {true: (value: boolean, message?: string) => void}, frame: string, size: {columns: number; rows: number}) {
+	const lines = frame.split('\n');
+	t.true(lines.length <= size.rows - 1, `frame of ${lines.length} lines in a ${size.rows}-line terminal`);
+	for (const line of lines) {
+		t.true([...line].length <= size.columns, `line wider than ${size.columns}: ${line}`);
+	}
+}
+
+test('every health is shown in words and marks; an offline device says when it was last seen', async t => {
+	const {store, devices} = scriptedFleet(['casa', 'office', 'garage', 'attic']);
+	t.teardown(() => store.stop());
+	const {app} = mount({store});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => (frame.match(/● online/g) ?? []).length === 4);
+	devices.get('office')!.failure = new DeviceError('office', 'unreachable', 'connection refused by office:80 (is the device up?)');
+	devices.get('garage')!.failure = new DeviceError('garage', 'auth', 'wrong password');
+	devices.get('attic')!.failure = new DeviceError('attic', 'tls', 'the certificate does not match');
+	const frame = await waitForFrame(app, text => text.includes('unreachable') && text.includes('wrong password') && text.includes('TLS problem'));
+	t.regex(frame, /✖ unreachable\s+casa\s+last seen \d+ s ago/);
+	t.regex(frame, /⚷ wrong password/);
+	t.regex(frame, /⚠ TLS problem/);
+	t.regex(frame, /3 not answering/);
+	// The captured device: 4 running, 3 stopped.
+	t.regex(frame, /● online\s+casa\s+unknown model.*4▶ 3■ 0↻/);
+	assertFits(t, frame, {columns: 80, rows: 24});
+});
+
+test('navigate to a service, open its logs, see new lines arrive, search and go back', async t => {
+	const {store, devices} = scriptedFleet(['casa', 'office']);
+	t.teardown(() => store.stop());
+	const {app} = mount({store}, {columns: 100, rows: 24});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => (frame.match(/● online/g) ?? []).length === 2);
+	// Devices: casa, office → down selects office; Enter focuses its services; down → second service; Enter → logs.
+	await press(app, keys.down, keys.enter, keys.down, keys.enter);
+	const frame = await waitForFrame(app, text => text.includes('Logs ·'));
+	t.regex(frame, /Logs · casa \/user\/golink/);
+	const office = devices.get('office')!;
+	const stream = await waitForValue(() => office.streams[0]);
+	stream.emitEvent({type: 'connected'});
+	stream.lines([{stream: 'stdout', line: 'golink: request 1 served'}, {stream: 'stderr', line: 'golink: warning \u001b]0;evil title\u0007slow'}]);
+	let logFrame = await waitForFrame(app, text => text.includes('request 1 served'));
+	t.regex(logFrame, /out│golink: request 1 served/);
+	t.regex(logFrame, /err│golink: warning slow/);
+	t.false(app.lastFrame()!.includes('evil title'));
+	stream.lines([{stream: 'stdout', line: 'golink: request 2 served'}]);
+	logFrame = await waitForFrame(app, text => text.includes('request 2 served'));
+	t.regex(logFrame, /following/);
+
+	await press(app, '/', 'w', 'a', 'r', 'n', keys.enter);
+	logFrame = await waitForFrame(app, text => text.includes('search "warn": 1'));
+	t.regex(logFrame, /paused/);
+	await press(app, '&', 's', 'e', 'r', 'v', 'e', 'd', keys.enter);
+	logFrame = await waitForFrame(app, text => text.includes('filter "served"'));
+	t.false(logFrame.includes('warning'));
+	t.regex(logFrame, /request 2 served/);
+	await press(app, 'q');
+	await waitForFrame(app, text => text.includes('Services · casa') && !text.includes('Logs ·'));
+	await waitForValue(() => (stream.closed ? true : undefined));
+	t.true(stream.closed, 'leaving the log closes its stream');
+});
+
+async function waitForValue<T>(read: () => T | undefined): Promise<T> {
+	const deadline = Date.now() + 10_000;
+	for (;;) {
+		const value = read();
+		if (value !== undefined) {
+			return value;
+		}
+
+		if (Date.now() > deadline) {
+			throw new Error('timed out');
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 15));
+	}
+}
+
+test('restart asks first, then the row shows the new pid without waiting for a poll', async t => {
+	const {store, devices} = scriptedFleet(['casa'], {pollIntervalMs: 60_000});
+	t.teardown(() => store.stop());
+	const {app} = mount({store});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => frame.includes('/user/golink'));
+	await press(app, keys.enter, keys.down, 'r');
+	const dialog = await waitForFrame(app, frame => frame.includes('Restart /user/golink on casa?'));
+	t.regex(dialog, /y or Enter: yes/);
+	t.deepEqual(devices.get('casa')!.actions, [], 'nothing happens before the answer');
+	await press(app, 'y');
+	const frame = await waitForFrame(app, text => /\/user\/golink\s+▶ running\s+1000/.test(text));
+	t.regex(frame, /restarted: pid 57 → 1000/);
+	t.deepEqual(devices.get('casa')!.actions, ['restart /user/golink']);
+	// Any other key is no.
+	await press(app, 's');
+	await waitForFrame(app, text => text.includes('Stop /user/golink on casa?'));
+	await press(app, 'x');
+	await waitForFrame(app, text => text.includes('stop cancelled'));
+	t.deepEqual(devices.get('casa')!.actions, ['restart /user/golink']);
+});
+
+test('reboot needs the device name typed', async t => {
+	const {store, devices} = scriptedFleet(['casa'], {pollIntervalMs: 60_000});
+	t.teardown(() => store.stop());
+	const {app} = mount({store});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => frame.includes('online'));
+	await press(app, 'B');
+	await waitForFrame(app, frame => frame.includes('To reboot casa, type its name'));
+	await press(app, 'c', 'a', 'z', keys.enter);
+	await waitForFrame(app, frame => frame.includes('not "casa"'));
+	t.deepEqual(devices.get('casa')!.actions, []);
+	await press(app, keys.backspace, 's', 'a', keys.enter);
+	await waitForFrame(app, frame => frame.includes('reboot requested'));
+	t.deepEqual(devices.get('casa')!.actions, ['reboot']);
+});
+
+test('--readonly hides every action: no dialog, no hint, no help line', async t => {
+	const {store, devices} = scriptedFleet(['casa'], {readonly: true});
+	t.teardown(() => store.stop());
+	const {app} = mount({store, readonly: true}, {columns: 100, rows: 40});
+	t.teardown(() => app.unmount());
+	const frame = await waitForFrame(app, text => text.includes('/user/golink'));
+	t.regex(frame, /READ-ONLY/);
+	await press(app, keys.enter, 'r', 's', 'K', 'B', 'b', 'f');
+	await press(app, '?');
+	const help = await waitForFrame(app, text => text.includes('Keys'));
+	t.false(/restart the service/.test(help));
+	t.regex(help, /read-only: actions/);
+	t.false(help.includes('Restart /user'));
+	t.deepEqual(devices.get('casa')!.actions, []);
+});
+
+test('the help lists every key of the table and scrolls in a short terminal', async t => {
+	const {store} = scriptedFleet(['casa']);
+	t.teardown(() => store.stop());
+	const size = {columns: 80, rows: 12};
+	const {app} = mount({store}, size);
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => frame.includes('casa'));
+	await press(app, '?');
+	const first = await waitForFrame(app, frame => frame.includes('Keys'));
+	t.regex(first, /lines 1–\d+ of \d+/);
+	assertFits(t, first, size);
+	await press(app, keys.pageDown, keys.pageDown, keys.pageDown);
+	const later = await waitForFrame(app, frame => frame !== first && frame.includes('Keys'));
+	t.not(later.split('\n')[1], first.split('\n')[1]);
+	await press(app, keys.escape);
+	await waitForFrame(app, frame => !frame.includes('Keys ·'));
+});
+
+test('a 40×10 terminal keeps working and says what it cannot show; 20×5 says it is too small', async t => {
+	const {store} = scriptedFleet(['casa', 'office']);
+	t.teardown(() => store.stop());
+	const {app} = mount({store}, {columns: 40, rows: 10});
+	t.teardown(() => app.unmount());
+	const small = await waitForFrame(app, frame => frame.includes('● online'));
+	assertFits(t, small, {columns: 40, rows: 10});
+	t.regex(small, /no room for/);
+	app.rerender(<Dashboard store={store} size={{columns: 20, rows: 5}} env={{}} onQuit={() => undefined} />);
+	const tiny = await waitForFrame(app, frame => frame.includes('too small'));
+	assertFits(t, tiny, {columns: 20, rows: 5});
+	app.rerender(<Dashboard store={store} size={{columns: 100, rows: 40}} env={{}} onQuit={() => undefined} />);
+	const big = await waitForFrame(app, frame => frame.includes('Graphs ·'));
+	assertFits(t, big, {columns: 100, rows: 40});
+	t.regex(big, /mem .* of .*from gokrazy \/ \(JSON\)/);
+	t.false(big.includes('no room for'));
+});
+
+test('escape sequences in device text never reach the terminal', async t => {
+	const {store, devices} = scriptedFleet(['casa'], {pollIntervalMs: 50});
+	t.teardown(() => store.stop());
+	const casa = devices.get('casa');
+	const {app} = mount({store});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => frame.includes('/user/golink'));
+	const device = casa ?? devices.get('casa')!;
+	device.overviewData = {
+		...device.overviewData,
+		hostname: 'evil\u001b]0;owned\u0007host\u001b[2J',
+		model: 'pi\u001b[10;10H\u009b31m',
+	};
+	device.htmlData = {...device.htmlData, lastLog: new Map([['/user/golink', {stdout: 'ok\u001b]52;c;Y2xpcA==\u0007 line\r'}]])};
+	const frame = await waitForFrame(app, text => text.includes('evilhost'));
+	const raw = app.lastFrame()!;
+	t.false(raw.includes(']0;'));
+	t.false(raw.includes(']52;'));
+	t.false(raw.includes('\u001b[2J'));
+	t.false(raw.includes('\u001b[10;10H'));
+	t.false(raw.includes('\u009b'));
+	t.regex(frame, /out: ok line/);
+});
+
+test('NO_COLOR: no colour codes at all, the marks and words still say it', async t => {
+	const {store} = scriptedFleet(['casa']);
+	t.teardown(() => store.stop());
+	const colourCode = /\u001b\[(3\d|9\d|4\d|10\d)(;\d+)*m/;
+	const {app} = mount({store, env: {NO_COLOR: '1'}});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => frame.includes('/user/golink'));
+	t.false(colourCode.test(app.lastFrame()!));
+	t.regex(plain(app.lastFrame()), /● online/);
+});
+
+test('keys that arrive together are all handled', async t => {
+	const {store} = scriptedFleet(['a', 'b', 'c', 'd']);
+	t.teardown(() => store.stop());
+	const {app} = mount({store});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => (frame.match(/● online/g) ?? []).length === 4);
+	// One chunk with three arrow keys: a terminal delivers fast typing like this.
+	app.stdin.write(`${keys.down}${keys.down}${keys.down}`);
+	const frame = await waitForFrame(app, text => /▸ ● online\s+casa/.test(text.split('\n')[5] ?? ''));
+	t.regex(frame.split('\n')[5]!, /▸/);
+});
+
+test('q quits from the device list; Ctrl+C from anywhere', async t => {
+	const {store} = scriptedFleet(['casa']);
+	t.teardown(() => store.stop());
+	const {app, quits} = mount({store});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => frame.includes('online'));
+	await press(app, keys.enter, 'q');
+	await waitForFrame(app, frame => frame.includes('▸ ● online'));
+	t.is(quits.length, 0, 'q in the service list goes back to the devices');
+	await press(app, 'q');
+	await waitForValue(() => (quits.length === 1 ? true : undefined));
+	await press(app, '?', keys.ctrlC);
+	await waitForValue(() => (quits.length === 2 ? true : undefined));
+	t.pass();
+});
+
+void ({} as App);
