@@ -26,12 +26,9 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 	const {io, settings} = launch;
 	const location = registryOptionsFrom(io.env);
 	const configDir = settingsDirectory(location);
-	const [{runDashboard}, {runInteractiveShell}, react, flash] = await Promise.all([
-		import('../ui/dashboard-app.js'),
-		import('../core/breakglass/breakglass-shell.js'),
-		import('react'),
-		import('../ui/flash/flash-wizard.js').catch(() => undefined),
-	]);
+	// Only the dashboard's entry is loaded here: it loads Ink (and React in its production build) itself, and the shell
+	// and the flashing wizard are loaded when their key is pressed.
+	const {runDashboard} = await import('../ui/dashboard-app.js');
 	return runDashboard({
 		targets: launch.targets,
 		problems: launch.problems,
@@ -39,8 +36,11 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 		readonly: launch.readonly,
 		env: io.env,
 		signal: io.signal,
-		runShell: async (target, terminal) => runInteractiveShell(target, {configDir, home: location.home, env: io.env, signal: io.signal}, terminal),
-		renderFlash: flash ? onExit => react.createElement(flash.FlashWizard, {onExit}) : undefined,
+		async runShell(target, terminal) {
+			const {runInteractiveShell} = await import('../core/breakglass/breakglass-shell.js');
+			return runInteractiveShell(target, {configDir, home: location.home, env: io.env, signal: io.signal}, terminal);
+		},
+		loadFlashWizard: async () => import('../ui/flash/flash-wizard.js'),
 	});
 }
 

@@ -142,6 +142,10 @@ export class HttpTransport {
 		const isHttps = this.base.protocol === 'https:';
 		const module_ = isHttps ? https : http;
 		const timeoutSeconds = Math.round(request.timeoutMs / 100) / 10;
+		if (request.signal?.aborted) {
+			return Promise.reject(new DeviceError(device, 'aborted', 'request cancelled'));
+		}
+
 		return new Promise((resolve, reject) => {
 			let settled = false;
 			let timer: NodeJS.Timeout | undefined;
@@ -176,10 +180,6 @@ export class HttpTransport {
 			};
 
 			request.signal?.addEventListener('abort', onAbort, {once: true});
-			if (request.signal?.aborted) {
-				onAbort();
-				return;
-			}
 
 			let answered: http.IncomingMessage | undefined;
 			if (request.timeoutMs > 0) {
@@ -196,7 +196,11 @@ export class HttpTransport {
 
 			req.on('socket', (socket: Socket) => {
 				const connected = () => {
-					socket.setKeepAlive(true, 10_000);
+					if (!keptAlive.has(socket)) {
+						keptAlive.add(socket);
+						socket.setKeepAlive(true, 10_000);
+					}
+
 					if (streaming) {
 						// A /log answer may not come for a long time: only the connect is timed.
 						clearTimeout(timer);
@@ -305,6 +309,9 @@ export class HttpTransport {
 		return new DeviceError(this.device, 'tls', `TLS certificate of ${this.hostPort} is not trusted (${detail}); gok keeps a self-signed device certificate in ~/.config/gokrazy/hosts/<hostname>/cert.pem`);
 	}
 }
+
+/** Sockets already set to TCP keep-alive (a kept-alive socket serves many requests). */
+const keptAlive = new WeakSet<Socket>();
 
 type ResponseWithTimer = http.IncomingMessage & {deadline?: NodeJS.Timeout};
 

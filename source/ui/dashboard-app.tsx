@@ -105,9 +105,9 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 	const pollIntervalMs = settings.pollIntervalMs ?? 2000;
 	const historyMs = options.storeOptions?.historyMs ?? 300_000;
 	const store = createFleetStore({
-		// Two frames a second at most from polling (50 devices at 2 s would otherwise ask for twenty); actions and
+		// One frame a second at most from polling (50 devices at 2 s would otherwise ask for twenty); actions and
 		// devices coming or going are published at once by the store.
-		notifyMs: 500,
+		notifyMs: 1000,
 		...options.storeOptions,
 		targets: options.targets,
 		pollIntervalMs,

@@ -104,3 +104,14 @@ test('a redirect to HTTPS on another host is not followed', async t => {
 	t.is(error.kind, 'http');
 	t.is(error.message, 'casa: redirected to another host (evil.example); not following');
 });
+
+test('a request whose signal is already aborted fails as cancelled, without an uncaught socket error', async t => {
+	const server = await startHttpServer(t, (_request, response) => {
+		response.end('{}');
+	});
+	const controller = new AbortController();
+	controller.abort();
+	const error = await failure(client(server.url).overview(controller.signal));
+	t.is(error.kind, 'aborted');
+	await new Promise(resolve => setTimeout(resolve, 100));
+});
