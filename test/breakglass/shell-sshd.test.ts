@@ -180,13 +180,14 @@ test('stopped breakglass is started through the restart flow, waited for, and --
 		await sshd?.stop();
 		await home.remove();
 	});
-	const result = await runCli(['shell', device.url, '--ssh-port', String(port), '--user', 'root', '--accept-new', '--stop-after', '--', 'echo', 'up'], home.env);
+	// A generous HTTP timeout: stopping waits for sshd to end, which a loaded machine can make slow.
+	const result = await runCli(['shell', device.url, '--timeout', '30', '--ssh-port', String(port), '--user', 'root', '--accept-new', '--stop-after', '--', 'echo', 'up'], home.env);
 	t.is(result.code, 0, result.stderr);
 	t.is(result.stdout, 'up\n');
 	t.regex(result.stderr, /breakglass is stopped, starting it/);
 	t.regex(result.stderr, new RegExp(`waiting for breakglass on 127\\.0\\.0\\.1:${port}`));
 	t.regex(result.stderr, /stopping breakglass/);
-	t.deepEqual(device.calls.filter(call => call !== 'status'), ['restart', 'stop']);
+	t.deepEqual(device.calls.filter(call => call !== 'status'), ['restart', 'stop'], result.stderr);
 	t.is(device.state(), 'stopped');
 	t.is(sshd, undefined);
 });

@@ -118,11 +118,7 @@ test.serial('the grid shows every device; a stopped service, an unreachable devi
 	await session.sendKeys('Escape');
 	await session.waitForText(text => !text.includes('pause or resume the page rotation'));
 	await session.type('q');
-	for (let tries = 0; tries < 100 && (await session.exitStatus()) === null; tries++) {
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
-
-	t.is(await session.exitStatus(), 0);
+	t.is(await session.waitForExit(15_000), 0);
 	// blessed left the alternate screen: the wall is no longer on it.
 	t.false((await session.capture()).includes('krazy-tui wall'));
 });

@@ -61,15 +61,24 @@ export type ProxyRule = (request: http.IncomingMessage, response: http.ServerRes
 
 /**
  * An HTTP proxy in front of `upstream` (host:port). `rule` may answer a request itself (return true); otherwise the
- * request is forwarded. `cutAfterBytes` ends forwarded /log answers after that many body bytes, as a dropped
+ * request is forwarded, after `delayMs` when given. `cutAfterBytes` ends forwarded /log answers after that many body bytes, as a dropped
  * connection would.
  */
-export async function startProxy(t: ExecutionContext, upstream: {host: string; port: number}, options: {rule?: ProxyRule; cutAfterBytes?: () => number | undefined} = {}): Promise<Listening & {requests: string[]}> {
+export async function startProxy(
+	t: ExecutionContext,
+	upstream: {host: string; port: number},
+	options: {rule?: ProxyRule; cutAfterBytes?: () => number | undefined; delayMs?: (request: http.IncomingMessage) => number} = {},
+): Promise<Listening & {requests: string[]}> {
 	const requests: string[] = [];
-	const server = http.createServer((request, response) => {
+	const server = http.createServer(async (request, response) => {
 		requests.push(`${request.method} ${request.url}`);
 		if (options.rule?.(request, response)) {
 			return;
+		}
+
+		const delay = options.delayMs?.(request) ?? 0;
+		if (delay > 0) {
+			await new Promise(resolve => setTimeout(resolve, delay));
 		}
 
 		const forward = http.request({host: upstream.host, port: upstream.port, method: request.method, path: request.url, headers: request.headers}, answer => {

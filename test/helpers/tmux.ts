@@ -68,7 +68,9 @@ export class TmuxSession {
 	async exitStatus(): Promise<number | null> {
 		const text = await this.tmux('display-message', '-p', '-t', this.target, '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}');
 		const [dead, status, signal] = text.trim().split(':');
-		if (dead !== '1') {
+		// tmux marks a pane dead when its terminal closes, and learns the status only when it reaps the process: until
+		// then both are empty, and the answer is "not yet", not a status.
+		if (dead !== '1' || (!status && !signal)) {
 			return null;
 		}
 
