@@ -1,8 +1,9 @@
 // Keys for the demo device's breakglass: the user's own ~/.ssh/id_*.pub, or a key krazy-tui makes for the demo, so `b` just works.
 import {existsSync} from 'node:fs';
-import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
+import {publicKeyFiles} from './ssh-keys.js';
 
 const {utils} = ssh2;
 
@@ -45,17 +46,9 @@ export async function prepareDemoKeys(options: {configDir: string; home: string}
 }
 
 async function readUserPublicKeys(home: string): Promise<string[]> {
-	const directory = path.join(home, '.ssh');
-	let names: string[];
-	try {
-		names = await readdir(directory);
-	} catch {
-		return [];
-	}
-
 	const keys: string[] = [];
-	for (const name of names.filter(name => name.startsWith('id_') && name.endsWith('.pub')).sort()) {
-		const text = (await readFile(path.join(directory, name), 'utf8').catch(() => '')).trim();
+	for (const file of await publicKeyFiles(home)) {
+		const text = (await readFile(file, 'utf8').catch(() => '')).trim();
 		if (/^(ssh-|ecdsa-|sk-)\S+ \S+/.test(text)) {
 			keys.push(text);
 		}

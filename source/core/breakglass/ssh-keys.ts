@@ -13,6 +13,20 @@ export type AskPassphrase = (keyPath: string) => Promise<string>;
 /** ssh2 takes `false` for "no more methods to try"; its type definitions do not say so. */
 const noMoreMethods = false as unknown as AnyAuthMethod;
 
+async function sshDirectoryNames(home: string): Promise<string[]> {
+	try {
+		return await readdir(path.join(home, '.ssh'));
+	} catch {
+		return [];
+	}
+}
+
+/** Every ~/.ssh/id_*.pub, by name: the keys `gok new` puts into breakglass.authorized_keys. */
+export async function publicKeyFiles(home: string): Promise<string[]> {
+	const names = await sshDirectoryNames(home);
+	return names.filter(name => name.startsWith('id_') && name.endsWith('.pub')).sort().map(name => path.join(home, '.ssh', name));
+}
+
 /** ssh's own order of preference for its default identities. */
 const preferredOrder = ['id_ed25519', 'id_ecdsa', 'id_rsa', 'id_ed25519_sk', 'id_ecdsa_sk', 'id_dsa'];
 
@@ -22,16 +36,9 @@ const preferredOrder = ['id_ed25519', 'id_ecdsa', 'id_rsa', 'id_ed25519_sk', 'id
  */
 export async function discoverIdentityFiles(home: string): Promise<string[]> {
 	const directory = path.join(home, '.ssh');
-	let names: string[];
-	try {
-		names = await readdir(directory);
-	} catch {
-		return [];
-	}
-
-	const privateNames = names
-		.filter(name => name.startsWith('id_') && name.endsWith('.pub'))
-		.map(name => name.slice(0, -'.pub'.length))
+	const names = await sshDirectoryNames(home);
+	const privateNames = (await publicKeyFiles(home))
+		.map(file => path.basename(file, '.pub'))
 		.filter(name => names.includes(name));
 	const rank = (name: string) => {
 		const index = preferredOrder.indexOf(name);
