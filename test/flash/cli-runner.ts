@@ -1,4 +1,5 @@
-// Runs the real CLI (`node --import=tsx source/cli.ts flash …`) for the flashing tests, optionally as another user.
+// Runs the real CLI (`node --import=tsx source/cli.ts flash …`) for the flashing tests, optionally as another user (then
+// the built dist/cli.js: tsx's loader checks access with the real uid and cannot see a checkout in a 0700 folder).
 import {spawn, type ChildProcess} from 'node:child_process';
 import {chmod, mkdir, symlink, writeFile} from 'node:fs/promises';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import {fileURLToPath} from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const cliPath = path.join(repoRoot, 'source', 'cli.ts');
+const builtCliPath = path.join(repoRoot, 'dist', 'cli.js');
 
 export type CliResult = {code: number | null; stdout: string; stderr: string};
 
@@ -18,10 +20,12 @@ export type CliOptions = {
 };
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-	const nodeArgs = ['--import=tsx', cliPath, ...args];
+	const nodeArgs = options.uid === undefined ? ['--import=tsx', cliPath, ...args] : [builtCliPath, ...args];
 	const [command, commandArgs] = options.uid === undefined
 		? [process.execPath, nodeArgs]
-		: ['/usr/bin/setpriv', [`--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', '--', process.execPath, ...nodeArgs]];
+		// CAP_DAC_READ_SEARCH lets the unprivileged user read the checkout wherever it is (CI clones into a 0700 temp
+		// dir) without giving it any right to write: opening the card for writing is still refused.
+		: ['/usr/bin/setpriv', [`--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search', '--', process.execPath, ...nodeArgs]];
 	return new Promise((resolve, reject) => {
 		const child = spawn(command, commandArgs, {cwd: repoRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
 		let stdout = '';
