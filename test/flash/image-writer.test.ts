@@ -1,7 +1,11 @@
-// Writing and verifying on real loop devices: every image form, corruption caught by verify, cancellation, a card pulled out.
+// Writing and verifying on real loop devices: every image form, the hash worker, corruption caught by verify, cancellation, a card pulled out.
+import {execFile} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
 import {open, readFile, truncate} from 'node:fs/promises';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {promisify} from 'node:util';
 import test from 'ava';
+import {ChunkHasher, type StartHasher} from '../../source/core/flash/chunk-hasher.js';
 import {FlashDevice} from '../../source/core/flash/flash-device.js';
 import {FlashError} from '../../source/core/flash/flash-error.js';
 import type {WriteProgress} from '../../source/core/flash/flash-progress.js';
@@ -9,9 +13,35 @@ import {inspectImage} from '../../source/core/flash/image-source.js';
 import {verifyWrite} from '../../source/core/flash/image-verifier.js';
 import {writeImage} from '../../source/core/flash/image-writer.js';
 import {createLoopDevice, refreshCapacity} from '../helpers/loop-device.js';
-import {MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
+import {gokrazyImage, MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
 
+const run = promisify(execFile);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const sha256sum = async (file: string) => (await run('sha256sum', [file])).stdout.split(' ')[0];
+
+/**
+ * The worker hasher, but each chunk reaches it only `delayMs` after it was handed over (in order): a buffer given back
+ * to be filled again before its hash settled would be hashed with the next bytes in it.
+ */
+function lateHasher(delayMs: number, seen: {chunks: number}): StartHasher {
+	return streams => {
+		const worker = new ChunkHasher(streams);
+		let turn: Promise<unknown> = Promise.resolve();
+		return {
+			async update(chunk, spans) {
+				seen.chunks++;
+				const hashed = turn.then(async () => {
+					await sleep(delayMs);
+					return worker.update(chunk, spans);
+				});
+				turn = hashed.catch(() => undefined);
+				return hashed;
+			},
+			digest: async () => turn.then(async () => worker.digest()),
+			close: async () => worker.close(),
+		};
+	};
+}
 
 async function readDevice(path: string, offset: number, length: number): Promise<Buffer> {
 	const file = await open(path, 'r');
@@ -64,6 +94,58 @@ for (const form of ['raw', 'gz', 'xz', 'zst'] as const) {
 		t.is(events.at(-1)?.bytes, image.length);
 	});
 }
+
+test('the SHA-256 taken while writing is sha256sum\'s, also when the hash falls behind the card', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(12, 1000);
+	const files = await writeImageFiles(dir, 'late', image, []);
+	const loop = await createLoopDevice({size: 16 * MiB}, t);
+	const device = await FlashDevice.open(loop.path);
+	try {
+		const info = await inspectImage(files.raw);
+		const expected = await sha256sum(files.raw);
+		const quick = await writeImage(info, device, {chunkBytes: MiB});
+		t.is(quick.sha256, expected);
+		// 1 MiB chunks go to the card in well under the 20 ms the hash waits for each: released early, a buffer would be
+		// refilled with a later chunk before its own is hashed.
+		const seen = {chunks: 0};
+		const late = await writeImage(info, device, {chunkBytes: MiB, depth: 2, startHasher: lateHasher(20, seen)});
+		t.is(seen.chunks, 13);
+		t.is(late.sha256, expected);
+		t.is(late.rangesSha256, expected);
+		const verified = await verifyWrite(info, device, late, {chunkBytes: MiB, depth: 2, startHasher: lateHasher(20, seen)});
+		t.is(verified.sha256, expected);
+		t.is(seen.chunks, 26, 'the verify read back through the late hasher too');
+	} finally {
+		await device.close();
+	}
+
+	t.true((await readDevice(loop.path, 0, image.length)).equals(image));
+});
+
+test('the fast mode\'s two hashes (image and what was written) stay right when the hash falls behind', async t => {
+	const dir = await tempDir(t);
+	const {image} = gokrazyImage(64 * MiB);
+	const files = await writeImageFiles(dir, 'late-fast', image, []);
+	const loop = await createLoopDevice({size: 64 * MiB}, t);
+	const device = await FlashDevice.open(loop.path);
+	try {
+		const info = await inspectImage(files.raw);
+		const seen = {chunks: 0};
+		const written = await writeImage(info, device, {fast: true, chunkBytes: 2 * MiB, startHasher: lateHasher(20, seen)});
+		t.is(written.sha256, await sha256sum(files.raw));
+		t.true(written.skippedBytes > 16 * MiB, 'zero blocks were skipped');
+		const expected = createHash('sha256');
+		for (const [start, end] of written.ranges) {
+			expected.update(image.subarray(start, end));
+		}
+
+		t.is(written.rangesSha256, expected.digest('hex'));
+		await verifyWrite(info, device, written, {startHasher: lateHasher(20, seen)});
+	} finally {
+		await device.close();
+	}
+});
 
 test('the bytes after an image that ends inside a sector stay as they were', async t => {
 	const dir = await tempDir(t);

@@ -1,6 +1,7 @@
 // One flash from start to finish: open the card, write, verify, flush and power off, reporting progress as events.
 import {alignedBuffers} from './aligned-memory.js';
 import {powerOffCard, type PowerOffResult} from './card-eject.js';
+import {ChunkHasher} from './chunk-hasher.js';
 import type {FastWriteReport} from './fast-write.js';
 import {FlashDevice} from './flash-device.js';
 import type {FlashProgress} from './flash-progress.js';
@@ -42,12 +43,17 @@ export type FlashHooks = {
 /** Runs the plan. Throws a FlashError (kind `permission` when the card needs root: see elevation.ts). */
 export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise<FlashOutcome> {
 	const device = await FlashDevice.open(plan.devicePath);
-	// One set of aligned buffers for writing and reading back: memory stays flat whatever the image.
-	const buffers = alignedBuffers(3, 4 * 1024 * 1024);
+	// One set of aligned buffers and one hash worker for writing and reading back: memory stays flat whatever the image.
+	// Three of 2 MiB: one being filled, two out being written and hashed; bigger or more buys no speed (bench/flash.ts)
+	// but costs memory, which the hash worker's thread (some 10 MB) has already used up.
+	const buffers = alignedBuffers(3, 2 * 1024 * 1024);
+	const hasher = new ChunkHasher();
+	const startHasher = (streams: number) => hasher.session(streams);
 	let outcome: FlashOutcome;
 	try {
 		const written = await writeImage(plan.image, device, {
 			buffers,
+			startHasher,
 			fast: plan.fast,
 			signal: hooks.signal,
 			onProgress: hooks.onEvent,
@@ -66,6 +72,7 @@ export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise
 		if (plan.verify ?? true) {
 			const verified = await verifyWrite(plan.image, device, written, {
 				buffers,
+				startHasher,
 				signal: hooks.signal,
 				onProgress: hooks.onEvent,
 				progressIntervalMs: hooks.progressIntervalMs,
@@ -74,7 +81,7 @@ export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise
 			outcome.verifySeconds = verified.seconds;
 		}
 	} finally {
-		await device.close();
+		await Promise.all([device.close(), hasher.close()]);
 	}
 
 	if (plan.powerOff ?? true) {

@@ -1,6 +1,6 @@
 // Reads back what was written, past the page cache (O_DIRECT), and compares its SHA-256; on a mismatch finds the first bad byte.
-import {createHash} from 'node:crypto';
 import {alignedBuffers} from './aligned-memory.js';
+import {startWorkerHasher, type StartHasher} from './chunk-hasher.js';
 import type {FlashDevice} from './flash-device.js';
 import {FlashError} from './flash-error.js';
 import {ProgressThrottle, RateMeter, type VerifyProgress} from './flash-progress.js';
@@ -16,6 +16,8 @@ export type VerifyOptions = {
 	depth?: number;
 	/** Aligned buffers of chunkBytes to read into (depth of them), e.g. the writer's. */
 	buffers?: Buffer[];
+	/** The SHA-256 worker (default: a worker thread per verify). */
+	startHasher?: StartHasher;
 };
 
 export type VerifyResult = {ok: boolean; sha256: string; bytes: number; seconds: number};
@@ -36,35 +38,37 @@ const alignUp = (value: number, to: number) => Math.ceil(value / to) * to;
 /** SHA-256 over `ranges` of the card, read with O_DIRECT so the page cache cannot answer for the card. */
 export async function hashDeviceRanges(device: FlashDevice, ranges: readonly ByteRange[], options: VerifyOptions = {}): Promise<VerifyResult> {
 	const started = performance.now();
-	const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
-	const depth = options.depth ?? 3;
+	const chunkBytes = options.chunkBytes ?? options.buffers?.[0]?.length ?? 4 * 1024 * 1024;
+	const depth = options.depth ?? 4;
 	const buffers = options.buffers?.slice(0, depth) ?? alignedBuffers(depth, chunkBytes);
-	const hash = createHash('sha256');
+	// Reading is cheap next to hashing: the hash goes to a worker, and a buffer is read into again once it is hashed.
+	const hasher = (options.startHasher ?? startWorkerHasher)(1);
 	const total = ranges.reduce((sum, [start, end]) => sum + end - start, 0);
 	const meter = new RateMeter();
 	const throttle = new ProgressThrottle(options.progressIntervalMs ?? 100);
-	const queue: Array<{piece: Piece; buffer: Buffer; read: Promise<void>}> = [];
+	const queue: Array<{piece: Piece; slot: number; read: Promise<void>}> = [];
+	/** Per buffer: settled once the worker is done with what was last read into it. */
+	const free: Array<Promise<unknown>> = buffers.map(async () => undefined);
 	const source = pieces(ranges, chunkBytes);
 	let done = 0;
 
-	const launch = (buffer: Buffer): boolean => {
+	const launch = (slot: number): void => {
 		const next = source.next();
 		if (next.done) {
-			return false;
+			return;
 		}
 
 		const piece = next.value;
-		const target = buffer.subarray(0, alignUp(piece.length, device.sectorSize));
-		const read = device.readExactly(target, piece.offset);
+		const target = buffers[slot].subarray(0, alignUp(piece.length, device.sectorSize));
+		const read = free[slot].then(async () => device.readExactly(target, piece.offset));
 		// Handled when its turn comes; until then a rejection must not count as unhandled.
 		read.catch(() => undefined);
-		queue.push({piece, buffer, read});
-		return true;
+		queue.push({piece, slot, read});
 	};
 
 	try {
-		for (const buffer of buffers) {
-			launch(buffer);
+		for (let slot = 0; slot < buffers.length; slot++) {
+			launch(slot);
 		}
 
 		while (queue.length > 0) {
@@ -72,20 +76,24 @@ export async function hashDeviceRanges(device: FlashDevice, ranges: readonly Byt
 				throw new FlashError(device.path, 'cancelled', 'verification cancelled; the card was written but not checked');
 			}
 
-			const {piece, buffer, read} = queue.shift()!;
+			const {piece, slot, read} = queue.shift()!;
 			await read;
-			hash.update(buffer.subarray(0, piece.length));
+			const hashed = hasher.update(buffers[slot].subarray(0, piece.length));
+			hashed.catch(() => undefined);
+			free[slot] = hashed;
+			launch(slot);
 			done += piece.length;
-			launch(buffer);
 			if (options.onProgress && throttle.due(queue.length === 0)) {
 				options.onProgress({phase: 'verify', bytes: done, total, bytesPerSecond: meter.sample(done)});
 			}
 		}
-	} finally {
-		await Promise.allSettled(queue.map(entry => entry.read));
-	}
 
-	return {ok: true, sha256: hash.digest('hex'), bytes: done, seconds: (performance.now() - started) / 1000};
+		const [sha256] = await hasher.digest();
+		return {ok: true, sha256, bytes: done, seconds: (performance.now() - started) / 1000};
+	} finally {
+		await Promise.allSettled([...queue.map(async entry => entry.read), ...free]);
+		await hasher.close();
+	}
 }
 
 /**
