@@ -592,16 +592,23 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 		return record;
 	};
 
-	const runServiceAction = async (device: string, path: string, kind: ServiceActionKind): Promise<ActionOutcome> => {
+	/** The device an action is for, or why the action is refused (read-only mode, or no such device). */
+	const actionTarget = (device: string, kind: ServiceActionKind | PowerActionKind): DeviceRecord | ActionOutcome => {
 		if (isReadonly) {
 			return {ok: false, message: `${device}: read-only mode, ${kind} refused`};
 		}
 
-		let record: DeviceRecord;
 		try {
-			record = findRecord(device);
+			return findRecord(device);
 		} catch (error) {
 			return {ok: false, message: describeError(error)};
+		}
+	};
+
+	const runServiceAction = async (device: string, path: string, kind: ServiceActionKind): Promise<ActionOutcome> => {
+		const record = actionTarget(device, kind);
+		if ('ok' in record) {
+			return record;
 		}
 
 		const {client} = record;
@@ -667,15 +674,9 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 	};
 
 	const runPowerAction = async (device: string, kind: PowerActionKind): Promise<ActionOutcome> => {
-		if (isReadonly) {
-			return {ok: false, message: `${device}: read-only mode, ${kind} refused`};
-		}
-
-		let record: DeviceRecord;
-		try {
-			record = findRecord(device);
-		} catch (error) {
-			return {ok: false, message: describeError(error)};
+		const record = actionTarget(device, kind);
+		if ('ok' in record) {
+			return record;
 		}
 
 		const startedAt = now();

@@ -2,7 +2,7 @@
 import {createHash, randomBytes} from 'node:crypto';
 import test from 'ava';
 import {alignedBuffers} from '../../source/core/flash/aligned-memory.js';
-import {ChunkHasher} from '../../source/core/flash/chunk-hasher.js';
+import {ChunkHasher, startInlineHasher, startWorkerHasher, type HashSpan} from '../../source/core/flash/chunk-hasher.js';
 
 const sha256 = (...parts: Uint8Array[]) => {
 	const hash = createHash('sha256');
@@ -98,4 +98,28 @@ test('one worker serves a write and then a verify: each session starts fresh, cl
 	} finally {
 		await hasher.close();
 	}
+});
+
+test('the hasher of compressed images (this thread) gives the worker\'s digests for the same chunks and spans', async t => {
+	const chunks: Array<[Buffer, HashSpan[]]> = [
+		[randomBytes(70_000), [[0, 0, 70_000], [1, 10, 20_000]]],
+		[randomBytes(3), [[0, 0, 3]]],
+		[randomBytes(50_000), [[0, 0, 50_000], [1, 0, 1], [1, 49_000, 50_000]]],
+	];
+	const digests = async (start: typeof startWorkerHasher) => {
+		const hasher = start(2);
+		try {
+			for (const [chunk, spans] of chunks) {
+				await hasher.update(chunk, spans);
+			}
+
+			return await hasher.digest();
+		} finally {
+			await hasher.close();
+		}
+	};
+
+	const inline = await digests(startInlineHasher);
+	t.deepEqual(inline, await digests(startWorkerHasher));
+	t.is(inline[1], sha256(chunks[0][0].subarray(10, 20_000), chunks[2][0].subarray(0, 1), chunks[2][0].subarray(49_000)));
 });

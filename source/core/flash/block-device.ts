@@ -1,6 +1,7 @@
 // What the kernel says about a device path: is it a block device, its number, size and sector size, and which devices hold a file.
 import {readFile, realpath, stat} from 'node:fs/promises';
 import path from 'node:path';
+import {FlashError} from './flash-error.js';
 import {walkDevices, type BlockDevice} from './lsblk.js';
 
 /** "8:16" from a stat() dev/rdev number (glibc's gnu_dev_major/minor). */
@@ -43,6 +44,22 @@ export async function inspectTargetPath(given: string): Promise<TargetInfo> {
 		isFile: info.isFile(),
 		majMin: info.isBlockDevice() ? majMinOf(info.rdev) : '',
 	};
+}
+
+/** A --device path that must be a block device: anything else is refused (kind `refused`) before it is opened. */
+export async function requireBlockDevice(devicePath: string): Promise<TargetInfo> {
+	let target;
+	try {
+		target = await inspectTargetPath(devicePath);
+	} catch (error) {
+		throw new FlashError(devicePath, 'refused', (error as Error).message.replace(`${devicePath}: `, ''));
+	}
+
+	if (!target.isBlockDevice) {
+		throw new FlashError(devicePath, 'refused', `${target.isFile ? 'is a regular file' : 'is not a block device'}, refusing`);
+	}
+
+	return target;
 }
 
 async function readSys(majMin: string, file: string): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 // Surveys the block devices for the wizard and the CLI: lsblk, the disks holding the image and the running system, a verdict each.
-import {devicesHoldingFile, inspectTargetPath, systemDeviceNumbers} from './block-device.js';
+import {devicesHoldingFile, requireBlockDevice, systemDeviceNumbers} from './block-device.js';
 import {findDevice, judgeDrive, offeredDevices, type DriveAssessment, type VerdictContext} from './drive-verdict.js';
 import {FlashError} from './flash-error.js';
 import {runLsblk, type BlockDevice, type RunLsblkOptions} from './lsblk.js';
@@ -28,16 +28,7 @@ export async function surveyDrives(options: SurveyOptions = {}): Promise<DriveAs
 
 /** The verdict on one path given with --device (symlinks resolved; partitions found too, to be refused). */
 export async function assessDevicePath(devicePath: string, options: SurveyOptions = {}): Promise<DriveAssessment> {
-	let target;
-	try {
-		target = await inspectTargetPath(devicePath);
-	} catch (error) {
-		throw new FlashError(devicePath, 'refused', (error as Error).message.replace(`${devicePath}: `, ''));
-	}
-
-	if (!target.isBlockDevice) {
-		throw new FlashError(devicePath, 'refused', `${target.isFile ? 'is a regular file' : 'is not a block device'}, refusing`);
-	}
+	const target = await requireBlockDevice(devicePath);
 
 	const devices = await runLsblk(options.lsblk);
 	const device = findDevice(devices, target.resolved)

@@ -2,7 +2,7 @@
 import {constants} from 'node:fs';
 import {open, type FileHandle} from 'node:fs/promises';
 import {alignedBuffers} from './aligned-memory.js';
-import {blockDeviceSize, inspectTargetPath, logicalBlockSize} from './block-device.js';
+import {blockDeviceSize, requireBlockDevice, logicalBlockSize} from './block-device.js';
 import {FlashError} from './flash-error.js';
 import {formatBytes, formatOffset} from './flash-units.js';
 
@@ -32,16 +32,7 @@ export class FlashDevice {
 	 * kernel refuse while a file system on it is mounted, and keeps automounters away until we close it.
 	 */
 	static async open(devicePath: string): Promise<FlashDevice> {
-		let target;
-		try {
-			target = await inspectTargetPath(devicePath);
-		} catch (error) {
-			throw new FlashError(devicePath, 'refused', (error as Error).message.replace(`${devicePath}: `, ''));
-		}
-
-		if (!target.isBlockDevice) {
-			throw new FlashError(devicePath, 'refused', `${target.isFile ? 'is a regular file' : 'is not a block device'}, refusing`);
-		}
+		const target = await requireBlockDevice(devicePath);
 
 		let file: FileHandle;
 		try {

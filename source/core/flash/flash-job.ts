@@ -1,7 +1,7 @@
 // One flash from start to finish: open the card, write, verify, flush and power off, reporting progress as events.
 import {alignedBuffers} from './aligned-memory.js';
 import {powerOffCard, type PowerOffResult} from './card-eject.js';
-import {ChunkHasher} from './chunk-hasher.js';
+import {ChunkHasher, startInlineHasher} from './chunk-hasher.js';
 import type {FastWriteReport} from './fast-write.js';
 import {FlashDevice} from './flash-device.js';
 import type {FlashProgress} from './flash-progress.js';
@@ -43,12 +43,15 @@ export type FlashHooks = {
 /** Runs the plan. Throws a FlashError (kind `permission` when the card needs root: see elevation.ts). */
 export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise<FlashOutcome> {
 	const device = await FlashDevice.open(plan.devicePath);
-	// One set of aligned buffers and one hash worker for writing and reading back: memory stays flat whatever the image.
+	// One set of aligned buffers for writing and reading back: memory stays flat whatever the image.
 	// Three of 2 MiB: one being filled, two out being written and hashed; bigger or more buys no speed (bench/flash.ts)
-	// but costs memory, which the hash worker's thread (some 10 MB) has already used up.
+	// but costs memory.
 	const buffers = alignedBuffers(3, 2 * 1024 * 1024);
-	const hasher = new ChunkHasher();
-	const startHasher = (streams: number) => hasher.session(streams);
+	// A raw image is read faster than one core hashes it: the hash goes to a worker. A compressed image's decoder sets
+	// the pace, and its memory does not go back to the system when it is done: hashed on this thread, write and verify
+	// both, it needs no worker on top (bench/flash.ts measures both peaks).
+	const hasher = plan.image.format === 'raw' ? new ChunkHasher() : undefined;
+	const startHasher = hasher ? (streams: number) => hasher.session(streams) : startInlineHasher;
 	let outcome: FlashOutcome;
 	try {
 		const written = await writeImage(plan.image, device, {
@@ -81,7 +84,7 @@ export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise
 			outcome.verifySeconds = verified.seconds;
 		}
 	} finally {
-		await Promise.all([device.close(), hasher.close()]);
+		await Promise.all([device.close(), hasher?.close()]);
 	}
 
 	if (plan.powerOff ?? true) {
