@@ -1,7 +1,7 @@
 // The fast mode on loop devices: byte-identical where it wrote, zeroed where it invalidated, and a card that boots as a full write's would.
 import {execFile} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {open, writeFile} from 'node:fs/promises';
+import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
@@ -11,21 +11,10 @@ import {inspectImage} from '../../source/core/flash/image-source.js';
 import {verifyWrite} from '../../source/core/flash/image-verifier.js';
 import {writeImage, type WriteResult} from '../../source/core/flash/image-writer.js';
 import {parsePartitionTable, recognizeFileSystem} from '../../source/core/flash/partition-table.js';
-import {createLoopDevice, type LoopDevice} from '../helpers/loop-device.js';
+import {createLoopDevice, readDevice, type LoopDevice} from '../helpers/loop-device.js';
 import {ext4Image, gokrazyImage, MiB, probeFileSystem, tempDir, writeImageFiles} from './test-images.js';
 
 const run = promisify(execFile);
-
-async function readDevice(path: string, offset: number, length: number): Promise<Buffer> {
-	const file = await open(path, 'r');
-	try {
-		const buffer = Buffer.alloc(length);
-		await file.read(buffer, 0, length, offset);
-		return buffer;
-	} finally {
-		await file.close();
-	}
-}
 
 async function flash(loop: LoopDevice, imagePath: string, fast: boolean): Promise<WriteResult> {
 	const info = await inspectImage(imagePath);

@@ -1,12 +1,12 @@
 // `krazy-tui flash` end to end on loop devices: --list verdicts, refusals, JSON progress, cancellation, sudo.
 import {execFile, spawn} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
-import {appendFile, chmod, mkdir, open, readFile, truncate, writeFile} from 'node:fs/promises';
+import {appendFile, chmod, readFile, truncate, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
-import {createLoopDevice} from '../helpers/loop-device.js';
+import {createLoopDevice, mountExt4, readDevice} from '../helpers/loop-device.js';
 import {installScript, jsonLines, minimalPath, runCli, runFlash} from './cli-runner.js';
 import {gokrazyImage, MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
 
@@ -22,17 +22,6 @@ async function listing(extra: string[] = []): Promise<Listing[]> {
 	}
 
 	return (JSON.parse(result.stdout) as {devices: Listing[]}).devices;
-}
-
-async function readDevice(devicePath: string, length: number): Promise<Buffer> {
-	const file = await open(devicePath, 'r');
-	try {
-		const buffer = Buffer.alloc(length);
-		await file.read(buffer, 0, length, 0);
-		return buffer;
-	} finally {
-		await file.close();
-	}
 }
 
 test('writes, verifies and reports progress as JSON lines that only grow', async t => {
@@ -66,7 +55,7 @@ test('writes, verifies and reports progress as JSON lines that only grow', async
 		t.is(events.at(-1)?.bytes, image.length);
 	}
 
-	t.true((await readDevice(loop.path, image.length)).equals(image));
+	t.true((await readDevice(loop.path, 0, image.length)).equals(image));
 });
 
 test('--list shows a loop device with its size and verdict, and refuses a device smaller than the image', async t => {
@@ -86,11 +75,11 @@ test('--list shows a loop device with its size and verdict, and refuses a device
 	const withoutShowAll = JSON.parse((await runFlash(['flash', '--list', '--json'])).stdout) as {devices: Listing[]};
 	t.false(withoutShowAll.devices.some(device => device.path === small.path), 'loop devices only with --show-all');
 
-	const before = await readDevice(small.path, MiB);
+	const before = await readDevice(small.path, 0, MiB);
 	const refused = await runFlash(['flash', '--image', files.raw, '--device', small.path, '--yes']);
 	t.is(refused.code, 1);
 	t.is(refused.stderr, `${small.path}: is smaller than the image (8.4 MB < 12.6 MB), refusing\n`);
-	t.true((await readDevice(small.path, MiB)).equals(before));
+	t.true((await readDevice(small.path, 0, MiB)).equals(before));
 });
 
 test('the disk holding / is refused in --list (listed only, never opened)', async t => {
@@ -116,16 +105,7 @@ test('a loop device with a mounted file system is not written without --unmount,
 	const image = mixedImage(6);
 	const files = await writeImageFiles(dir, 'mounted', image, []);
 	const loop = await createLoopDevice({size: 16 * MiB}, t);
-	await run('mkfs.ext4', ['-q', '-F', loop.path]);
-	const mountpoint = path.join(dir, 'mnt');
-	await mkdir(mountpoint);
-	await run('mount', [loop.path, mountpoint]);
-	let mounted = true;
-	t.teardown(async () => {
-		if (mounted) {
-			await run('umount', [mountpoint]);
-		}
-	});
+	const mountpoint = await mountExt4(loop, dir, t);
 
 	const entry = (await listing()).find(device => device.path === loop.path);
 	t.is(entry?.verdict, 'warn');
@@ -137,15 +117,14 @@ test('a loop device with a mounted file system is not written without --unmount,
 	t.is(refused.stderr, `${loop.path}: mounted at ${mountpoint}; unmount first (or pass --unmount), refusing\n`);
 	t.is(jsonLines(refused.stdout).at(-1)?.phase, 'error');
 	// The mounted ext4 keeps changing its own blocks; what matters is that none of the image arrived.
-	const card = await readDevice(loop.path, 2 * MiB);
+	const card = await readDevice(loop.path, 0, 2 * MiB);
 	t.is(card.readUInt16LE(1080), 0xef53, 'the file system is still there');
 	t.false(card.subarray(MiB).equals(image.subarray(MiB, 2 * MiB)), 'nothing of the image was written');
 
 	const unmounted = await runFlash(['flash', '--image', files.raw, '--device', loop.path, '--yes', '--unmount']);
-	mounted = unmounted.code !== 0;
 	t.is(unmounted.code, 0, unmounted.stderr);
 	t.regex(unmounted.stdout, /Verified: the card reads back identical/);
-	t.true((await readDevice(loop.path, image.length)).equals(image));
+	t.true((await readDevice(loop.path, 0, image.length)).equals(image));
 });
 
 test('a loop device in use as swap is refused even with --yes', async t => {
@@ -168,13 +147,7 @@ test('a loop device in use as swap is refused even with --yes', async t => {
 test('a card holding the image file itself is refused', async t => {
 	const dir = await tempDir(t);
 	const loop = await createLoopDevice({size: 32 * MiB}, t);
-	await run('mkfs.ext4', ['-q', '-F', loop.path]);
-	const mountpoint = path.join(dir, 'mnt');
-	await mkdir(mountpoint);
-	await run('mount', [loop.path, mountpoint]);
-	t.teardown(async () => {
-		await run('umount', [mountpoint]);
-	});
+	const mountpoint = await mountExt4(loop, dir, t);
 	const imagePath = path.join(mountpoint, 'on-the-card.img');
 	await writeFile(imagePath, mixedImage(2));
 	const entry = (await listing(['--image', imagePath])).find(device => device.path === loop.path);
@@ -187,7 +160,7 @@ test('bad targets and bad images: one line, exit 1, nothing written', async t =>
 	const good = await writeImageFiles(dir, 'good', mixedImage(3), ['xz']);
 	const layout = gokrazyImage(64 * MiB);
 	const loop = await createLoopDevice({size: 64 * MiB, content: layout.image.subarray(0, MiB), partitions: true}, t);
-	const before = await readDevice(loop.path, 2 * MiB);
+	const before = await readDevice(loop.path, 0, 2 * MiB);
 
 	const partition = await runFlash(['flash', '--image', good.raw, '--device', `${loop.path}p1`, '--yes']);
 	t.is(partition.code, 1);
@@ -212,7 +185,7 @@ test('bad targets and bad images: one line, exit 1, nothing written', async t =>
 	const wrongFormat = await runFlash(['flash', '--image', notXz, '--device', loop.path, '--yes']);
 	t.is(wrongFormat.code, 1);
 	t.is(wrongFormat.stderr, `${notXz}: not xz data (the file does not start like one)\n`);
-	t.true((await readDevice(loop.path, 2 * MiB)).equals(before), 'refused before anything was written');
+	t.true((await readDevice(loop.path, 0, 2 * MiB)).equals(before), 'refused before anything was written');
 
 	// A corrupt stream is only found while writing: the card is left without a partition table.
 	const corrupt = path.join(dir, 'corrupt.img.xz');
@@ -260,7 +233,7 @@ test('Ctrl-C mid-write stops cleanly and says the card is incomplete', async t =
 	const last = jsonLines(result.stdout).at(-1);
 	t.is(last?.phase, 'error');
 	t.is(last?.kind, 'cancelled');
-	t.true((await readDevice(loop.path, MiB)).equals(Buffer.alloc(MiB)), 'the first MiB stays zero');
+	t.true((await readDevice(loop.path, 0, MiB)).equals(Buffer.alloc(MiB)), 'the first MiB stays zero');
 });
 
 test('without permission and without sudo: a clear message and exit 1', async t => {
@@ -346,7 +319,7 @@ test('a user who cannot write the card gets the write and verify done through su
 	t.true(records.some(record => record.phase === 'write'), 'the child\'s progress is passed on');
 	t.true(records.some(record => record.phase === 'verify'));
 	t.like(records.at(-1), {phase: 'done', sha256: sha256(image), verified: true});
-	t.true((await readDevice(loop.path, image.length)).equals(image));
+	t.true((await readDevice(loop.path, 0, image.length)).equals(image));
 	const calls = (await readFile(log, 'utf8')).trim().split('\n');
 	const sudoArgs = JSON.parse(calls[0].slice('sudo '.length)) as string[];
 	t.deepEqual(sudoArgs.slice(0, 2), ['-n', '--']);

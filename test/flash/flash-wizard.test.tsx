@@ -1,6 +1,6 @@
 // The wizard through its steps on real loop devices (ink-testing-library; frames polled, never slept on).
 import {execFile} from 'node:child_process';
-import {open, mkdir, truncate, writeFile} from 'node:fs/promises';
+import {truncate, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import React from 'react';
@@ -10,22 +10,11 @@ import type {Key} from 'ink';
 import {FlashWizard} from '../../source/ui/flash/flash-wizard.js';
 import {initialWizardState, wizardReducer, type WizardState} from '../../source/ui/flash/flash-wizard-state.js';
 import {flashHints} from '../../source/ui/flash/flash-keys.js';
-import {createLoopDevice} from '../helpers/loop-device.js';
+import {createLoopDevice, mountExt4, readDevice} from '../helpers/loop-device.js';
 import {keys, press, waitForFrame, type App} from '../ui/frames.js';
 import {MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
 
 const run = promisify(execFile);
-
-async function readDevice(devicePath: string, length: number): Promise<Buffer> {
-	const file = await open(devicePath, 'r');
-	try {
-		const buffer = Buffer.alloc(length);
-		await file.read(buffer, 0, length, 0);
-		return buffer;
-	} finally {
-		await file.close();
-	}
-}
 
 const escapeRegExp = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
@@ -73,7 +62,7 @@ test('from an image file to a verified card, then out', async t => {
 	const done = await waitForFrame(app, frame => frame.includes('6. Done') && frame.includes('loop device has nothing to power off'), 60_000);
 	t.regex(done, /Verified: the card reads back identical/);
 	t.regex(done, /shows up in the dashboard\s+under its hostname/);
-	t.true((await readDevice(loop.path, image.length)).equals(image));
+	t.true((await readDevice(loop.path, 0, image.length)).equals(image));
 	await press(app, keys.enter);
 	await waitForFrame(app, () => exited);
 	t.true(exited);
@@ -84,13 +73,7 @@ test('a mounted card warns: its name must be typed, and it is unmounted first', 
 	const image = mixedImage(3);
 	const files = await writeImageFiles(dir, 'warn', image, []);
 	const loop = await createLoopDevice({size: 16 * MiB}, t);
-	await run('mkfs.ext4', ['-q', '-F', loop.path]);
-	const mountpoint = path.join(dir, 'mnt');
-	await mkdir(mountpoint);
-	await run('mount', [loop.path, mountpoint]);
-	t.teardown(async () => {
-		await run('umount', [mountpoint]).catch(() => undefined);
-	});
+	const mountpoint = await mountExt4(loop, dir, t);
 	const app = render(<FlashWizard showAll initialImage={files.raw} surveyIntervalMs={200} onExit={() => undefined}/>);
 	t.teardown(() => app.unmount());
 	await press(app, keys.enter);
@@ -110,7 +93,7 @@ test('a mounted card warns: its name must be typed, and it is unmounted first', 
 	await press(app, keys.backspace, ...name);
 	await press(app, keys.enter);
 	await waitForFrame(app, frame => frame.includes('6. Done'), 60_000);
-	t.true((await readDevice(loop.path, image.length)).equals(image));
+	t.true((await readDevice(loop.path, 0, image.length)).equals(image));
 	const {stdout} = await run('findmnt', ['--noheadings', mountpoint]).catch(() => ({stdout: ''}));
 	t.is(stdout.trim(), '', 'unmounted');
 });
@@ -132,7 +115,7 @@ test('Ctrl-C while writing stops cleanly and says the card is incomplete', async
 	await press(app, keys.ctrlC);
 	const stopped = await waitForFrame(app, frame => frame.includes('Not flashed'), 30_000);
 	t.regex(stopped, new RegExp(`${escapeRegExp(loop.path)}: cancelled after .* of 2\\.1 GB: the card is incomplete and will not boot`));
-	t.true((await readDevice(loop.path, MiB)).equals(Buffer.alloc(MiB)));
+	t.true((await readDevice(loop.path, 0, MiB)).equals(Buffer.alloc(MiB)));
 });
 
 const plainKey = (overrides: Partial<Key> = {}): Key => ({

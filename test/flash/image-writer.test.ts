@@ -12,7 +12,7 @@ import type {WriteProgress} from '../../source/core/flash/flash-progress.js';
 import {inspectImage} from '../../source/core/flash/image-source.js';
 import {verifyWrite} from '../../source/core/flash/image-verifier.js';
 import {writeImage} from '../../source/core/flash/image-writer.js';
-import {createLoopDevice, refreshCapacity} from '../helpers/loop-device.js';
+import {createLoopDevice, readDevice, refreshCapacity} from '../helpers/loop-device.js';
 import {gokrazyImage, MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
 
 const run = promisify(execFile);
@@ -41,17 +41,6 @@ function lateHasher(delayMs: number, seen: {chunks: number}): StartHasher {
 			close: async () => worker.close(),
 		};
 	};
-}
-
-async function readDevice(path: string, offset: number, length: number): Promise<Buffer> {
-	const file = await open(path, 'r');
-	try {
-		const buffer = Buffer.alloc(length);
-		await file.read(buffer, 0, length, offset);
-		return buffer;
-	} finally {
-		await file.close();
-	}
 }
 
 for (const form of ['raw', 'gz', 'xz', 'zst'] as const) {

@@ -1,7 +1,7 @@
 // Loop devices for the flashing tests: a sparse file attached with losetup, detached (and the file removed) in teardown.
 import {execFile} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdtemp, rm, truncate, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, open, rm, truncate, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
@@ -79,4 +79,28 @@ export async function createLoopDevice(options: LoopOptions, t?: ExecutionContex
 /** Tells the loop driver the backing file changed size (losetup --set-capacity), as when a card is pulled out. */
 export async function refreshCapacity(device: LoopDevice): Promise<void> {
 	await run('losetup', ['--set-capacity', device.path]);
+}
+
+/** `length` bytes of a device (or file) from `offset`, through the page cache. */
+export async function readDevice(devicePath: string, offset: number, length: number): Promise<Buffer> {
+	const file = await open(devicePath, 'r');
+	try {
+		const buffer = Buffer.alloc(length);
+		await file.read(buffer, 0, length, offset);
+		return buffer;
+	} finally {
+		await file.close();
+	}
+}
+
+/** Makes an ext4 file system on the loop device and mounts it at `dir`/mnt until the test ends (if still mounted). */
+export async function mountExt4(loop: LoopDevice, dir: string, t: ExecutionContext): Promise<string> {
+	await run('mkfs.ext4', ['-q', '-F', loop.path]);
+	const mountpoint = path.join(dir, 'mnt');
+	await mkdir(mountpoint);
+	await run('mount', [loop.path, mountpoint]);
+	t.teardown(async () => {
+		await run('umount', [mountpoint]).catch(() => undefined);
+	});
+	return mountpoint;
 }
