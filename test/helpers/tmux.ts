@@ -1,5 +1,8 @@
 // Runs a terminal program in a private tmux server for end-to-end tests: type keys, read the screen, wait for text.
 import {execFile} from 'node:child_process';
+import {readFileSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {promisify} from 'node:util';
 
 const run = promisify(execFile);
@@ -20,7 +23,12 @@ function shellQuote(text: string): string {
 
 /** One tmux server on its own socket (`-L`), one session, one pane; `kill()` ends the server and what runs in it. */
 export class TmuxSession {
-	private constructor(readonly socket: string, readonly target: string) {}
+	/** Where the program's exit status is written when it ends: see exitStatus(). */
+	private readonly statusFile: string;
+
+	private constructor(readonly socket: string, readonly target: string) {
+		this.statusFile = path.join(os.tmpdir(), `${socket}.status`);
+	}
 
 	static async start(options: TmuxOptions): Promise<TmuxSession> {
 		const socket = `krazy-test-${process.pid}-${++counter}`;
@@ -29,7 +37,9 @@ export class TmuxSession {
 		const envArgs = Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
 		// The program is on a real terminal: $CI (set on CI machines, and inherited by the tmux server) would make Ink
 		// draw only its last frame and chalk drop every colour, so it is removed for the program.
-		const program = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', ...options.command].map(part => shellQuote(part)).join(' ');
+		const command = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', ...options.command].map(part => shellQuote(part)).join(' ');
+		// The shell tmux starts writes the status down too (128 + N for signal N, like tmux): see exitStatus().
+		const program = `${command}; echo $? > ${shellQuote(session.statusFile)}`;
 		await session.tmux(
 			'-f', '/dev/null',
 			'new-session', '-d', '-s', 'main', '-x', String(options.columns ?? 80), '-y', String(options.rows ?? 24),
@@ -66,6 +76,18 @@ export class TmuxSession {
 
 	/** Whether the program in the pane has exited, and with what status (128 + N when killed by signal N). */
 	async exitStatus(): Promise<number | null> {
+		// Under load tmux 3.3 can mark the pane dead and never learn the status; the file the shell wrote is certain.
+		let written = '';
+		try {
+			written = readFileSync(this.statusFile, 'utf8').trim();
+		} catch {
+			// Not ended yet, or ended by a signal before the shell could write.
+		}
+
+		if (/^\d+$/.test(written)) {
+			return Number(written);
+		}
+
 		const text = await this.tmux('display-message', '-p', '-t', this.target, '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}');
 		const [dead, status, signal] = text.trim().split(':');
 		// tmux marks a pane dead when its terminal closes, and learns the status only when it reaps the process: until
@@ -140,6 +162,8 @@ export class TmuxSession {
 		} catch {
 			// Already gone.
 		}
+
+		rmSync(this.statusFile, {force: true});
 	}
 }
 
