@@ -149,8 +149,16 @@ test('a reader that stops reading loses lines instead of stalling the device', a
 	const stalled = openLog(device, 'path=/user/flood&stream=stdout', '*/*');
 	t.teardown(() => stalled.close());
 	await waitFor(() => stalled.body().includes('\n'), 10_000, 'the first lines');
+	// Stalled until the flood has moved on by far more than the socket buffers hold (60 000 lines, some 3 MB), as a
+	// second reader sees it: on a loaded machine the flood runs slower than its 20 000 lines/s, so no fixed time does.
+	const watcher = openLog(device, 'path=/user/flood&stream=stdout', '*/*');
+	t.teardown(() => watcher.close());
+	const lastNumber = (text: string) => Number(/line (\d+) [^\n]*\n[^\n]*$/.exec(text)?.[1] ?? Number.NaN);
 	stalled.socket.pause();
-	await new Promise(resolve => setTimeout(resolve, 3000));
+	await waitFor(() => Number.isFinite(lastNumber(watcher.body())), 10_000, 'the watcher\'s first lines');
+	const pausedAt = lastNumber(watcher.body());
+	await waitFor(() => lastNumber(watcher.body()) > pausedAt + 60_000, 30_000, 'the flood moving on while stalled');
+	watcher.close();
 	stalled.socket.resume();
 	const before = stalled.body().split('\n').length;
 	await waitFor(() => stalled.body().split('\n').length > before + 1000, 10_000, 'lines after resuming');
