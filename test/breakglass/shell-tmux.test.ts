@@ -37,9 +37,7 @@ test('first use asks about the host key; typing, stty size before and after a re
 	await tmux.send('Enter');
 	await tmux.waitFor(/remembered host key SHA256:/);
 
-	await tmux.type('echo MARK-$((6*7)); stty size');
-	await tmux.send('Enter');
-	await tmux.waitFor(/^MARK-42\s*\n30 100\s*$/m);
+	await tmux.untilAnswered('echo MARK-$((6*7)); stty size', /^MARK-42\s*\n30 100\s*$/m);
 
 	await tmux.resize(80, 20);
 	await tmux.type('clear; stty size');
@@ -70,9 +68,7 @@ test('an encrypted key asks for its passphrase without echoing it', async t => {
 	await tmux.waitFor(/Enter passphrase for key '.*id_ed25519': $/m);
 	await tmux.type('sesame');
 	await tmux.send('Enter');
-	await tmux.type('echo IN-$((1+1))');
-	await tmux.send('Enter');
-	const screen = await tmux.waitFor(/^IN-2\s*$/m, 30_000);
+	const screen = await tmux.untilAnswered('echo IN-$((1+1))', /^IN-2\s*$/m);
 	t.false(screen.includes('sesame'));
 	await tmux.type('exit');
 	await tmux.send('Enter');
@@ -83,9 +79,7 @@ test('a dropped connection mid-session: a clear message, exit 1, and the termina
 	const {home, command, sshd} = await setup(t);
 	const tmux = await startTmux(home.dir, command('--accept-new'), home.env);
 	t.teardown(() => tmux.stop());
-	await tmux.type('echo READY-$((2*3))');
-	await tmux.send('Enter');
-	await tmux.waitFor(/^READY-6\s*$/m, 30_000);
+	await tmux.untilAnswered('echo READY-$((2*3))', /^READY-6\s*$/m);
 	// A remote full-screen program: cursor hidden, alternate screen on, then the device vanishes.
 	await tmux.type('printf \'\\033[?25l\\033[?1049h\\033[?2004h\'; echo HIDDEN-CURSOR');
 	await tmux.send('Enter');

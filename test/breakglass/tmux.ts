@@ -10,6 +10,11 @@ export type Tmux = {
 	screen(): Promise<string>;
 	/** Polls the screen until it matches; rejects with the last screen when it does not in time. */
 	waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+	/**
+	 * Types `line` and Enter until the screen matches: input typed before the remote shell is up can be discarded by
+	 * it (a shell setting up its terminal flushes typeahead, as with OpenSSH), so a session's first line is retried.
+	 */
+	untilAnswered(line: string, pattern: RegExp, timeoutMs?: number): Promise<string>;
 	display(format: string): Promise<string>;
 	resize(columns: number, rows: number): Promise<void>;
 	stop(): Promise<void>;
@@ -30,7 +35,7 @@ export async function startTmux(dir: string, command: string, env: NodeJS.Proces
 	const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
 	await tmux('new-session', '-d', '-x', String(size.columns), '-y', String(size.rows), `bash ${script}`);
 	const screen = async () => (await tmux('capture-pane', '-p', '-J')).stdout;
-	return {
+	const self: Tmux = {
 		async send(...keys) {
 			await tmux('send-keys', ...keys);
 		},
@@ -52,6 +57,20 @@ export async function startTmux(dir: string, command: string, env: NodeJS.Proces
 
 			throw new Error(`screen never matched ${pattern}:\n${last}`);
 		},
+		async untilAnswered(line, pattern, timeoutMs = 30_000) {
+			const deadline = Date.now() + timeoutMs;
+			for (;;) {
+				await self.type(line);
+				await self.send('Enter');
+				try {
+					return await self.waitFor(pattern, Math.min(3000, Math.max(100, deadline - Date.now())));
+				} catch (error) {
+					if (Date.now() >= deadline) {
+						throw error;
+					}
+				}
+			}
+		},
 		async display(format) {
 			return (await tmux('display-message', '-p', format)).stdout.trim();
 		},
@@ -62,4 +81,5 @@ export async function startTmux(dir: string, command: string, env: NodeJS.Proces
 			await tmux('kill-server').catch(() => {});
 		},
 	};
+	return self;
 }
