@@ -1,5 +1,8 @@
-// The SHA-256 worker: chunks hashed in the order sent, in place from shared memory or copied, several hashes at once.
+// The SHA-256 worker: chunks hashed in the order sent, in place from shared memory or copied, several hashes at once, whole files.
 import {createHash, randomBytes} from 'node:crypto';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import {alignedBuffers} from '../../source/core/flash/aligned-memory.js';
 import {ChunkHasher, startInlineHasher, startWorkerHasher, type HashSpan} from '../../source/core/flash/chunk-hasher.js';
@@ -122,4 +125,23 @@ test('the hasher of compressed images (this thread) gives the worker\'s digests 
 	const inline = await digests(startInlineHasher);
 	t.deepEqual(inline, await digests(startWorkerHasher));
 	t.is(inline[1], sha256(chunks[0][0].subarray(10, 20_000), chunks[2][0].subarray(0, 1), chunks[2][0].subarray(49_000)));
+});
+
+test('a file hashed by the worker itself: its SHA-256 and size, across read sizes; a session can do it; a missing file fails', async t => {
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'krazy-hash-file-'));
+	t.teardown(async () => rm(dir, {recursive: true, force: true}));
+	const hasher = new ChunkHasher();
+	t.teardown(async () => hasher.close());
+	for (const size of [0, 1, (2 * 1024 * 1024) - 1, (5 * 1024 * 1024) + 3]) {
+		const bytes = randomBytes(size);
+		const file = path.join(dir, `${size}.img`);
+		await writeFile(file, bytes);
+		t.deepEqual(await hasher.session(1).hashFile!(file), {sha256: sha256(bytes), bytes: size});
+	}
+
+	// The worker is free for chunks again afterwards.
+	const session = hasher.session(1);
+	await session.update(Buffer.from('abc'));
+	t.deepEqual(await session.digest(), [sha256(Buffer.from('abc'))]);
+	await t.throwsAsync(hasher.hashFile(path.join(dir, 'missing.img')), {message: /ENOENT.*missing\.img/});
 });

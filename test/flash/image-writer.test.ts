@@ -1,7 +1,7 @@
 // Writing and verifying on real loop devices: every image form, the hash worker, corruption caught by verify, cancellation, a card pulled out.
 import {execFile} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
-import {open, readFile, truncate} from 'node:fs/promises';
+import {appendFile, open, readFile, truncate} from 'node:fs/promises';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {promisify} from 'node:util';
 import test from 'ava';
@@ -110,6 +110,141 @@ test('the SHA-256 taken while writing is sha256sum\'s, also when the hash falls 
 	}
 
 	t.true((await readDevice(loop.path, 0, image.length)).equals(image));
+});
+
+/**
+ * The worker hasher with its calls counted; a raw image's file hash starts only once `gate` opens, so a test can
+ * change the file between the writer reading it and the hash reading it.
+ */
+function countingHasher(calls: {update: number; hashFile: number}, gate: Promise<unknown> = Promise.resolve()): StartHasher {
+	return streams => {
+		const worker = new ChunkHasher(streams);
+		return {
+			async update(chunk, spans) {
+				calls.update++;
+				return worker.update(chunk, spans);
+			},
+			async hashFile(file) {
+				calls.hashFile++;
+				await gate;
+				return worker.hashFile(file);
+			},
+			digest: async () => worker.digest(),
+			close: async () => worker.close(),
+		};
+	};
+}
+
+type Gate = {
+	/** Opened by the test (once it has changed the file): the file hash may start. */
+	gate: Promise<void>;
+	open: () => void;
+	/** Settles when the writer reports the whole image written (progress comes on every chunk). */
+	written: Promise<void>;
+	onProgress: (progress: WriteProgress) => void;
+};
+
+function whenWritten(total: number): Gate {
+	let open!: () => void;
+	let wroteAll!: () => void;
+	const gate = new Promise<void>(resolve => {
+		open = resolve;
+	});
+	const written = new Promise<void>(resolve => {
+		wroteAll = resolve;
+	});
+	return {
+		gate,
+		open,
+		written,
+		onProgress(progress) {
+			if (progress.bytes === total) {
+				wroteAll();
+			}
+		},
+	};
+}
+
+test('a raw image written whole is hashed from its file beside the writer, a compressed or fast one chunk by chunk', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(10, 777);
+	const files = await writeImageFiles(dir, 'beside', image, ['zst']);
+	const loop = await createLoopDevice({size: 16 * MiB}, t);
+	const device = await FlashDevice.open(loop.path);
+	try {
+		const expected = await sha256sum(files.raw);
+		const raw = {update: 0, hashFile: 0};
+		const written = await writeImage(await inspectImage(files.raw), device, {chunkBytes: MiB, startHasher: countingHasher(raw)});
+		t.deepEqual(raw, {update: 0, hashFile: 1});
+		t.is(written.sha256, expected);
+		t.is(written.rangesSha256, expected);
+		t.is((await verifyWrite(await inspectImage(files.raw), device, written)).sha256, expected);
+
+		const zst = {update: 0, hashFile: 0};
+		t.is((await writeImage(await inspectImage(files.zst), device, {chunkBytes: MiB, startHasher: countingHasher(zst)})).sha256, expected);
+		t.is(zst.hashFile, 0);
+		t.true(zst.update >= 10);
+
+		const fast = {update: 0, hashFile: 0};
+		t.is((await writeImage(await inspectImage(files.raw), device, {fast: true, chunkBytes: MiB, startHasher: countingHasher(fast)})).sha256, expected);
+		t.is(fast.hashFile, 0);
+		t.is(fast.update, 11);
+	} finally {
+		await device.close();
+	}
+});
+
+test('a raw image that grows while it is written: refused before its partition table goes to the card', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(6, 0);
+	const files = await writeImageFiles(dir, 'grows', image, []);
+	const loop = await createLoopDevice({size: 16 * MiB, content: randomBytes(16 * MiB)}, t);
+	const device = await FlashDevice.open(loop.path);
+	const progress = whenWritten(image.length);
+	try {
+		const writing = writeImage(await inspectImage(files.raw), device, {
+			chunkBytes: MiB, progressIntervalMs: 0, onProgress: progress.onProgress, startHasher: countingHasher({update: 0, hashFile: 0}, progress.gate),
+		});
+		await progress.written;
+		await appendFile(files.raw, randomBytes(MiB));
+		progress.open();
+		const error = await t.throwsAsync(writing, {instanceOf: FlashError});
+		t.is(error?.kind, 'image');
+		t.true(error?.details.incomplete);
+		t.regex(error?.message ?? '', /grows\.img: the image changed while it was written \(6\.3 MB written, 7\.3 MB read for its hash\); the card is incomplete/);
+	} finally {
+		await device.close();
+	}
+
+	t.true((await readDevice(loop.path, 0, MiB)).equals(Buffer.alloc(MiB)), 'no partition table: the card does not look bootable');
+	t.true((await readDevice(loop.path, MiB, 5 * MiB)).equals(image.subarray(MiB)));
+});
+
+test('a raw image changed in place while it is written: verify fails at the changed byte', async t => {
+	const dir = await tempDir(t);
+	const image = mixedImage(6, 0);
+	const files = await writeImageFiles(dir, 'changed', image, []);
+	const loop = await createLoopDevice({size: 16 * MiB}, t);
+	const device = await FlashDevice.open(loop.path);
+	const progress = whenWritten(image.length);
+	const changedAt = (3 * MiB) + 12_345;
+	try {
+		const info = await inspectImage(files.raw);
+		const writing = writeImage(info, device, {
+			chunkBytes: MiB, progressIntervalMs: 0, onProgress: progress.onProgress, startHasher: countingHasher({update: 0, hashFile: 0}, progress.gate),
+		});
+		await progress.written;
+		const file = await open(files.raw, 'r+');
+		await file.write(Buffer.from([image[changedAt]! ^ 0xff]), 0, 1, changedAt);
+		await file.close();
+		progress.open();
+		const written = await writing;
+		const error = await t.throwsAsync(verifyWrite(info, device, written), {instanceOf: FlashError});
+		t.is(error?.kind, 'verify');
+		t.is(error?.details.offset, changedAt);
+	} finally {
+		await device.close();
+	}
 });
 
 test('the fast mode\'s two hashes (image and what was written) stay right when the hash falls behind', async t => {

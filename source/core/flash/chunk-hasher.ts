@@ -10,6 +10,7 @@ import {Worker} from 'node:worker_threads';
 const workerProgram = `
 const {parentPort} = require('node:worker_threads');
 const {createHash} = require('node:crypto');
+const {closeSync, openSync, readSync} = require('node:fs');
 const memories = new Map();
 let hashes = [];
 parentPort.on('message', message => {
@@ -25,6 +26,19 @@ parentPort.on('message', message => {
 				hashes[message.spans[index]].update(bytes.subarray(base + message.spans[index + 1], base + message.spans[index + 2]));
 			}
 			parentPort.postMessage({type: 'hashed'});
+		} else if (message.type === 'file') {
+			const hash = createHash('sha256');
+			const buffer = Buffer.allocUnsafe(2 * 1024 * 1024);
+			const fd = openSync(message.path, 'r');
+			let bytes = 0;
+			try {
+				for (let read; (read = readSync(fd, buffer, 0, buffer.length, bytes)) > 0; bytes += read) {
+					hash.update(buffer.subarray(0, read));
+				}
+			} finally {
+				closeSync(fd);
+			}
+			parentPort.postMessage({type: 'file', sha256: hash.digest('hex'), bytes});
 		} else if (message.type === 'digest') {
 			parentPort.postMessage({type: 'digest', digests: hashes.map(hash => hash.digest('hex'))});
 		}
@@ -38,7 +52,10 @@ parentPort.on('message', message => {
 export type HashSpan = readonly [stream: number, from: number, to: number];
 
 /** What the writer and the verifier use of a hasher: tests hand in one that hashes late. */
-export type ChunkHash = Pick<ChunkHasher, 'update' | 'digest' | 'close'>;
+export type ChunkHash = Pick<ChunkHasher, 'update' | 'digest' | 'close'> & Partial<Pick<ChunkHasher, 'hashFile'>>;
+
+/** The SHA-256 of a whole file and how many bytes it had when read. */
+export type FileDigest = {sha256: string; bytes: number};
 
 /** Starts the hasher of a write or a verify; `streams` hashes are fed at once. */
 export type StartHasher = (streams: number) => ChunkHash;
@@ -119,8 +136,19 @@ export class ChunkHasher {
 		return {
 			update: async (chunk, spans) => this.update(chunk, spans),
 			digest: async () => this.digest(),
+			hashFile: async path => this.hashFile(path),
 			close: async () => undefined,
 		};
+	}
+
+	/**
+	 * SHA-256 of a file read by the worker itself, from its start to its end. A raw image is hashed this way while it is
+	 * written: nothing then ties a buffer of the writer to the hash, the card is written and flushed at its own pace and
+	 * the hash only has to be done by the end of both. Meanwhile the worker takes nothing else.
+	 */
+	async hashFile(path: string): Promise<FileDigest> {
+		const {sha256, bytes} = await this.send({type: 'file', path}) as FileDigest;
+		return {sha256, bytes};
 	}
 
 	/** Hashes `spans` of `chunk` (by default all of it into hash 0); settles when the worker no longer reads `chunk`. */

@@ -83,6 +83,10 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 	// Hash 0: the image; hash 1 (fast mode): the bytes that went to the card. Both off the main thread, which then only
 	// moves bytes: SHA-256 (some 1.6 GB/s a core) is slower than a loop device, and would add its time to the write's.
 	const hasher = (options.startHasher ?? startWorkerHasher)(options.fast ? 2 : 1);
+	// A raw image written whole is hashed by the worker reading the file itself, beside the writer rather than chunk by
+	// chunk behind it: the card's final flush then overlaps the hash instead of following it (bench/flash.ts). Should
+	// the file change meanwhile, its size differs (refused below) or its hash does (verify fails, naming the offset).
+	const fileHash = image.format === 'raw' && !options.fast && hasher.hashFile ? hasher.hashFile(image.path) : undefined;
 	const pending = new Set<Promise<void>>();
 	let failure: unknown;
 	let done = 0;
@@ -123,6 +127,9 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 		pending.add(tracked);
 	};
 
+	fileHash?.catch((error: unknown) => {
+		failure ??= error;
+	});
 	try {
 		// A cancelled or failed write must leave no partition table behind, neither the old one (its partitions now half
 		// overwritten) nor a stale backup GPT at the card's end.
@@ -214,7 +221,7 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 			written += filled - chunkSkipped;
 			const base = offset;
 			// Sent before the write starts: the worker gets the chunks in image order.
-			const hashed = hasher.update(chunk, spans);
+			const hashed = fileHash ? Promise.resolve() : hasher.update(chunk, spans);
 			launch(buffer, (async () => {
 				for (const [from, to] of writes) {
 					await device.writeSpan(buffer, from, to, base + from);
@@ -224,7 +231,14 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 		}
 
 		// Asked now, it is answered as soon as the last chunk is hashed, while the card flushes.
-		const digests = hasher.digest();
+		const imageBytes = offset;
+		const digests = fileHash?.then(({sha256, bytes}) => {
+			if (bytes !== imageBytes) {
+				throw new FlashError(image.path, 'image', `the image changed while it was written (${formatBytes(imageBytes)} written, ${formatBytes(bytes)} read for its hash); the card is incomplete and will not boot, flash it again`, {bytesDone: done, incomplete: true});
+			}
+
+			return [sha256];
+		}) ?? hasher.digest();
 		digests.catch(() => undefined);
 		await Promise.all(pending);
 		if (failure) {
@@ -236,9 +250,10 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 		}
 
 		await device.flush();
+		// The image is whole (as hashed) before its partition table goes to the card.
+		const [sha256, rangesSha256 = sha256] = await digests;
 		await device.writeSpan(held, 0, heldLength, 0);
 		await device.flush();
-		const [sha256, rangesSha256 = sha256] = await digests;
 		report(true);
 		return {
 			imageBytes: offset,
