@@ -126,7 +126,8 @@ export type FleetSnapshot = {
 	readonly version: number;
 };
 
-export type FleetListener = (snapshot: FleetSnapshot, changedDevices: ReadonlySet<string>) => void;
+/** `urgent`: the change is (also) what the user did, or an action's progress; otherwise poll results only. */
+export type FleetListener = (snapshot: FleetSnapshot, changedDevices: ReadonlySet<string>, urgent: boolean) => void;
 
 export type FleetStoreOptions = {
 	targets: readonly DeviceTarget[];
@@ -313,11 +314,13 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 		}
 
 		const names = new Set(changed);
+		const urgent = urgentChange;
 		changed.clear();
+		urgentChange = false;
 		snapshot = {devices: [...records.values()].map(record => deviceSnapshot(record)), version: snapshot.version + 1};
 		for (const listener of listeners) {
 			try {
-				listener(snapshot, names);
+				listener(snapshot, names, urgent);
 			} catch {
 				// One listener's failure must not starve the others.
 			}
@@ -325,10 +328,12 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 	};
 
 	let notifyDue = 0;
+	let urgentChange = false;
 	/** Poll results wait up to notifyMs to be published together; what the user did is published at once. */
 	const markChanged = (record: DeviceRecord, urgent = false) => {
 		record.snapshot = undefined;
 		changed.add(record.name);
+		urgentChange ||= urgent;
 		if (stopped) {
 			return;
 		}

@@ -1,7 +1,7 @@
 // The dashboard screen: devices, services of the selected one, graphs, logs, help and dialogs, all fed by the fleet store.
-import React, {Suspense, lazy, useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore, type ComponentType, type ReactElement, type ReactNode} from 'react';
+import React, {Suspense, lazy, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore, type ComponentType, type ReactElement, type ReactNode} from 'react';
 import {Box, Text, useInput, type Key} from 'ink';
-import type {DeviceSnapshot, FleetStore, ServiceSnapshot} from '../core/fleet-store.js';
+import type {DeviceSnapshot, FleetSnapshot, FleetStore, ServiceSnapshot} from '../core/fleet-store.js';
 import type {LogFollower, LogFollowerState} from '../core/log-buffer.js';
 import {saveLogEntries, logFileName} from '../core/log-buffer.js';
 import {describeError} from '../core/device-error.js';
@@ -18,6 +18,7 @@ import {entryVisible} from './log-view-state.js';
 import {fleetLayout} from './fleet-layout.js';
 import {keyHints} from './key-table.js';
 import {useTerminalSize, type TerminalSize} from './terminal-size.js';
+import {FramePacer} from './frame-pacer.js';
 import {PaletteContext, paletteFor, usePalette, type ThemeName} from './theme.js';
 import {clean} from './device-text.js';
 import {Line, LineWidthContext, type Segment} from './components/line.js';
@@ -51,22 +52,35 @@ export type DashboardProps = {
 	env?: NodeJS.ProcessEnv;
 };
 
-/** Ticks every `ms` so ages ("last seen 12 s ago") and uptimes move between polls. */
-function useNow(ms: number, active: boolean): number {
-	const [now, setNow] = useState(() => Date.now());
-	useEffect(() => {
-		if (!active) {
-			return;
-		}
+/** Poll results are drawn at most this often; the seconds tick is the same frame (see frame-pacer.ts). */
+const pollFrameGapMs = 1000;
 
-		const timer = setInterval(() => {
-			setNow(Date.now());
-		}, ms);
-		return () => {
-			clearInterval(timer);
-		};
-	}, [ms, active]);
-	return now;
+/**
+ * The store's snapshot and the time this frame shows ages at ("last seen 12 s ago"), drawn when the pacer says: what
+ * the user did at once, poll results at most once a second, and a frame at least every `tickMs` (null: no tick).
+ */
+function usePacedFleet(store: FleetStore, tickMs: number | null): {snapshot: FleetSnapshot; now: number} {
+	const [, setFrames] = useState(0);
+	const pacer = useMemo(() => new FramePacer(() => {
+		setFrames(frames => frames + 1);
+	}, {minGapMs: pollFrameGapMs}), []);
+	const snapshot = store.getSnapshot();
+	const now = Date.now();
+	useLayoutEffect(() => store.subscribe((_next, _changed, urgent) => {
+		pacer.changed(urgent);
+	}), [store, pacer]);
+	useLayoutEffect(() => () => {
+		pacer.stop();
+	}, [pacer]);
+	// After every frame, whatever caused it.
+	useLayoutEffect(() => {
+		pacer.setTick(tickMs);
+		pacer.drawn();
+		if (store.getSnapshot() !== snapshot) {
+			pacer.changed(false);
+		}
+	});
+	return {snapshot, now};
 }
 
 function countsSeconds(devices: readonly DeviceSnapshot[], services: readonly ServiceSnapshot[], now: number): boolean {
@@ -123,11 +137,10 @@ function DashboardScreen(props: DashboardProps) {
 	const {store} = props;
 	const readonly = props.readonly ?? store.readonly;
 	const palette = usePalette();
-	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const size = useTerminalSize(props.size);
 	const [state, dispatch] = useReducer(dashboardReducer, props.initialState ?? initialDashboardState);
 	const [tickMs, setTickMs] = useState(1000);
-	const now = useNow(tickMs, state.screen === 'fleet');
+	const {snapshot, now} = usePacedFleet(store, state.screen === 'fleet' ? tickMs : null);
 	const [follower, setFollower] = useState<LogFollower | null>(null);
 	const followerState = useSyncExternalStore(
 		follower ? follower.subscribe : noSubscribe,

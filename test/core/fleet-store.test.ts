@@ -46,8 +46,8 @@ test('an online device: services with pids, RSS and last lines from the HTML pag
 		store.stop();
 		await demo.stop();
 	});
-	const notifications: Array<{snapshot: FleetSnapshot; changed: ReadonlySet<string>}> = [];
-	store.subscribe((snapshot, changed) => notifications.push({snapshot, changed}));
+	const notifications: Array<{snapshot: FleetSnapshot; changed: ReadonlySet<string>; urgent: boolean}> = [];
+	store.subscribe((snapshot, changed, urgent) => notifications.push({snapshot, changed, urgent}));
 	await until(() => device(store).memoryHistory.values.length >= 3, 20_000, 'three polls');
 	const snapshot = device(store);
 	t.is(snapshot.health, 'online');
@@ -64,6 +64,10 @@ test('an online device: services with pids, RSS and last lines from the HTML pag
 	t.is(service(store, '/user/breakglass')?.state, 'stopped');
 	t.true(snapshot.counts.running + snapshot.counts.restarting >= 5);
 	t.true(notifications.every(entry => entry.changed.has('demo')));
+	// Coming online is news (drawn at once); more samples are not (the dashboard draws them at most once a second).
+	const urgent = notifications.filter(entry => entry.urgent);
+	t.is(urgent.length, 1, notifications.map(entry => String(entry.urgent)).join(' '));
+	t.is(urgent[0]!.snapshot.devices[0]!.health, 'online');
 	// Immutable snapshots: an unchanged device keeps its object until the next poll.
 	t.is(store.device('demo'), store.device('demo'));
 	t.true(Object.isFrozen(snapshot));
@@ -78,9 +82,13 @@ test('restart shows "restarting…" at once, then the new pid; the row counts as
 	});
 	await until(() => (service(store, '/user/golink')?.status.pid ?? 0) > 0);
 	const oldPid = service(store, '/user/golink')!.status.pid;
+	const urgent: boolean[] = [];
+	store.subscribe((_snapshot, _changed, isUrgent) => urgent.push(isUrgent));
 	const outcome = store.runServiceAction('demo', '/user/golink', 'restart');
 	const pending = await until(() => (service(store, '/user/golink')?.action?.phase === 'pending' ? service(store, '/user/golink') : undefined), 5000, 'the pending action');
 	t.is(pending.action?.text, 'restarting…');
+	const [first] = await until(() => urgent.length > 0 && urgent, 5000, 'the action published');
+	t.true(first, 'the action\'s first news is urgent (drawn at once)');
 	const result = await outcome;
 	t.true(result.ok, result.message);
 	const after = service(store, '/user/golink')!;

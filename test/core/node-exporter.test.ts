@@ -78,6 +78,32 @@ test('a server that is not a node exporter is said to be one that is not', async
 	t.regex(error!.message, /is not a node exporter/);
 });
 
+test('an error status, an answer cut off and a silent server: each a DeviceError of its own kind', async t => {
+	const server = http.createServer((request, response) => {
+		if (request.url === '/missing') {
+			response.writeHead(404).end('not here');
+		} else if (request.url === '/cut') {
+			response.writeHead(200, {'content-length': '100000'});
+			response.write('node_load1 0.5\n');
+			setTimeout(() => response.destroy(), 50);
+		}
+		// Anything else: no answer at all.
+	});
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	t.teardown(() => {
+		server.closeAllConnections();
+		server.close();
+	});
+	const {port} = server.address() as {port: number};
+	const missing = await t.throwsAsync(scrapeNodeExporter('casa', `http://127.0.0.1:${port}/missing`));
+	t.like(missing, {kind: 'http', message: `casa: node_exporter at http://127.0.0.1:${port}/missing answered 404`});
+	const cut = await t.throwsAsync(scrapeNodeExporter('casa', `http://127.0.0.1:${port}/cut`));
+	t.like(cut, {kind: 'unreachable'});
+	t.regex(cut!.message, /^casa: node_exporter at http:\/\/127\.0\.0\.1:\d+\/cut: /);
+	const silent = await t.throwsAsync(scrapeNodeExporter('casa', `http://127.0.0.1:${port}/metrics`, {timeoutMs: 300}));
+	t.like(silent, {kind: 'timeout', message: `casa: no answer from node_exporter at http://127.0.0.1:${port}/metrics`});
+});
+
 test('the default location is port 9100 of the device host; a service list can name the exporter', t => {
 	t.is(defaultNodeExporterUrl({name: 'casa', url: 'http://10.0.0.23', source: 'url'}), 'http://10.0.0.23:9100/metrics');
 	t.is(defaultNodeExporterUrl({name: 'casa', url: 'https://casa:8443', source: 'url'}), 'http://casa:9100/metrics');
