@@ -14,13 +14,14 @@ import {
 } from '../core/device-registry.js';
 import {addSavedDevice, removeSavedDevice, settingsPath, type SavedDevice} from '../core/settings.js';
 
-const usage = 'usage: krazy-tui devices [list|add NAME URL|remove NAME] [--json] [--password-file FILE] [--certificate FILE] [--ssh-port N]';
+const usage = 'usage: krazy-tui devices [list|add NAME URL|remove NAME] [--json] [--password-file FILE] [--certificate FILE] [--ssh-port N] [--node-exporter URL]';
 
 const options = {
 	json: {type: 'boolean'},
 	'password-file': {type: 'string'},
 	certificate: {type: 'string'},
 	'ssh-port': {type: 'string'},
+	'node-exporter': {type: 'string'},
 	help: {type: 'boolean', short: 'h'},
 } as const;
 
@@ -29,6 +30,7 @@ type Flags = {
 	'password-file'?: string;
 	certificate?: string;
 	'ssh-port'?: string;
+	'node-exporter'?: string;
 };
 
 export const devicesCommand: Command = async (args, io) => {
@@ -44,7 +46,7 @@ export const devicesCommand: Command = async (args, io) => {
 		switch (action) {
 			case 'list': {
 				expectArguments(action, rest, 0);
-				rejectFlags(action, values, ['password-file', 'certificate', 'ssh-port']);
+				rejectFlags(action, values, ['password-file', 'certificate', 'ssh-port', 'node-exporter']);
 				return await listDevices(io, registry, values.json === true);
 			}
 
@@ -55,7 +57,7 @@ export const devicesCommand: Command = async (args, io) => {
 
 			case 'remove': {
 				expectArguments(action, rest, 1);
-				rejectFlags(action, values, ['password-file', 'certificate', 'ssh-port']);
+				rejectFlags(action, values, ['password-file', 'certificate', 'ssh-port', 'node-exporter']);
 				return await removeDevice(io, registry, rest[0], values.json === true);
 			}
 
@@ -77,7 +79,7 @@ async function listDevices(io: CommandIo, registry: RegistryOptions, json: boole
 	const {targets, problems} = await listKnownDevices(registry);
 	if (json) {
 		const document = {
-			devices: targets.map(target => ({name: target.name, url: displayUrl(target), source: target.source, origin: target.origin})),
+			devices: targets.map(target => ({name: target.name, url: displayUrl(target), source: target.source, origin: target.origin, nodeExporterUrl: target.nodeExporterUrl})),
 			problems: problems.map(problem => ({path: problem.path, message: problem.message})),
 		};
 		write(io.stdout, JSON.stringify(document));
@@ -110,6 +112,10 @@ function describeOrigin(target: DeviceTarget): string {
 		parts.push(`(certificate ${target.certificatePath})`);
 	}
 
+	if (target.nodeExporterUrl !== undefined) {
+		parts.push(`(node exporter ${target.nodeExporterUrl})`);
+	}
+
 	return parts.filter(Boolean).join(' ');
 }
 
@@ -120,6 +126,7 @@ async function addDevice(io: CommandIo, registry: RegistryOptions, name: string,
 
 	const target = parseAddUrl(urlText);
 	const sshPort = flags['ssh-port'] === undefined ? undefined : parseSshPort(flags['ssh-port']);
+	const nodeExporterUrl = flags['node-exporter'] === undefined ? undefined : parseNodeExporterUrl(flags['node-exporter'], target);
 	const {targets} = await listKnownDevices(registry);
 	const taken = targets.find(known => known.name === name);
 	if (taken) {
@@ -139,6 +146,10 @@ async function addDevice(io: CommandIo, registry: RegistryOptions, name: string,
 
 	if (sshPort !== undefined) {
 		device.sshPort = sshPort;
+	}
+
+	if (nodeExporterUrl !== undefined) {
+		device.nodeExporterUrl = nodeExporterUrl;
 	}
 
 	await addSavedDevice(registry, device);
@@ -194,6 +205,31 @@ function parseSshPort(text: string): number {
 	}
 
 	return port;
+}
+
+/**
+ * `--node-exporter`: a URL (`/metrics` when it gives no path), or just `:PORT` on the device's own host. It is
+ * scraped without credentials, as node_exporter serves it.
+ */
+function parseNodeExporterUrl(text: string, device: DeviceTarget): string {
+	const spec = /^:\d+$/.test(text) ? `http://${new URL(device.url).host.replace(/:\d+$/, '')}${text}` : text;
+	let url: URL;
+	try {
+		url = new URL(spec);
+	} catch {
+		url = new URL('invalid:');
+	}
+
+	const port = Number(url.port || 80);
+	if (!['http:', 'https:'].includes(url.protocol) || url.hostname === '' || url.username !== '' || port < 1 || port > 65_535) {
+		throw new UsageError(`devices add: --node-exporter ${redactUrl(text)} is not an http(s) URL without credentials, or :PORT (e.g. http://10.0.0.23:9200/metrics)`);
+	}
+
+	if (url.pathname === '/') {
+		url.pathname = '/metrics';
+	}
+
+	return url.href;
 }
 
 async function checkCertificate(file: string): Promise<string> {

@@ -71,6 +71,10 @@ export async function savedDeviceTarget(device: SavedDevice, settingsFile: strin
 		target.sshPort = device.sshPort;
 	}
 
+	if (device.nodeExporterUrl !== undefined) {
+		target.nodeExporterUrl = device.nodeExporterUrl;
+	}
+
 	if (device.certificatePath === undefined) {
 		return {target};
 	}
@@ -177,6 +181,10 @@ async function resolveUrl(spec: string, options: ResolveOptions, environmentPass
 
 	if (sameUrl?.sshPort !== undefined) {
 		target.sshPort = sameUrl.sshPort;
+	}
+
+	if (sameUrl?.nodeExporterUrl !== undefined) {
+		target.nodeExporterUrl = sameUrl.nodeExporterUrl;
 	}
 
 	if (target.url.startsWith('https:')) {

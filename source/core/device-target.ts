@@ -16,6 +16,8 @@ export type DeviceTarget = {
 	certificatePath?: string;
 	/** breakglass SSH port (22 unless configured). */
 	sshPort?: number;
+	/** The node exporter's metrics URL when it is not `http://HOST:9100/metrics` (gok flags or `devices add`). */
+	nodeExporterUrl?: string;
 	source: DeviceSource;
 	/** The gok instance folder or config file this came from, when it came from one. */
 	origin?: string;

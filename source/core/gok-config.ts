@@ -2,6 +2,7 @@
 import {readdir, readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import type {DeviceTarget} from './device-target.js';
+import {nodeExporterPort} from './node-exporter.js';
 
 /** A configuration file that could not be used (fully): one line naming the file and what is wrong with it. */
 export type ConfigProblem = {
@@ -23,6 +24,8 @@ export type HostEnvironment = {
 export type GokDiscovery = {targets: DeviceTarget[]; problems: ConfigProblem[]};
 
 export const breakglassPackage = 'github.com/gokrazy/breakglass';
+/** The package gokrazy documents for metrics (see node-exporter.ts). */
+export const nodeExporterPackage = 'github.com/prometheus/node_exporter';
 
 /** gok's instanceflag: $GOKRAZY_PARENT_DIR, else ~/gokrazy. */
 export function gokParentDir({env, home}: HostEnvironment): string {
@@ -63,11 +66,11 @@ export function hostCertificatePath(host: HostEnvironment, hostname: string): st
 }
 
 /**
- * The port breakglass listens on, from its command line flags as Go's flag package reads them (`-port=N`,
- * `--port=N`, `-port N`; the last one wins; parsing stops at the first non-flag). undefined when not set.
+ * The values given to the Go flag `name` in a package's CommandLineFlags, in order: `-name=V`, `--name=V`, `-name V`
+ * and `--name V`, up to the first argument that is not a flag (Go's flag package stops there too).
  */
-export function breakglassPortFromFlags(flags: readonly string[]): number | undefined {
-	let port: number | undefined;
+export function goFlagValues(flags: readonly string[], name: string): string[] {
+	const values: string[] = [];
 	for (let index = 0; index < flags.length; index++) {
 		const flag = flags[index];
 		if (flag === '--' || !flag.startsWith('-') || flag === '-') {
@@ -76,23 +79,64 @@ export function breakglassPortFromFlags(flags: readonly string[]): number | unde
 
 		const body = flag.replace(/^--?/, '');
 		const equals = body.indexOf('=');
-		const name = equals === -1 ? body : body.slice(0, equals);
-		if (name !== 'port') {
+		if ((equals === -1 ? body : body.slice(0, equals)) !== name) {
 			continue;
 		}
 
-		let value: string | undefined;
 		if (equals === -1) {
-			value = flags[index + 1];
 			index++;
+			if (flags[index] !== undefined) {
+				values.push(flags[index]);
+			}
 		} else {
-			value = body.slice(equals + 1);
+			values.push(body.slice(equals + 1));
+		}
+	}
+
+	return values;
+}
+
+/**
+ * Where the node exporter answers when its flags move it off `:9100/metrics`: the first `--web.listen-address`
+ * (an empty or wildcard host means the device's own) and `--web.telemetry-path`. undefined when they do not.
+ */
+export function nodeExporterUrlFromFlags(flags: readonly string[], deviceHost: string): string | undefined {
+	const [address] = goFlagValues(flags, 'web.listen-address');
+	const [metricsPath = '/metrics'] = goFlagValues(flags, 'web.telemetry-path');
+	if (address === undefined && metricsPath === '/metrics') {
+		return undefined;
+	}
+
+	let host = deviceHost;
+	let port = String(nodeExporterPort);
+	if (address !== undefined) {
+		const split = /^(.*):(\d+)$/.exec(address);
+		if (!split || parsePort(split[2]) === undefined) {
+			return undefined;
 		}
 
-		const parsed = parsePort(value);
-		if (parsed !== undefined) {
-			port = parsed;
+		const listenHost = split[1].replace(/^\[(.*)\]$/, '$1');
+		if (!['', '0.0.0.0', '::'].includes(listenHost)) {
+			host = listenHost;
 		}
+
+		port = split[2];
+	}
+
+	try {
+		const url = new URL(`http://${bracketIpv6(host)}:${port}`);
+		url.pathname = metricsPath.startsWith('/') ? metricsPath : `/${metricsPath}`;
+		return url.href;
+	} catch {
+		return undefined;
+	}
+}
+
+/** The breakglass SSH port its flags set (the last valid `-port`), if any. */
+export function breakglassPortFromFlags(flags: readonly string[]): number | undefined {
+	let port: number | undefined;
+	for (const value of goFlagValues(flags, 'port')) {
+		port = parsePort(value) ?? port;
 	}
 
 	return port;
@@ -214,6 +258,7 @@ type InstanceConfig = {
 		httpPassword: string;
 	};
 	breakglassFlags: string[];
+	nodeExporterFlags: string[];
 };
 
 class ConfigShapeError extends Error {}
@@ -226,12 +271,15 @@ function decodeInstanceConfig(value: unknown): InstanceConfig {
 	const root = expectObject(value, 'the top level');
 	const update = expectObject(goField(root, 'Update') ?? {}, 'Update');
 	const packageConfig = expectObject(goField(root, 'PackageConfig') ?? {}, 'PackageConfig');
-	const breakglass = packageConfig[breakglassPackage];
-	let breakglassFlags: string[] = [];
-	if (breakglass !== undefined && breakglass !== null) {
-		const fields = expectObject(breakglass, `PackageConfig["${breakglassPackage}"]`);
-		breakglassFlags = expectStrings(goField(fields, 'CommandLineFlags'), `PackageConfig["${breakglassPackage}"].CommandLineFlags`);
-	}
+	const flagsOf = (name: string): string[] => {
+		const entry = packageConfig[name];
+		if (entry === undefined || entry === null) {
+			return [];
+		}
+
+		const fields = expectObject(entry, `PackageConfig["${name}"]`);
+		return expectStrings(goField(fields, 'CommandLineFlags'), `PackageConfig["${name}"].CommandLineFlags`);
+	};
 
 	return {
 		hostname: expectString(goField(root, 'Hostname'), 'Hostname'),
@@ -243,7 +291,8 @@ function decodeInstanceConfig(value: unknown): InstanceConfig {
 			httpsPort: expectString(goField(update, 'HTTPSPort'), 'Update.HTTPSPort'),
 			httpPassword: expectString(goField(update, 'HTTPPassword'), 'Update.HTTPPassword'),
 		},
-		breakglassFlags,
+		breakglassFlags: flagsOf(breakglassPackage),
+		nodeExporterFlags: flagsOf(nodeExporterPackage),
 	};
 }
 
@@ -322,6 +371,11 @@ async function resolveInstance(
 	const sshPort = breakglassPortFromFlags(config.breakglassFlags);
 	if (sshPort !== undefined) {
 		target.sshPort = sshPort;
+	}
+
+	const nodeExporterUrl = nodeExporterUrlFromFlags(config.nodeExporterFlags, contactHost);
+	if (nodeExporterUrl !== undefined) {
+		target.nodeExporterUrl = nodeExporterUrl;
 	}
 
 	return {target, problems};

@@ -34,8 +34,12 @@ export type NodeExporterRates = {
 	txBytesPerSecond: number | null;
 };
 
-/** `http://<device host>:9100/metrics`, or null when the target's URL has no host. */
+/** The target's own node exporter URL, else `http://<device host>:9100/metrics`; null when its URL has no host. */
 export function defaultNodeExporterUrl(target: DeviceTarget): string | null {
+	if (target.nodeExporterUrl !== undefined) {
+		return target.nodeExporterUrl;
+	}
+
 	try {
 		const url = new URL(target.url);
 		return `http://${url.hostname.includes(':') && !url.hostname.startsWith('[') ? `[${url.hostname}]` : url.hostname}:${nodeExporterPort}/metrics`;

@@ -18,6 +18,8 @@ export type SavedDevice = {
 	/** A PEM file holding the device's certificate, trusted exactly for this device. */
 	certificatePath?: string;
 	sshPort?: number;
+	/** The node exporter's metrics URL, when not on the device's :9100. */
+	nodeExporterUrl?: string;
 };
 
 export type Settings = {
@@ -181,7 +183,7 @@ function savedDeviceFromStored(entry: unknown): SavedDevice | string {
 		return 'not an object';
 	}
 
-	const {name, url, password, certificatePath, sshPort} = entry as Record<string, unknown>;
+	const {name, url, password, certificatePath, sshPort, nodeExporterUrl} = entry as Record<string, unknown>;
 	if (typeof name !== 'string' || name === '') {
 		return 'no name';
 	}
@@ -213,6 +215,14 @@ function savedDeviceFromStored(entry: unknown): SavedDevice | string {
 		}
 
 		device.sshPort = sshPort;
+	}
+
+	if (nodeExporterUrl !== undefined) {
+		if (typeof nodeExporterUrl !== 'string' || !/^https?:\/\/\S+$/.test(nodeExporterUrl)) {
+			return `${name}: nodeExporterUrl must be an http(s) URL`;
+		}
+
+		device.nodeExporterUrl = nodeExporterUrl;
 	}
 
 	return device;

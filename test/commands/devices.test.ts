@@ -6,6 +6,8 @@ import path from 'node:path';
 import {Writable} from 'node:stream';
 import {UsageError} from '../../source/commands/command-io.js';
 import {devicesCommand} from '../../source/commands/devices.js';
+import {listKnownDevices, registryOptionsFrom} from '../../source/core/device-registry.js';
+import {defaultNodeExporterUrl} from '../../source/core/node-exporter.js';
 import {readSettings} from '../../source/core/settings.js';
 
 type World = {root: string; env: NodeJS.ProcessEnv; settingsFile: string};
@@ -152,6 +154,23 @@ test('add: --certificate and --ssh-port are stored', async t => {
 	t.regex(notPem.stderr, /lab\.pem\.missing: cannot read the certificate: no such file\n$/);
 });
 
+test('add: --node-exporter as a URL or a port on the device, stored, listed, and used as the device\'s exporter', async t => {
+	const world = await makeWorld(t);
+	for (const [name, flag] of [['port', ':9200'], ['base', 'http://10.0.0.5:9300'], ['full', 'https://metrics.lan/node/metrics']]) {
+		const added = await devices(world, ['add', name, `http://gokrazy:pw@${name}.lan:8080`, '--node-exporter', flag]);
+		t.is(added.code, 0, added.stderr);
+	}
+
+	const stored = await readSettings({env: world.env, home: world.env.HOME!});
+	t.deepEqual(stored.settings.devices.map(device => device.nodeExporterUrl), ['http://port.lan:9200/metrics', 'http://10.0.0.5:9300/metrics', 'https://metrics.lan/node/metrics']);
+	const listed = JSON.parse((await devices(world, ['list', '--json'])).stdout) as {devices: Array<{name: string; nodeExporterUrl?: string}>};
+	t.is(listed.devices.find(device => device.name === 'port')?.nodeExporterUrl, 'http://port.lan:9200/metrics');
+	t.regex((await devices(world, ['list'])).stdout, /^port +http:\/\/port\.lan:8080 +saved +\S+ \(node exporter http:\/\/port\.lan:9200\/metrics\)$/m);
+	const {targets} = await listKnownDevices(registryOptionsFrom(world.env));
+	t.is(defaultNodeExporterUrl(targets.find(target => target.name === 'base')!), 'http://10.0.0.5:9300/metrics');
+	t.is(defaultNodeExporterUrl(targets.find(target => target.name === 'casa')!), 'http://casa:9100/metrics', 'others stay on :9100');
+});
+
 test('add refuses a name that is taken, by a saved device or a gok instance: exit 1, one line', async t => {
 	const world = await makeWorld(t);
 	t.is((await devices(world, ['add', 'lab', 'http://lab'])).code, 0);
@@ -171,6 +190,10 @@ const usageCases: Array<[string[], RegExp]> = [
 	[['add', 'lab', 'http://x/some/path'], /without a path or query/],
 	[['add', 'has space', 'http://x'], /cannot be a device name/],
 	[['add', 'lab', 'http://x', '--ssh-port', '99999'], /--ssh-port 99999 is not a port number/],
+	[['add', 'lab', 'http://x', '--node-exporter', 'x:9200'], /--node-exporter x:9200 is not an http\(s\) URL without credentials, or :PORT/],
+	[['add', 'lab', 'http://x', '--node-exporter', 'http://gokrazy:hunter2@x:9200'], /--node-exporter http:\/\/gokrazy:\*\*\*@x:9200 is not/],
+	[['add', 'lab', 'http://x', '--node-exporter', ':99999'], /--node-exporter :99999 is not/],
+	[['list', '--node-exporter', ':9200'], /--node-exporter only goes with devices add/],
 	[['remove'], /devices remove: expects 1 argument, got 0/],
 	[['list', 'extra'], /devices list: expects no arguments, got 1/],
 	[['list', '--password-file', 'x'], /--password-file only goes with devices add/],

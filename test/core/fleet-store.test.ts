@@ -210,7 +210,8 @@ test('logs: a followed service fills a bounded buffer', async t => {
 test('node exporter figures: CPU %, load and network rates from a real prometheus-node-exporter', async t => {
 	const demo = await startDemoDevice();
 	const exporter = await startNodeExporter();
-	const store = storeFor(demo, {nodeExporter: () => exporter.url});
+	// On a port of its own, as a saved device's --node-exporter or its gok flags say: no locator option needed.
+	const store = storeFor(demo, {targets: [{...targetFromUrl(demo.url, 'demo'), nodeExporterUrl: exporter.url}], nodeExporter: undefined});
 	t.teardown(async () => {
 		store.stop();
 		await exporter.stop();

@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {
 	breakglassPortFromFlags,
+	nodeExporterUrlFromFlags,
 	describeJsonError,
 	discoverGokInstances,
 	gokParentDir,
@@ -57,6 +58,7 @@ type Case = {
 	/** Relative to the gokrazy config folder, or to the instance folder when it starts with "instance:". */
 	certificatePath?: string;
 	sshPort?: number;
+	nodeExporterUrl?: string;
 	problem?: RegExp;
 };
 
@@ -221,6 +223,17 @@ const cases: Case[] = [
 		sshPort: 2222,
 	},
 	{
+		title: 'node_exporter moved by its --web.listen-address and --web.telemetry-path flags',
+		config: {
+			Hostname: 'casa',
+			Update: {HTTPPassword: 'secret'},
+			PackageConfig: {'github.com/prometheus/node_exporter': {CommandLineFlags: ['--collector.disable-defaults', '--web.listen-address=:9200', '--web.telemetry-path', '/node']}},
+		},
+		url: 'http://casa',
+		password: 'secret',
+		nodeExporterUrl: 'http://casa:9200/node',
+	},
+	{
 		title: 'field names match case-insensitively, as in Go',
 		config: {hostname: 'casa', update: {httppassword: 'secret', httpport: '8080'}},
 		url: 'http://casa:8080',
@@ -258,6 +271,7 @@ for (const testCase of cases) {
 
 		t.is(target.certificatePath, certificatePath);
 		t.is(target.sshPort, testCase.sshPort);
+		t.is(target.nodeExporterUrl, testCase.nodeExporterUrl);
 		if (testCase.problem) {
 			t.is(problems.length, 1, JSON.stringify(problems));
 			t.regex(problems[0].message, testCase.problem);
@@ -377,6 +391,25 @@ const flagCases: Array<[string[], number | undefined]> = [
 for (const [flags, port] of flagCases) {
 	test(`breakglass port from ${JSON.stringify(flags)} is ${port}`, t => {
 		t.is(breakglassPortFromFlags(flags), port);
+	});
+}
+
+const exporterCases: Array<[string[], string | undefined]> = [
+	[[], undefined],
+	[['--collector.systemd'], undefined],
+	[['--web.listen-address=:9100'], 'http://casa.lan:9100/metrics'],
+	[['--web.listen-address', '0.0.0.0:9200'], 'http://casa.lan:9200/metrics'],
+	[['--web.listen-address=[::]:9201'], 'http://casa.lan:9201/metrics'],
+	[['--web.listen-address=10.0.0.5:9202', '--web.listen-address=:9203'], 'http://10.0.0.5:9202/metrics'],
+	[['--web.listen-address=[fd00::5]:9204'], 'http://[fd00::5]:9204/metrics'],
+	[['--web.telemetry-path=/node/metrics'], 'http://casa.lan:9100/node/metrics'],
+	[['--web.listen-address=nonsense'], undefined],
+	[['--web.listen-address=:99999'], undefined],
+];
+
+for (const [flags, url] of exporterCases) {
+	test(`node exporter URL from ${JSON.stringify(flags)} is ${url}`, t => {
+		t.is(nodeExporterUrlFromFlags(flags, 'casa.lan'), url);
 	});
 }
 

@@ -103,7 +103,7 @@ test('unusable values fall back to their defaults and are reported; broken devic
 			pollIntervalMs: 'fast',
 			theme: 'neon',
 			logBufferLines: 2.5,
-			devices: [{name: 'ok', url: 'http://ok'}, {name: 'nourl'}, 'junk', {name: 'port', url: 'http://p', sshPort: 0}],
+			devices: [{name: 'ok', url: 'http://ok'}, {name: 'nourl'}, 'junk', {name: 'port', url: 'http://p', sshPort: 0}, {name: 'ne', url: 'http://n', nodeExporterUrl: 'n:9100'}],
 		}),
 	);
 	const read = await readSettings(location);
@@ -117,12 +117,13 @@ test('unusable values fall back to their defaults and are reported; broken devic
 			'devices[1] skipped: nourl has no url',
 			'devices[2] skipped: not an object',
 			'devices[3] skipped: port: sshPort must be a port number',
+			'devices[4] skipped: ne: nodeExporterUrl must be an http(s) URL',
 		],
 	);
 
 	await addSavedDevice(location, {name: 'new', url: 'http://new'});
 	const stored = JSON.parse(await readFile(file, 'utf8')) as {devices: unknown[]};
-	t.deepEqual(stored.devices, [{name: 'ok', url: 'http://ok'}, {name: 'new', url: 'http://new'}, {name: 'nourl'}, 'junk', {name: 'port', url: 'http://p', sshPort: 0}]);
+	t.deepEqual(stored.devices, [{name: 'ok', url: 'http://ok'}, {name: 'new', url: 'http://new'}, {name: 'nourl'}, 'junk', {name: 'port', url: 'http://p', sshPort: 0}, {name: 'ne', url: 'http://n', nodeExporterUrl: 'n:9100'}]);
 });
 
 test('a broken settings file: reading reports path and JSON error, writing refuses and leaves it alone', async t => {
