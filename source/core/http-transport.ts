@@ -315,7 +315,8 @@ const keptAlive = new WeakSet<Socket>();
 
 type ResponseWithTimer = http.IncomingMessage & {deadline?: NodeJS.Timeout};
 
-async function readBody(response: http.IncomingMessage, device: string, signal?: AbortSignal): Promise<Buffer> {
+/** Reads a whole answer (at most 32 MiB); a dropped connection or a cancel is a DeviceError naming `device`. */
+export async function readBody(response: http.IncomingMessage, device: string, signal?: AbortSignal): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let size = 0;
 	try {

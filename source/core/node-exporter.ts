@@ -2,7 +2,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type {DeviceTarget} from './device-target.js';
-import {DeviceError} from './device-error.js';
+import {DeviceError, isDeviceError} from './device-error.js';
+import {readBody} from './http-transport.js';
 import {parsePrometheusText, type PrometheusSample} from './prometheus-text.js';
 
 /** The port gokrazy's documented `github.com/prometheus/node_exporter` package listens on. */
@@ -219,9 +220,6 @@ export async function scrapeNodeExporter(
 	return readingFromSamples(samples, (options.now ?? Date.now)());
 }
 
-/** A node exporter's page is some 100 KB; anything past this is not one. */
-const maxScrapeBytes = 16 * 1024 * 1024;
-
 /**
  * GET with node:http(s), as the device client does: the global fetch would load undici (some 50 ms of compiling) on
  * the first poll, before the dashboard's first frame with data (bench/dashboard-startup.ts). A non-200 answer's body
@@ -238,29 +236,19 @@ async function getText(url: string, signal: AbortSignal): Promise<{status: numbe
 				return;
 			}
 
-			response.setEncoding('utf8');
-			let text = '';
-			response.on('data', (chunk: string) => {
-				text += chunk;
-				if (text.length > maxScrapeBytes) {
-					request.destroy(new Error(`more than ${maxScrapeBytes / 1024 / 1024} MiB of metrics`));
-				}
-			});
-			response.on('end', () => {
-				resolve({status, text});
-			});
-			response.on('error', reject);
-			response.on('close', () => {
-				if (!response.complete) {
-					reject(new Error('the answer was cut off'));
-				}
-			});
+			readBody(response, url, signal).then(body => {
+				resolve({status, text: body.toString('utf8')});
+			}, reject);
 		});
 		request.on('error', reject);
 	});
 }
 
 function causeOf(error: unknown): string {
+	if (isDeviceError(error)) {
+		return error.causeText;
+	}
+
 	if (error instanceof Error) {
 		const cause = (error as Error & {cause?: unknown}).cause;
 		if (cause instanceof Error && cause.message) {

@@ -17,8 +17,8 @@ export type FleetLayout = {
 	/** 0: the graphs are hidden; else their lines including the title. */
 	readonly graphRows: number;
 	/** Device table columns that fit. */
-	readonly deviceColumns: 'narrow' | 'medium' | 'wide';
-	readonly serviceColumns: 'narrow' | 'medium' | 'wide';
+	readonly deviceColumns: ColumnMode;
+	readonly serviceColumns: ColumnMode;
 	/** What is not shown for lack of room, in words ("graphs (need 80×22)"). */
 	readonly hidden: readonly string[];
 };
@@ -80,6 +80,19 @@ export function fleetLayout(columns: number, rows: number, deviceCount: number, 
 
 	return {height, width, tooSmall: false, deviceRows, serviceRows, graphRows, deviceColumns, serviceColumns, hidden};
 }
+
+/** How many columns a table shows: what fits the width. */
+export type ColumnMode = 'narrow' | 'medium' | 'wide';
+
+/** What the device and the service table both take: a scrolling window of rows around the selected one. */
+export type TableWindowProps = {
+	selected: string | null;
+	focused: boolean;
+	rows: number;
+	width: number;
+	mode: ColumnMode;
+	now: number;
+};
 
 /** The first index of a window of `size` rows that keeps `selected` visible, scrolling as little as possible. */
 export function windowStart(total: number, size: number, selected: number, previousStart = 0): number {

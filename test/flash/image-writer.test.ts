@@ -9,9 +9,9 @@ import {ChunkHasher, type StartHasher} from '../../source/core/flash/chunk-hashe
 import {FlashDevice} from '../../source/core/flash/flash-device.js';
 import {FlashError} from '../../source/core/flash/flash-error.js';
 import type {WriteProgress} from '../../source/core/flash/flash-progress.js';
-import {inspectImage} from '../../source/core/flash/image-source.js';
+import {inspectImage, type ImageInfo} from '../../source/core/flash/image-source.js';
 import {verifyWrite} from '../../source/core/flash/image-verifier.js';
-import {writeImage} from '../../source/core/flash/image-writer.js';
+import {writeImage, type WriteResult} from '../../source/core/flash/image-writer.js';
 import {createLoopDevice, readDevice, refreshCapacity} from '../helpers/loop-device.js';
 import {gokrazyImage, MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
 
@@ -135,16 +135,11 @@ function countingHasher(calls: {update: number; hashFile: number}, gate: Promise
 	};
 }
 
-type Gate = {
-	/** Opened by the test (once it has changed the file): the file hash may start. */
-	gate: Promise<void>;
-	open: () => void;
-	/** Settles when the writer reports the whole image written (progress comes on every chunk). */
-	written: Promise<void>;
-	onProgress: (progress: WriteProgress) => void;
-};
-
-function whenWritten(total: number): Gate {
+/**
+ * Writes a raw image whose file hash (see countingHasher) starts only after `change` has run on the file, once the
+ * writer reported the whole image written: the file changes between the writer reading it and the hash reading it.
+ */
+async function writeChangedMeanwhile(info: ImageInfo, device: FlashDevice, change: () => Promise<void>): Promise<WriteResult> {
 	let open!: () => void;
 	let wroteAll!: () => void;
 	const gate = new Promise<void>(resolve => {
@@ -153,16 +148,20 @@ function whenWritten(total: number): Gate {
 	const written = new Promise<void>(resolve => {
 		wroteAll = resolve;
 	});
-	return {
-		gate,
-		open,
-		written,
+	const writing = writeImage(info, device, {
+		chunkBytes: MiB,
+		progressIntervalMs: 0,
 		onProgress(progress) {
-			if (progress.bytes === total) {
+			if (progress.bytes === info.size) {
 				wroteAll();
 			}
 		},
-	};
+		startHasher: countingHasher({update: 0, hashFile: 0}, gate),
+	});
+	await Promise.race([written, writing]);
+	await change();
+	open();
+	return writing;
 }
 
 test('a raw image written whole is hashed from its file beside the writer, a compressed or fast one chunk by chunk', async t => {
@@ -200,14 +199,8 @@ test('a raw image that grows while it is written: refused before its partition t
 	const files = await writeImageFiles(dir, 'grows', image, []);
 	const loop = await createLoopDevice({size: 16 * MiB, content: randomBytes(16 * MiB)}, t);
 	const device = await FlashDevice.open(loop.path);
-	const progress = whenWritten(image.length);
 	try {
-		const writing = writeImage(await inspectImage(files.raw), device, {
-			chunkBytes: MiB, progressIntervalMs: 0, onProgress: progress.onProgress, startHasher: countingHasher({update: 0, hashFile: 0}, progress.gate),
-		});
-		await progress.written;
-		await appendFile(files.raw, randomBytes(MiB));
-		progress.open();
+		const writing = writeChangedMeanwhile(await inspectImage(files.raw), device, async () => appendFile(files.raw, randomBytes(MiB)));
 		const error = await t.throwsAsync(writing, {instanceOf: FlashError});
 		t.is(error?.kind, 'image');
 		t.true(error?.details.incomplete);
@@ -226,19 +219,14 @@ test('a raw image changed in place while it is written: verify fails at the chan
 	const files = await writeImageFiles(dir, 'changed', image, []);
 	const loop = await createLoopDevice({size: 16 * MiB}, t);
 	const device = await FlashDevice.open(loop.path);
-	const progress = whenWritten(image.length);
 	const changedAt = (3 * MiB) + 12_345;
 	try {
 		const info = await inspectImage(files.raw);
-		const writing = writeImage(info, device, {
-			chunkBytes: MiB, progressIntervalMs: 0, onProgress: progress.onProgress, startHasher: countingHasher({update: 0, hashFile: 0}, progress.gate),
+		const written = await writeChangedMeanwhile(info, device, async () => {
+			const file = await open(files.raw, 'r+');
+			await file.write(Buffer.from([image[changedAt]! ^ 0xff]), 0, 1, changedAt);
+			await file.close();
 		});
-		await progress.written;
-		const file = await open(files.raw, 'r+');
-		await file.write(Buffer.from([image[changedAt]! ^ 0xff]), 0, 1, changedAt);
-		await file.close();
-		progress.open();
-		const written = await writing;
 		const error = await t.throwsAsync(verifyWrite(info, device, written), {instanceOf: FlashError});
 		t.is(error?.kind, 'verify');
 		t.is(error?.details.offset, changedAt);

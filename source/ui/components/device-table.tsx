@@ -6,7 +6,7 @@ import {agoText, cell, fit, shortBytes, shortDuration} from '../display-format.j
 import {clean} from '../device-text.js';
 import {sparkline} from '../sparkline.js';
 import {usePalette, type Palette} from '../theme.js';
-import {windowStart} from '../fleet-layout.js';
+import {windowStart, type ColumnMode, type TableWindowProps} from '../fleet-layout.js';
 import {Line, type Segment} from './line.js';
 
 export const healthMark: Readonly<Record<DeviceHealth, string>> = {
@@ -41,7 +41,7 @@ export function healthColor(health: DeviceHealth, palette: Palette): string | un
 
 type Columns = {health: number; host: number; model: number; age: number; mem: number; spark: number; services: number};
 
-function columnsFor(width: number, mode: 'narrow' | 'medium' | 'wide'): Columns {
+function columnsFor(width: number, mode: ColumnMode): Columns {
 	const health = 17;
 	if (mode === 'narrow') {
 		return {health, host: Math.max(6, width - 2 - health), model: 0, age: 0, mem: 0, spark: 0, services: 0};
@@ -62,7 +62,7 @@ function buildAge(timestamp: string | undefined, now: number): string {
 	return Number.isNaN(time) ? '?' : shortDuration(now - time);
 }
 
-export function deviceHeaderSegments(width: number, mode: 'narrow' | 'medium' | 'wide'): Segment[] {
+export function deviceHeaderSegments(width: number, mode: ColumnMode): Segment[] {
 	const c = columnsFor(width, mode);
 	let text = `  ${cell('HEALTH', c.health)}${cell('HOST', c.host)}`;
 	if (mode !== 'narrow') {
@@ -72,7 +72,7 @@ export function deviceHeaderSegments(width: number, mode: 'narrow' | 'medium' | 
 	return [{text: fit(text, width), bold: true}];
 }
 
-export function deviceRowSegments(device: DeviceSnapshot, options: {width: number; mode: 'narrow' | 'medium' | 'wide'; selected: boolean; focused: boolean; now: number; palette: Palette}): Segment[] {
+export function deviceRowSegments(device: DeviceSnapshot, options: {width: number; mode: ColumnMode; selected: boolean; focused: boolean; now: number; palette: Palette}): Segment[] {
 	const {width, mode, selected, focused, now, palette} = options;
 	const c = columnsFor(width, mode);
 	const pointer = selected ? (focused ? '▸ ' : '› ') : '  ';
@@ -124,15 +124,7 @@ export function deviceRowSegments(device: DeviceSnapshot, options: {width: numbe
 	return segments;
 }
 
-export function DeviceTable({devices, selected, focused, rows, width, mode, now}: {
-	devices: readonly DeviceSnapshot[];
-	selected: string | null;
-	focused: boolean;
-	rows: number;
-	width: number;
-	mode: 'narrow' | 'medium' | 'wide';
-	now: number;
-}) {
+export function DeviceTable({devices, selected, focused, rows, width, mode, now}: TableWindowProps & {devices: readonly DeviceSnapshot[]}) {
 	const palette = usePalette();
 	const selectedIndex = Math.max(0, devices.findIndex(device => device.name === selected));
 	const start = windowStart(devices.length, rows, selectedIndex, selectedIndex - Math.floor(rows / 2));

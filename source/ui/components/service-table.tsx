@@ -6,7 +6,7 @@ import {cell, fit, rule, shortBytes, shortDuration} from '../display-format.js';
 import {clean} from '../device-text.js';
 import {sparkline} from '../sparkline.js';
 import {usePalette, type Palette} from '../theme.js';
-import {windowStart} from '../fleet-layout.js';
+import {windowStart, type ColumnMode, type TableWindowProps} from '../fleet-layout.js';
 import {Line, type Segment} from './line.js';
 
 /** How long a finished action stays in the row ("restarted: pid 412 → 513"). */
@@ -41,7 +41,7 @@ function stateColor(state: ServiceDisplayState, palette: Palette): string | unde
 
 type Columns = {path: number; state: number; pid: number; uptime: number; rss: number; spark: number; last: number};
 
-function columnsFor(width: number, mode: 'narrow' | 'medium' | 'wide'): Columns {
+function columnsFor(width: number, mode: ColumnMode): Columns {
 	if (mode === 'narrow') {
 		const state = 15;
 		const pid = 7;
@@ -54,7 +54,7 @@ function columnsFor(width: number, mode: 'narrow' | 'medium' | 'wide'): Columns 
 	return {path, state: 15, pid: 7, uptime: 7, rss: 6, spark, last: Math.max(0, width - fixed)};
 }
 
-export function serviceHeaderSegments(width: number, mode: 'narrow' | 'medium' | 'wide'): Segment[] {
+export function serviceHeaderSegments(width: number, mode: ColumnMode): Segment[] {
 	const c = columnsFor(width, mode);
 	let text = `  ${cell('SERVICE', c.path)}${cell('STATE', c.state)}${cell('PID', c.pid)}`;
 	if (mode !== 'narrow') {
@@ -118,7 +118,7 @@ function lastLine(service: ServiceSnapshot, now: number): {text: string; fromAct
 	return {text: '', fromAction: false, failed: false};
 }
 
-export function serviceRowSegments(service: ServiceSnapshot, options: {width: number; mode: 'narrow' | 'medium' | 'wide'; selected: boolean; focused: boolean; stale: boolean; now: number; palette: Palette}): Segment[] {
+export function serviceRowSegments(service: ServiceSnapshot, options: {width: number; mode: ColumnMode; selected: boolean; focused: boolean; stale: boolean; now: number; palette: Palette}): Segment[] {
 	const {width, mode, selected, focused, stale, now, palette} = options;
 	const c = columnsFor(width, mode);
 	const state = stateText(service, now);
@@ -150,15 +150,9 @@ export function serviceRowSegments(service: ServiceSnapshot, options: {width: nu
 	return stale ? segments.map(segment => ({...segment, dim: true})) : segments;
 }
 
-export function ServiceTable({device, services, selected, focused, rows, width, mode, now, filter}: {
+export function ServiceTable({device, services, selected, focused, rows, width, mode, now, filter}: TableWindowProps & {
 	device: DeviceSnapshot | undefined;
 	services: readonly ServiceSnapshot[];
-	selected: string | null;
-	focused: boolean;
-	rows: number;
-	width: number;
-	mode: 'narrow' | 'medium' | 'wide';
-	now: number;
 	filter: string;
 }) {
 	const palette = usePalette();
