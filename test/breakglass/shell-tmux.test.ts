@@ -1,5 +1,5 @@
 // The interactive shell in a real terminal (tmux) against OpenSSH's sshd: prompts, typing, resize, Ctrl-C, and the terminal restored.
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {makeKeyPair, startSshd} from '../helpers/sshd.js';
 import {startDeviceStub} from './device-stub.js';
 import {cliArgv, makeHome, type Home} from './harness.js';
@@ -7,11 +7,16 @@ import {startTmux} from './tmux.js';
 
 const cli = `${process.execPath} ${cliArgv.join(' ')}`;
 
-async function setup(t: {teardown(fn: () => Promise<void>): void}, options: {passphrase?: string} = {}) {
+async function setup(t: ExecutionContext, options: {passphrase?: string} = {}) {
 	const home: Home = await makeHome({passphrase: options.passphrase});
 	const sshd = await startSshd({authorizedKeys: [home.key.publicKey]});
 	const device = await startDeviceStub({initially: 'started'});
 	t.teardown(async () => {
+		if (!t.passed) {
+			// What the server saw, with times: tells a slow login from a lost keystroke.
+			console.error(`sshd log of "${t.title}":\n${sshd.log()}`);
+		}
+
 		await device.close();
 		await sshd.stop();
 		await home.remove();

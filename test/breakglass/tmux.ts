@@ -44,7 +44,8 @@ export async function startTmux(dir: string, command: string, env: NodeJS.Proces
 		},
 		screen,
 		async waitFor(pattern, timeoutMs = 20_000) {
-			const deadline = Date.now() + timeoutMs;
+			const started = Date.now();
+			const deadline = started + timeoutMs;
 			let last = '';
 			while (Date.now() < deadline) {
 				last = await screen();
@@ -55,18 +56,19 @@ export async function startTmux(dir: string, command: string, env: NodeJS.Proces
 				await new Promise(resolve => setTimeout(resolve, 100));
 			}
 
-			throw new Error(`screen never matched ${pattern}:\n${last}`);
+			throw new Error(`screen never matched ${pattern} in ${Date.now() - started} ms:\n${last}`);
 		},
 		async untilAnswered(line, pattern, timeoutMs = 30_000) {
-			const deadline = Date.now() + timeoutMs;
-			for (;;) {
+			const started = Date.now();
+			const deadline = started + timeoutMs;
+			for (let attempt = 1; ; attempt++) {
 				await self.type(line);
 				await self.send('Enter');
 				try {
 					return await self.waitFor(pattern, Math.min(3000, Math.max(100, deadline - Date.now())));
 				} catch (error) {
 					if (Date.now() >= deadline) {
-						throw error;
+						throw new Error(`typed ${JSON.stringify(line)} ${attempt} times over ${Date.now() - started} ms: ${(error as Error).message}`);
 					}
 				}
 			}

@@ -20,6 +20,8 @@ export type Sshd = {
 	/** Where SFTP uploads land (sftp-server -d), so tests never write into root's home. */
 	sftpRoot: string;
 	pid: number;
+	/** What sshd logged (VERBOSE), each chunk stamped with the milliseconds since it started: for a failing test's report. */
+	log(): string;
 	/** Replaces authorized_keys (sshd reads it on every login). */
 	authorize(publicKeys: string[]): Promise<void>;
 	/** Kills the server (and, with `connections`, every session it forked) — a device dropping off the network. */
@@ -99,6 +101,7 @@ export async function startSshd(options: {authorizedKeys?: string[]; port?: numb
 		'PubkeyAuthentication yes',
 		'PrintMotd no',
 		'PrintLastLog no',
+		'LogLevel VERBOSE',
 		'AcceptEnv LANG LC_* KRAZY_*',
 		'MaxStartups 100',
 		`Subsystem sftp ${existsSync('/usr/lib/openssh/sftp-server') ? '/usr/lib/openssh/sftp-server' : 'internal-sftp'} -d ${sftpRoot}`,
@@ -111,8 +114,9 @@ export async function startSshd(options: {authorizedKeys?: string[]; port?: numb
 
 	const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath], {stdio: ['ignore', 'ignore', 'pipe']});
 	let log = '';
+	const started = Date.now();
 	child.stderr!.on('data', data => {
-		log += data.toString();
+		log += `[+${Date.now() - started} ms] ${String(data)}`;
 		if (log.length > 20_000) {
 			log = log.slice(-10_000);
 		}
@@ -148,6 +152,7 @@ export async function startSshd(options: {authorizedKeys?: string[]; port?: numb
 		authorizedKeysPath,
 		sftpRoot,
 		pid: child.pid!,
+		log: () => log,
 		async authorize(publicKeys) {
 			await writeFile(authorizedKeysPath, publicKeys.map(key => `${key}\n`).join(''), {mode: 0o600});
 		},
