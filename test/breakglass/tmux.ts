@@ -11,10 +11,11 @@ export type Tmux = {
 	/** Polls the screen until it matches; rejects with the last screen when it does not in time. */
 	waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
 	/**
-	 * Types `line` and Enter until the screen matches: input typed before the remote shell is up can be discarded by
-	 * it (a shell setting up its terminal flushes typeahead, as with OpenSSH), so a session's first line is retried.
+	 * Waits for the remote shell's prompt (as a person would: keys typed while krazy-tui still connects pile up in the local
+	 * terminal), then types `line` and Enter until the screen matches: a shell still setting up its terminal can flush
+	 * typeahead (as behind OpenSSH), so a session's first line is retried. A slow login gets `timeoutMs` in all.
 	 */
-	untilAnswered(line: string, pattern: RegExp, timeoutMs?: number): Promise<string>;
+	untilAnswered(line: string, pattern: RegExp, options?: {prompt?: RegExp; timeoutMs?: number}): Promise<string>;
 	display(format: string): Promise<string>;
 	resize(columns: number, rows: number): Promise<void>;
 	stop(): Promise<void>;
@@ -58,9 +59,10 @@ export async function startTmux(dir: string, command: string, env: NodeJS.Proces
 
 			throw new Error(`screen never matched ${pattern} in ${Date.now() - started} ms:\n${last}`);
 		},
-		async untilAnswered(line, pattern, timeoutMs = 30_000) {
+		async untilAnswered(line, pattern, {prompt = /[#$] $/m, timeoutMs = 60_000} = {}) {
 			const started = Date.now();
 			const deadline = started + timeoutMs;
+			await self.waitFor(prompt, timeoutMs);
 			for (let attempt = 1; ; attempt++) {
 				await self.type(line);
 				await self.send('Enter');
