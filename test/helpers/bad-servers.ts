@@ -91,13 +91,20 @@ export async function startProxy(
 
 			let sent = 0;
 			answer.on('data', (chunk: Buffer) => {
-				const room = limit - sent;
-				response.write(chunk.subarray(0, Math.max(0, room)));
-				sent += chunk.length;
 				if (sent >= limit) {
-					answer.destroy();
-					response.socket?.destroy();
+					return;
 				}
+
+				const room = limit - sent;
+				sent += chunk.length;
+				if (sent < limit) {
+					response.write(chunk);
+					return;
+				}
+
+				answer.destroy();
+				// The bytes before the cut reach the client first (destroying at once could discard them unsent).
+				response.write(chunk.subarray(0, room), () => response.socket?.destroy());
 			});
 		});
 		forward.on('error', () => {
