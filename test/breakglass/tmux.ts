@@ -3,6 +3,9 @@ import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {run} from './harness.js';
 
+/** A remote shell's prompt as the screen shows it: bash's `root@host:~# ` behind OpenSSH, busybox's `/ # `. */
+const shellPrompt = /[#$] $/m;
+
 export type Tmux = {
 	send(...keys: string[]): Promise<void>;
 	/** Types text literally (no key names). */
@@ -15,7 +18,7 @@ export type Tmux = {
 	 * terminal), then types `line` and Enter until the screen matches: a shell still setting up its terminal can flush
 	 * typeahead (as behind OpenSSH), so a session's first line is retried. A slow login gets `timeoutMs` in all.
 	 */
-	untilAnswered(line: string, pattern: RegExp, options?: {prompt?: RegExp; timeoutMs?: number}): Promise<string>;
+	untilAnswered(line: string, pattern: RegExp, timeoutMs?: number): Promise<string>;
 	display(format: string): Promise<string>;
 	resize(columns: number, rows: number): Promise<void>;
 	stop(): Promise<void>;
@@ -59,10 +62,10 @@ export async function startTmux(dir: string, command: string, env: NodeJS.Proces
 
 			throw new Error(`screen never matched ${pattern} in ${Date.now() - started} ms:\n${last}`);
 		},
-		async untilAnswered(line, pattern, {prompt = /[#$] $/m, timeoutMs = 60_000} = {}) {
+		async untilAnswered(line, pattern, timeoutMs = 60_000) {
 			const started = Date.now();
 			const deadline = started + timeoutMs;
-			await self.waitFor(prompt, timeoutMs);
+			await self.waitFor(shellPrompt, timeoutMs);
 			for (let attempt = 1; ; attempt++) {
 				await self.type(line);
 				await self.send('Enter');
