@@ -95,7 +95,8 @@ export class DeviceClient {
 
 	/**
 	 * Restart. With `once` the init kills a running process and counts that run as the single one (it then stays
-	 * stopped), so for a running service this waits for it to stop and starts it once more: a real "run once now".
+	 * stopped), so for a running service this waits for it to stop and starts it once more: a real "run once now". A
+	 * crash-looping service caught between two runs needs no second start: its next run is the single one.
 	 */
 	async restart(path: string, options: RestartOptions = {}): Promise<void> {
 		const signal = options.kill ? 'kill' : undefined;
@@ -106,8 +107,13 @@ export class DeviceClient {
 
 		const before = await this.service(path);
 		await this.supervise('/restart', path, {signal, supervise: 'once'});
-		if (!before.stopped) {
-			await this.waitForStopped(path);
+		if (before.stopped) {
+			return;
+		}
+
+		// The init shows the last pid until the next process runs: stopped with that same pid is the killed run.
+		const next = await this.waitForStatus(path, status => status.stopped || (status.pid !== 0 && status.pid !== before.pid), 'stop or start again');
+		if (next.stopped && next.pid === before.pid) {
 			await this.supervise('/restart', path, {supervise: 'once'});
 		}
 	}
@@ -137,17 +143,17 @@ export class DeviceClient {
 		}
 	}
 
-	/** Polls /status until the service is marked stopped. */
-	async waitForStopped(path: string, timeoutMs = 10_000): Promise<ServiceStatus> {
+	/** Polls /status every 100 ms until `done` says so; a timeout error says what `path` did not do. */
+	private async waitForStatus(path: string, done: (status: ServiceStatus) => boolean, what: string, timeoutMs = 10_000): Promise<ServiceStatus> {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			const status = await this.service(path);
-			if (status.stopped) {
+			if (done(status)) {
 				return status;
 			}
 
 			if (Date.now() > deadline) {
-				throw new DeviceError(this.device, 'timeout', `${path} did not stop within ${Math.round(timeoutMs / 1000)} s`);
+				throw new DeviceError(this.device, 'timeout', `${path} did not ${what} within ${Math.round(timeoutMs / 1000)} s`);
 			}
 
 			await new Promise(resolve => setTimeout(resolve, 100));

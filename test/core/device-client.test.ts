@@ -28,6 +28,18 @@ const alive = (pid: number) => {
 	}
 };
 
+/** The lines the device holds for a service's stream, without following. */
+async function heldLines(path: string, stream: 'stdout' | 'stderr', from = client): Promise<string[]> {
+	const lines: string[] = [];
+	for await (const event of from.logs(path, stream, {follow: false})) {
+		if (event.type === 'lines') {
+			lines.push(...event.lines.map(line => line.line));
+		}
+	}
+
+	return lines;
+}
+
 async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
@@ -100,13 +112,7 @@ test.serial('kill restarts with SIGKILL, and the init says so on stderr', async 
 	await client.restart('/user/chatty', {kill: true});
 	const after = await client.waitForNewPid('/user/chatty', before.pid);
 	t.not(after.pid, before.pid);
-	const lines: string[] = [];
-	for await (const event of client.logs('/user/chatty', 'stderr', {follow: false})) {
-		if (event.type === 'lines') {
-			lines.push(...event.lines.map(line => line.line));
-		}
-	}
-
+	const lines = await heldLines('/user/chatty', 'stderr');
 	t.true(lines.some(line => /gokrazy: signal: killed$/.test(line)), lines.join('\n'));
 });
 
@@ -136,21 +142,34 @@ test.serial('run once on a running service: it is restarted, runs once, then sta
 	});
 	t.is(stopped.pid, after.pid);
 	await eventually(async () => (alive(after.pid) ? undefined : true));
-	const lines = async (stream: 'stdout' | 'stderr') => {
-		const seen: string[] = [];
-		for await (const event of client.logs('/user/crasher', stream, {follow: false})) {
-			if (event.type === 'lines') {
-				seen.push(...event.lines.map(line => line.line));
-			}
-		}
-
-		return seen;
-	};
-
-	const stdout = await lines('stdout');
+	const stdout = await heldLines('/user/crasher', 'stdout');
 	t.true(stdout.some(line => line.startsWith(`crasher: starting pid ${after.pid} `)), stdout.join('\n'));
-	const stderr = await lines('stderr');
+	const stderr = await heldLines('/user/crasher', 'stderr');
 	t.true(stderr.some(line => /gokrazy: running process only once, stopping$/.test(line)), stderr.join('\n'));
+});
+
+test('run once on a crash-looping service caught between two runs: its next run is the one run, not followed by another', async t => {
+	// Runs of 200 ms and a second's rest between them: a service found not running is almost always in that rest.
+	const looping = await startDemoDevice({crashAfterMs: 200});
+	const own = new DeviceClient(targetFromUrl(looping.url));
+	t.teardown(async () => {
+		own.close();
+		await looping.stop();
+	});
+	const crasher = () => looping.services().find(service => service.path === '/user/crasher')!;
+	await eventually(async () => (crasher().running ? undefined : true), 5000);
+	const before = await own.service('/user/crasher');
+	await own.restart('/user/crasher', {once: true});
+	const stopped = await eventually(async () => {
+		const status = await own.service('/user/crasher');
+		return status.stopped ? status : undefined;
+	});
+	// Whichever moment the request met (a run or the rest), exactly one run started after it, and it stays stopped.
+	await new Promise(resolve => setTimeout(resolve, 1500));
+	t.is((await own.service('/user/crasher')).pid, stopped.pid);
+	const starts = (await heldLines('/user/crasher', 'stdout', own)).filter(line => line.startsWith('crasher: starting pid '));
+	const runsAfter = starts.slice(starts.findIndex(line => line.startsWith(`crasher: starting pid ${before.pid} `)) + 1);
+	t.deepEqual(runsAfter.map(line => /pid (\d+)/.exec(line)![1]), [String(stopped.pid)]);
 });
 
 test('breakglass starts stopped and the HTML status tells state and GOARCH', async t => {
