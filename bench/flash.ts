@@ -9,7 +9,7 @@ import {alignedBuffers} from '../source/core/flash/aligned-memory.js';
 import {FlashDevice} from '../source/core/flash/flash-device.js';
 import {inspectImage} from '../source/core/flash/image-source.js';
 import {writeImage} from '../source/core/flash/image-writer.js';
-import {fat16} from '../test/flash/test-images.js';
+import {writeGokrazyImageFile} from '../test/flash/test-images.js';
 import {median, report, timeCommand, type Figure} from './bench-util.js';
 
 const run = promisify(execFile);
@@ -49,38 +49,6 @@ async function writeAt(file: string, chunks: Array<[offset: number, bytes: Buffe
 	} finally {
 		await handle.close();
 	}
-}
-
-/** A gok overwrite --full image for a card of `size`: MBR, 100 MB FAT16 boot with 40 MB of files, a 60 MB squashfs in root A, root B and /perm empty. */
-async function gokrazyShaped(file: string, size: number): Promise<void> {
-	const mbr = Buffer.alloc(512);
-	const entry = (index: number, type: number, start: number, bytes: number) => {
-		mbr[446 + index * 16 + 4] = type;
-		mbr.writeUInt32LE(start / 512, 446 + index * 16 + 8);
-		mbr.writeUInt32LE(bytes / 512, 446 + index * 16 + 12);
-	};
-
-	// Root partitions of 500 MB, smaller on a small card (BENCH_FLASH_MIB below 1200): the squashfs still fits.
-	const rootSize = Math.min(500, Math.floor((size / MiB - 110) / 3)) * MiB;
-	const boot = 4 * MiB;
-	const rootA = boot + 100 * MiB;
-	const rootB = rootA + rootSize;
-	const perm = rootB + rootSize;
-	entry(0, 0x0c, boot, 100 * MiB);
-	entry(1, 0x83, rootA, rootSize);
-	entry(2, 0x83, rootB, rootSize);
-	entry(3, 0x83, perm, size - perm);
-	mbr[510] = 0x55;
-	mbr[511] = 0xaa;
-	const fat = fat16(100 * MiB, [
-		{name: 'vmlinuz', content: randomBytes(12 * MiB)},
-		{name: 'start4.elf', content: randomBytes(2 * MiB)},
-		{name: 'firmware.bin', content: randomBytes(26 * MiB)},
-	]);
-	const squashfs = randomBytes(60 * MiB);
-	squashfs.write('hsqs', 0, 'latin1');
-	squashfs.writeBigUInt64LE(BigInt(squashfs.length), 40);
-	await writeAt(file, [[0, mbr], [boot, fat.bytes.subarray(0, fat.dataStart + 41 * MiB)], [rootA, squashfs]], size);
 }
 
 /**
@@ -189,7 +157,7 @@ try {
 
 	// The fast mode on a gokrazy-shaped image of the card's size, against the full write of the same image.
 	const shaped = path.join(dir, 'gokrazy.img');
-	await gokrazyShaped(shaped, imageMiB * MiB);
+	await writeGokrazyImageFile(shaped, imageMiB * MiB);
 	const full: number[] = [];
 	const fast: number[] = [];
 	let skipped = 0;

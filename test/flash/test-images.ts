@@ -1,7 +1,7 @@
 // Images for the flashing tests: random and zero regions, their compressed forms (by the real gzip, xz and zstd), and a gokrazy-shaped disk.
 import {execFile} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, open, readFile, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
@@ -179,6 +179,85 @@ export function gokrazyImage(totalBytes = 96 * MiB): GokrazyLayout {
 			{number: 4, start: perm, size: totalBytes - perm},
 		],
 		files: boot.placements.map(placement => ({...placement, offset: placement.offset + bootStart})),
+		squashfsBytes,
+	};
+}
+
+export type GokrazyFileLayout = {
+	size: number;
+	partitions: Array<{number: number; start: number; size: number}>;
+	/** What the image holds that is not zero (its data ranges on disk: the file is sparse elsewhere). */
+	dataRanges: Array<[start: number, end: number]>;
+	bootFileBytes: number;
+	squashfsBytes: number;
+};
+
+/**
+ * A sparse image file shaped like `gok overwrite --full --target_storage_bytes SIZE`: MBR, a 100 MiB FAT16 boot
+ * partition at 4 MiB holding `bootFileBytes` of files (kernel, firmware, device trees), root A holding a squashfs of
+ * `squashfsBytes`, root B and /perm empty, /perm up to `size`. Only what is not zero is written: holes elsewhere, so
+ * `bmaptool create` maps what a real image's builder writes.
+ */
+export async function writeGokrazyImageFile(file: string, size: number, options: {bootFileBytes?: number; squashfsBytes?: number} = {}): Promise<GokrazyFileLayout> {
+	const bootFileBytes = options.bootFileBytes ?? 30 * MiB;
+	const squashfsBytes = options.squashfsBytes ?? 60 * MiB;
+	const bootStart = 4 * MiB;
+	const bootSize = 100 * MiB;
+	// Root partitions of 500 MiB as gokrazy makes them, smaller on a small card: the squashfs must still fit.
+	const rootSize = Math.min(500 * MiB, Math.floor((size - bootStart - bootSize - MiB) / 3 / MiB) * MiB);
+	if (rootSize < squashfsBytes + MiB) {
+		throw new RangeError(`a gokrazy image of ${size} bytes has no room for a ${squashfsBytes}-byte root file system`);
+	}
+
+	const rootA = bootStart + bootSize;
+	const rootB = rootA + rootSize;
+	const perm = rootB + rootSize;
+	const mbr = Buffer.alloc(512);
+	randomBytes(440).copy(mbr);
+	mbrEntry(mbr, 0, 0x0c, bootStart / 512, bootSize / 512);
+	mbrEntry(mbr, 1, 0x83, rootA / 512, rootSize / 512);
+	mbrEntry(mbr, 2, 0x83, rootB / 512, rootSize / 512);
+	mbrEntry(mbr, 3, 0x83, perm / 512, (size - perm) / 512);
+	mbr[510] = 0x55;
+	mbr[511] = 0xaa;
+	// A kernel, the firmware blobs and a few dozen device trees, as a Raspberry Pi boot partition has them.
+	const kernelBytes = Math.floor(bootFileBytes * 0.4);
+	const firmwareBytes = Math.floor(bootFileBytes * 0.5);
+	const treeBytes = Math.floor((bootFileBytes - kernelBytes - firmwareBytes) / 40);
+	const files = [
+		{name: 'vmlinuz', content: randomBytes(kernelBytes)},
+		{name: 'start4.elf', content: randomBytes(Math.floor(firmwareBytes / 2))},
+		{name: 'fixup4.dat', content: randomBytes(firmwareBytes - Math.floor(firmwareBytes / 2))},
+		...Array.from({length: 40}, (_, index) => ({name: `bcm${index}.dtb`, content: randomBytes(treeBytes)})),
+		{name: 'cmdline.txt', content: Buffer.from('console=tty1 root=PARTUUID=2e18c40c-02 init=/gokrazy/init rootwait\n')},
+	];
+	const fat = fat16(bootSize, files);
+	const fatUsed = Math.max(...fat.placements.map(placement => placement.offset + placement.length));
+	const squashfs = randomBytes(squashfsBytes);
+	squashfs.write('hsqs', 0, 'latin1');
+	squashfs.writeBigUInt64LE(BigInt(squashfsBytes), 40);
+	const pieces: Array<[offset: number, bytes: Buffer]> = [[0, mbr], [bootStart, fat.bytes.subarray(0, fatUsed)], [rootA, squashfs]];
+	const handle = await open(file, 'w');
+	try {
+		for (const [offset, bytes] of pieces) {
+			await handle.write(bytes, 0, bytes.length, offset);
+		}
+
+		await handle.truncate(size);
+	} finally {
+		await handle.close();
+	}
+
+	return {
+		size,
+		partitions: [
+			{number: 1, start: bootStart, size: bootSize},
+			{number: 2, start: rootA, size: rootSize},
+			{number: 3, start: rootB, size: rootSize},
+			{number: 4, start: perm, size: size - perm},
+		],
+		dataRanges: pieces.map(([offset, bytes]) => [offset, offset + bytes.length]),
+		bootFileBytes: files.reduce((sum, entry) => sum + entry.content.length, 0),
 		squashfsBytes,
 	};
 }
