@@ -106,8 +106,10 @@ async function pidsIn(cgroup: string): Promise<number[]> {
 
 /**
  * A card of `options.size` bytes at `options.profile`'s speeds. The throttle applies to processes in the group only
- * (run a writer through `wrap`, or `enter` this one), to direct and to buffered I/O alike: buffered writes reach the
- * card from the fsync of the writer (in its group), and a read past the page cache is throttled as it is issued.
+ * (run a writer through `wrap`, or `enter` this one): to their direct I/O, to their reads past the page cache, and to
+ * the buffered writes their own fsync sends to the card. Dirty pages the kernel's flusher threads write back (old or
+ * too many of them: a buffered dd of a whole image) leave from outside the group, unthrottled and uncounted: `io()`
+ * tells how much went through, and benches check it.
  * With `t`, disposed of when the test ends, also on failure.
  */
 export async function createCardSimulator(options: CardSimulatorOptions, t?: ExecutionContext): Promise<CardSimulator> {
