@@ -199,7 +199,7 @@ export function progressText(event: FlashEvent): string {
 }
 
 export function summaryLines(outcome: FlashOutcome, devicePath: string): string[] {
-	const lines = [`Wrote ${formatBytes(outcome.imageBytes)} to ${devicePath} in ${formatDuration(outcome.writeSeconds)} (sha256 ${outcome.sha256}).`];
+	const lines = [`Wrote ${formatBytes(outcome.imageBytes)} to ${devicePath} in ${formatDuration(outcome.writeSeconds)}${outcome.sha256 ? ` (sha256 ${outcome.sha256})` : ''}.`];
 	if (outcome.fast) {
 		lines.push(`Fast mode: ${formatBytes(outcome.writtenBytes)} written, ${formatBytes(outcome.skippedBytes)} of zeros skipped.`);
 	}

@@ -1,4 +1,8 @@
 // The fast mode's plan: which 1 MiB blocks of an image must reach the card and which all-zero ones may be skipped safely.
+import {constants} from 'node:fs';
+import {open, type FileHandle} from 'node:fs/promises';
+import {alignedBuffers} from './aligned-memory.js';
+import {ImageError} from './image-source.js';
 import {parsePartitionTable, recognizeFileSystem, type FatLayout, type FileSystemGuess, type Partition, type PartitionTable} from './partition-table.js';
 
 export const fastBlockSize = 1024 * 1024;
@@ -30,6 +34,9 @@ export type FastWriteReport = {
 	/** All-zero blocks written on purpose (partition starts and ends, file system metadata). */
 	zeroWrittenBytes: number;
 };
+
+/** What becomes of one block: skipped, written, or written although all zero (then from a zero buffer). */
+export type BlockAction = 'skip' | 'write' | 'write-zero';
 
 type Interval = [start: number, end: number];
 
@@ -69,6 +76,11 @@ export class FastWritePlanner {
 
 	/** Whether the block at `offset` (a multiple of the block size; the last one may be shorter) goes to the card. */
 	decide(offset: number, block: Buffer): boolean {
+		return this.classify(offset, block) !== 'skip';
+	}
+
+	/** What becomes of the block at `offset`; blocks come in image order. */
+	classify(offset: number, block: Buffer): BlockAction {
 		if (!this.started) {
 			this.start(block);
 		}
@@ -76,17 +88,23 @@ export class FastWritePlanner {
 		this.observe(offset, block);
 		const range: Interval = [offset, offset + block.length];
 		const zero = isZero(block, this.zero);
-		const write = !zero || this.mustWrite(range);
-		if (!write) {
+		if (zero && !this.mustWrite(range)) {
 			this.skipped += block.length;
-		} else {
-			this.written += block.length;
-			if (zero) {
-				this.zeroWritten += block.length;
-			}
+			return 'skip';
 		}
 
-		return write;
+		this.written += block.length;
+		if (zero) {
+			this.zeroWritten += block.length;
+			return 'write-zero';
+		}
+
+		return 'write';
+	}
+
+	/** Bytes of the blocks classified so far that go to the card, and that are skipped. */
+	get counts(): {writtenBytes: number; skippedBytes: number} {
+		return {writtenBytes: this.written, skippedBytes: this.skipped};
 	}
 
 	report(): FastWriteReport {
@@ -286,6 +304,174 @@ export class FastWritePlanner {
 		const end = begin + layout.clusterBytes;
 		for (let index = Math.floor(begin / fastBlockSize); index * fastBlockSize < end; index++) {
 			this.allocatedBlocks.add(index);
+		}
+	}
+}
+
+/** A run of neighbouring blocks to write, in image order; `zero` when all of it is zero (written from a zero buffer). */
+export type PlannedWrite = {start: number; end: number; zero: boolean};
+
+export type ScanOptions = {
+	/** Bytes per read (a multiple of 1 MiB); two buffers of it are used. */
+	readBytes?: number;
+	/** Past the page cache when the file system allows (default true). */
+	direct?: boolean;
+};
+
+/**
+ * The fast mode's plan of a raw image file, made ahead of the writer. The file is read once, in image order, past the
+ * page cache where the file system allows: a hole then reads back as zeros at memory speed instead of filling the page
+ * cache with zero pages (some 0.3 GB/s here, the 14 GiB of an empty /perm taking most of a minute), and the plan runs
+ * ahead of the card by as far as it likes, since it holds offsets, not bytes: the writer reads each planned run again
+ * when its turn comes. So the card never waits for a scan through gigabytes of zeros, and a 16 GiB image costs about
+ * what a 1.5 GiB one with the same content does while the card is slower than the scan.
+ */
+export class RawImageScan {
+	readonly planner = new FastWritePlanner();
+	/** Image bytes planned so far. */
+	scanned = 0;
+	private readonly queue: PlannedWrite[] = [];
+	private finished = false;
+	private stopped = false;
+	private failure: unknown;
+	private wake: (() => void) | undefined;
+	private readonly running: Promise<void>;
+
+	constructor(readonly path: string, options: ScanOptions = {}) {
+		this.running = this.run(options.readBytes ?? 2 * fastBlockSize, options.direct ?? true).catch((error: unknown) => {
+			this.failure = error;
+		}).finally(() => {
+			this.finished = true;
+			this.notify();
+		});
+	}
+
+	/** The next run to write (coalesced with whatever followed it while the writer was busy), or undefined at the end. */
+	async next(): Promise<PlannedWrite | undefined> {
+		for (;;) {
+			const planned = this.queue.shift();
+			if (planned) {
+				return planned;
+			}
+
+			if (this.failure) {
+				throw this.failure;
+			}
+
+			if (this.finished) {
+				return undefined;
+			}
+
+			await new Promise<void>(resolve => {
+				this.wake = resolve;
+			});
+		}
+	}
+
+	/** The image offset before which everything is planned and handed out. */
+	get frontier(): number {
+		return this.queue[0]?.start ?? this.scanned;
+	}
+
+	/** Stops scanning (a failed or cancelled write) and waits until the file is closed. */
+	async close(): Promise<void> {
+		this.stopped = true;
+		await this.running;
+	}
+
+	private notify(): void {
+		const wake = this.wake;
+		this.wake = undefined;
+		wake?.();
+	}
+
+	private plan(start: number, end: number, zero: boolean): void {
+		const last = this.queue.at(-1);
+		if (last && last.end === start && last.zero === zero) {
+			last.end = end;
+		} else {
+			this.queue.push({start, end, zero});
+		}
+
+		this.notify();
+	}
+
+	private async run(readBytes: number, direct: boolean): Promise<void> {
+		let file: FileHandle;
+		try {
+			file = await open(this.path, constants.O_RDONLY | (direct ? constants.O_DIRECT : 0));
+		} catch (error) {
+			if (direct && (error as NodeJS.ErrnoException).code === 'EINVAL') {
+				// A file system without O_DIRECT (some FUSE ones): read through the page cache.
+				return this.run(readBytes, false);
+			}
+
+			throw new ImageError(`${this.path}: ${(error as Error).message}`);
+		}
+
+		const buffers = alignedBuffers(2, readBytes);
+		const fill = async (buffer: Buffer, position: number): Promise<number> => {
+			let filled = 0;
+			while (filled < buffer.length) {
+				// O_DIRECT reads whole sectors: a file ending inside one is read to its end, which comes back short.
+				const {bytesRead} = await file.read(buffer, filled, buffer.length - filled, position + filled);
+				if (bytesRead === 0) {
+					break;
+				}
+
+				filled += bytesRead;
+				if (filled % 512 !== 0) {
+					break;
+				}
+			}
+
+			return filled;
+		};
+
+		try {
+			let offset = 0;
+			let index = 0;
+			let reading = fill(buffers[0], 0);
+			for (;;) {
+				let filled: number;
+				try {
+					filled = await reading;
+				} catch (error) {
+					if (direct && offset === 0 && (error as NodeJS.ErrnoException).code === 'EINVAL') {
+						await file.close();
+						file = await open(this.path, 'r');
+						direct = false;
+						reading = fill(buffers[0], 0);
+						continue;
+					}
+
+					throw new ImageError(`${this.path}: cannot read at byte ${offset}: ${(error as Error).message}`);
+				}
+
+				if (filled === 0 || this.stopped) {
+					break;
+				}
+
+				const buffer = buffers[index % 2];
+				// The next read goes on while this one is planned.
+				reading = filled === buffer.length ? fill(buffers[(index + 1) % 2], offset + filled) : Promise.resolve(0);
+				reading.catch(() => undefined);
+				for (let from = 0; from < filled; from += fastBlockSize) {
+					const to = Math.min(filled, from + fastBlockSize);
+					const action = this.planner.classify(offset + from, buffer.subarray(from, to));
+					if (action !== 'skip') {
+						this.plan(offset + from, offset + to, action === 'write-zero');
+					}
+				}
+
+				offset += filled;
+				this.scanned = offset;
+				index++;
+			}
+
+			await reading.catch(() => undefined);
+		} finally {
+			await file.close();
 		}
 	}
 }

@@ -21,7 +21,8 @@ export type FlashPlan = {
 };
 
 export type FlashOutcome = {
-	sha256: string;
+	/** The image's SHA-256; absent in the fast mode, which does not read the zeros it skips into a hash. */
+	sha256?: string;
 	imageBytes: number;
 	writtenBytes: number;
 	skippedBytes: number;

@@ -3,7 +3,8 @@ import type {FlashEvent, FlashOutcome} from './flash-job.js';
 
 export type DoneRecord = {
 	phase: 'done';
-	sha256: string;
+	/** Absent after a fast write (see FlashOutcome). */
+	sha256?: string;
 	bytes: number;
 	total: number;
 	/** Average write speed. */

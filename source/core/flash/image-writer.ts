@@ -1,12 +1,13 @@
-// Writes an image to an opened card: large aligned writes, SHA-256 while writing, first MiB zeroed at once and written last.
+// Writes an image to an opened card: large aligned writes, several in flight, SHA-256 while writing, first MiB zeroed at once and written last.
+import {open, stat, type FileHandle} from 'node:fs/promises';
 import {AlignedPool, alignedBuffers} from './aligned-memory.js';
-import {startWorkerHasher, type StartHasher} from './chunk-hasher.js';
-import {FastWritePlanner, fastBlockSize, type FastWriteReport} from './fast-write.js';
+import {startWorkerHasher, type ChunkHash, type StartHasher} from './chunk-hasher.js';
+import {FastWritePlanner, RawImageScan, fastBlockSize, type FastWriteReport} from './fast-write.js';
 import type {FlashDevice} from './flash-device.js';
 import {FlashError} from './flash-error.js';
 import {ProgressThrottle, RateMeter, type WriteProgress} from './flash-progress.js';
 import {formatBytes} from './flash-units.js';
-import {openImageReader, type ImageInfo} from './image-source.js';
+import {openImageReader, type ImageInfo, type ImageReader} from './image-source.js';
 
 /** The first MiB holds the partition table: a card whose write stopped early must not look bootable. */
 export const heldBackBytes = 1024 * 1024;
@@ -32,8 +33,11 @@ export type WriteOptions = {
 export type WriteResult = {
 	/** Bytes of the (uncompressed) image. */
 	imageBytes: number;
-	/** SHA-256 of the whole image. */
-	sha256: string;
+	/**
+	 * SHA-256 of the whole image; not taken in the fast mode, which reads past the zeros it skips: hashing them would
+	 * make a 16 GiB image cost its size (some 12 s of a core) instead of its content.
+	 */
+	sha256?: string;
 	/** What went to the card, in order; the verifier reads exactly these. */
 	ranges: ByteRange[];
 	/** SHA-256 of the bytes of `ranges` in order (the image's own hash when everything was written). */
@@ -58,6 +62,19 @@ function cancelled(device: FlashDevice, done: number, total: number | undefined)
 	return new FlashError(device.path, 'cancelled', `cancelled after ${formatBytes(done)}${of}: the card is incomplete and will not boot; flash it again`, {bytesDone: done, incomplete: true});
 }
 
+/** Reads `length` bytes of the image file at `position` into `target` from `at`; a short read means the file shrank. */
+async function readImageBytes(file: FileHandle, image: ImageInfo, target: Buffer, at: number, length: number, position: number, done: number): Promise<void> {
+	let filled = 0;
+	while (filled < length) {
+		const {bytesRead} = await file.read(target, at + filled, length - filled, position + filled);
+		if (bytesRead === 0) {
+			throw new FlashError(image.path, 'image', `the image changed while it was written (it ends at ${formatBytes(position + filled)} now); the card is incomplete and will not boot, flash it again`, {bytesDone: done, incomplete: true});
+		}
+
+		filled += bytesRead;
+	}
+}
+
 /** Writes the image to the card and flushes it. The card's first MiB is zeroed before and written after all else. */
 export async function writeImage(image: ImageInfo, device: FlashDevice, options: WriteOptions = {}): Promise<WriteResult> {
 	const started = performance.now();
@@ -71,86 +88,185 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 		throw new FlashError(device.path, 'too-small', `is smaller than the image (${formatBytes(device.size)} < ${formatBytes(image.size)}), refusing`);
 	}
 
-	// Zero until the first chunk arrives: it serves to zero the card's first and last MiB before it holds the first MiB.
-	const [held] = alignedBuffers(1, heldBackBytes);
-	const zeros = held;
-	const pool = new AlignedPool(options.buffers ?? alignedBuffers(depth + 1, chunkBytes));
-	const planner = options.fast ? new FastWritePlanner() : undefined;
+	// The image's first MiB, held back until the end, and a MiB of zeros: for the card's first and last MiB before
+	// anything else, and for the zero blocks the fast mode writes.
+	const [held, zeros] = alignedBuffers(2, heldBackBytes);
+	const buffers = options.buffers ?? alignedBuffers(depth + 1, chunkBytes);
+	const pool = new AlignedPool(buffers);
+	const fast = Boolean(options.fast);
+	// A raw image in the fast mode is planned ahead by a scan of its file, and what is planned read again when written
+	// (see RawImageScan); a compressed one can only be read once, in order, and is planned as it streams past.
+	const scan = fast && image.format === 'raw' ? new RawImageScan(image.path) : undefined;
+	const planner = fast && !scan ? new FastWritePlanner() : undefined;
 	const ranges: ByteRange[] = [];
 	const meter = new RateMeter();
 	const throttle = new ProgressThrottle(options.progressIntervalMs ?? 100);
-	const reader = await openImageReader(image);
-	// Hash 0: the image; hash 1 (fast mode): the bytes that went to the card. Both off the main thread, which then only
-	// moves bytes: SHA-256 (some 1.6 GB/s a core) is slower than a loop device, and would add its time to the write's.
-	const hasher = (options.startHasher ?? startWorkerHasher)(options.fast ? 2 : 1);
+	const reader = scan ? undefined : await openImageReader(image);
+	const data = scan ? await open(image.path, 'r').catch((error: unknown) => {
+		void scan.close();
+		throw new FlashError(image.path, 'image', (error as Error).message);
+	}) : undefined;
+	const before = scan ? await stat(image.path) : undefined;
+	// One hash, off the main thread, which then only moves bytes: SHA-256 (some 1.6 GB/s a core) is slower than a loop
+	// device, and would add its time to the write's. It is the image's when all of it is written, else that of the bytes
+	// that went to the card (the fast mode), which is what the verifier compares the card with.
+	let hasher: ChunkHash;
+	try {
+		hasher = (options.startHasher ?? startWorkerHasher)(1);
+	} catch (error) {
+		await Promise.all([scan?.close(), data?.close(), reader?.close()]);
+		throw error;
+	}
+
 	// A raw image written whole is hashed by the worker reading the file itself, beside the writer rather than chunk by
 	// chunk behind it: the card's final flush then overlaps the hash instead of following it (bench/flash.ts). Should
 	// the file change meanwhile, its size differs (refused below) or its hash does (verify fails, naming the offset).
-	const fileHash = image.format === 'raw' && !options.fast && hasher.hashFile ? hasher.hashFile(image.path) : undefined;
-	const pending = new Set<Promise<void>>();
+	const fileHash = image.format === 'raw' && !fast && hasher.hashFile ? hasher.hashFile(image.path) : undefined;
+	/** Writes (and their hashes) under way: each settles once its buffer may be filled again. */
+	const pending = new Map<Promise<void>, number>();
 	let failure: unknown;
 	let done = 0;
 	let written = 0;
 	let skipped = 0;
 	let heldLength = 0;
+	/** Where the fast mode's writer is: before it everything is planned and handed to a write. */
+	let position = 0;
+	let withinRun = false;
+
+	const progressBytes = () => {
+		if (!scan) {
+			return done;
+		}
+
+		// Everything before the first write still under way is on the card, and so is what the plan skipped up to where
+		// the writer is (or, between two runs, up to the next run planned).
+		let at = withinRun ? position : scan.frontier;
+		for (const start of pending.values()) {
+			at = Math.min(at, start);
+		}
+
+		done = Math.max(done, at);
+		return done;
+	};
 
 	const report = (force = false) => {
 		if (!options.onProgress || !throttle.due(force)) {
 			return;
 		}
 
+		const bytes = progressBytes();
 		options.onProgress({
 			phase: 'write',
-			bytes: done,
+			bytes,
 			total: image.size ?? null,
-			bytesPerSecond: meter.sample(done),
-			sourceBytes: reader.sourceBytes,
+			bytesPerSecond: meter.sample(bytes),
+			sourceBytes: scan?.scanned ?? reader?.sourceBytes ?? 0,
 			sourceTotal: image.fileSize,
 			writtenBytes: written,
-			skippedBytes: skipped,
+			skippedBytes: scan ? scan.planner.counts.skippedBytes : skipped,
 		});
 	};
 
-	const launch = (buffer: Buffer, write: Promise<void>, hashed: Promise<void>, length: number) => {
+	/** Tracks a write and its hash; `buffer` goes back to the pool once both are done with it. */
+	const launch = (start: number, length: number, write: Promise<void>, hashed: Promise<void>, buffer?: Buffer, imageBytes = 0) => {
 		const tracked: Promise<void> = Promise.allSettled([write, hashed]).then(([wrote, hash]) => {
 			// Only now may the buffer be filled again: the card and the hash worker both read it until here.
-			pool.give(buffer);
+			if (buffer) {
+				pool.give(buffer);
+			}
+
 			pending.delete(tracked);
 			if (wrote.status === 'rejected' || hash.status === 'rejected') {
 				failure ??= wrote.status === 'rejected' ? wrote.reason : (hash as PromiseRejectedResult).reason;
 				return;
 			}
 
-			done += length;
+			done += imageBytes;
+			if (scan) {
+				written += length;
+			}
+
 			report();
 		});
-		pending.add(tracked);
+		pending.set(tracked, start);
 	};
 
-	fileHash?.catch((error: unknown) => {
-		failure ??= error;
-	});
-	try {
-		// A cancelled or failed write must leave no partition table behind, neither the old one (its partitions now half
-		// overwritten) nor a stale backup GPT at the card's end.
-		const lastMiB = Math.max(0, Math.floor((device.size - heldBackBytes) / device.sectorSize) * device.sectorSize);
-		await device.zero(0, Math.min(heldBackBytes, device.size), zeros);
-		if (Number.isFinite(device.size) && lastMiB >= heldBackBytes) {
-			await device.zero(lastMiB, device.size - lastMiB, zeros);
+	const check = () => {
+		if (failure) {
+			throw failure;
 		}
 
-		await device.flush();
+		if (options.signal?.aborted) {
+			throw cancelled(device, progressBytes(), image.size);
+		}
+	};
 
+	/** The fast mode's writes of a raw image, as its scan plans them: large, neighbours coalesced, several in flight. */
+	const writePlanned = async (scan: RawImageScan, file: FileHandle) => {
+		for (;;) {
+			check();
+			withinRun = false;
+			const planned = await scan.next();
+			if (!planned) {
+				return;
+			}
+
+			withinRun = true;
+			addRange(ranges, planned.start, planned.end);
+			let from = planned.start;
+			position = from;
+			if (from < heldBackBytes) {
+				// The first MiB waits for the end (the plan's first run always starts at 0).
+				const to = Math.min(planned.end, heldBackBytes);
+				if (!planned.zero) {
+					await readImageBytes(file, image, held, from, to - from, from, done);
+				}
+
+				heldLength = to;
+				launch(from, to - from, Promise.resolve(), hasher.update(held.subarray(from, to)));
+				from = to;
+			}
+
+			while (from < planned.end) {
+				check();
+				// Room for one more write: as many in flight as the pool has buffers keeps the card busy without end.
+				while (pending.size >= buffers.length) {
+					await Promise.race(pending.keys());
+				}
+
+				check();
+				position = from;
+				if (planned.zero) {
+					const to = Math.min(planned.end, from + zeros.length);
+					launch(from, to - from, device.zero(from, to - from, zeros), hasher.update(zeros.subarray(0, to - from)));
+					from = to;
+					continue;
+				}
+
+				const to = Math.min(planned.end, from + chunkBytes);
+				const buffer = await pool.take();
+				try {
+					await readImageBytes(file, image, buffer, 0, to - from, from, done);
+				} catch (error) {
+					pool.give(buffer);
+					throw error;
+				}
+
+				// Sent before the write starts: the worker gets the runs in image order.
+				const hashed = hasher.update(buffer.subarray(0, to - from));
+				launch(from, to - from, device.writeSpan(buffer, 0, to - from, from), hashed, buffer);
+				from = to;
+			}
+
+			position = planned.end;
+		}
+	};
+
+	/** Any image, read once in order: every block written, or (the fast mode) those the planner keeps. */
+	const writeStreamed = async (reader: ImageReader) => {
 		let offset = 0;
 		for (;;) {
-			if (failure) {
-				throw failure;
-			}
-
-			if (options.signal?.aborted) {
-				throw cancelled(device, done, image.size);
-			}
-
+			check();
 			const buffer = await pool.take();
 			if (failure) {
 				pool.give(buffer);
@@ -167,7 +283,7 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 
 			if (filled === 0) {
 				pool.give(buffer);
-				break;
+				return offset;
 			}
 
 			if (offset + filled > device.size) {
@@ -176,7 +292,8 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 			}
 
 			const chunk = buffer.subarray(0, filled);
-			const spans: Array<[stream: number, from: number, to: number]> = [[0, 0, filled]];
+			/** What the hash takes of this chunk: all of it, or in the fast mode what goes to the card. */
+			const spans: Array<[stream: number, from: number, to: number]> = planner ? [] : [[0, 0, filled]];
 			const writes: Array<[from: number, to: number]> = [];
 			let chunkSkipped = 0;
 			for (let from = 0; from < filled; from += fastBlockSize) {
@@ -189,11 +306,11 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 				}
 
 				if (planner) {
-					const last = spans.at(-1)!;
-					if (last[0] === 1 && last[2] === from) {
+					const last = spans.at(-1);
+					if (last && last[2] === from) {
 						last[2] = to;
 					} else {
-						spans.push([1, from, to]);
+						spans.push([0, from, to]);
 					}
 				}
 
@@ -220,18 +337,41 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 			skipped += chunkSkipped;
 			written += filled - chunkSkipped;
 			const base = offset;
-			// Sent before the write starts: the worker gets the chunks in image order.
-			const hashed = fileHash ? Promise.resolve() : hasher.update(chunk, spans);
-			launch(buffer, (async () => {
+			// Sent before the write starts: the worker gets the chunks in image order. A chunk the fast mode skips whole
+			// is neither written nor hashed: its buffer is free again at once.
+			const hashed = fileHash || spans.length === 0 ? Promise.resolve() : hasher.update(chunk, spans);
+			launch(base, filled - chunkSkipped, (async () => {
 				for (const [from, to] of writes) {
 					await device.writeSpan(buffer, from, to, base + from);
 				}
-			})(), hashed, filled);
+			})(), hashed, buffer, filled);
 			offset += filled;
+		}
+	};
+
+	fileHash?.catch((error: unknown) => {
+		failure ??= error;
+	});
+	try {
+		// A cancelled or failed write must leave no partition table behind, neither the old one (its partitions now half
+		// overwritten) nor a stale backup GPT at the card's end.
+		const lastMiB = Math.max(0, Math.floor((device.size - heldBackBytes) / device.sectorSize) * device.sectorSize);
+		await device.zero(0, Math.min(heldBackBytes, device.size), zeros);
+		if (Number.isFinite(device.size) && lastMiB >= heldBackBytes) {
+			await device.zero(lastMiB, device.size - lastMiB, zeros);
+		}
+
+		await device.flush();
+
+		let imageBytes: number;
+		if (scan && data) {
+			await writePlanned(scan, data);
+			imageBytes = scan.scanned;
+		} else {
+			imageBytes = await writeStreamed(reader!);
 		}
 
 		// Asked now, it is answered as soon as the last chunk is hashed, while the card flushes.
-		const imageBytes = offset;
 		const digests = fileHash?.then(({sha256, bytes}) => {
 			if (bytes !== imageBytes) {
 				throw new FlashError(image.path, 'image', `the image changed while it was written (${formatBytes(imageBytes)} written, ${formatBytes(bytes)} read for its hash); the card is incomplete and will not boot, flash it again`, {bytesDone: done, incomplete: true});
@@ -240,33 +380,36 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 			return [sha256];
 		}) ?? hasher.digest();
 		digests.catch(() => undefined);
-		await Promise.all(pending);
-		if (failure) {
-			throw failure;
-		}
-
-		if (options.signal?.aborted) {
-			throw cancelled(device, done, image.size);
+		await Promise.all(pending.keys());
+		check();
+		if (scan && before) {
+			// What was planned from one read of the file was written from another: the file must not have changed between.
+			const after = await stat(image.path);
+			if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || imageBytes !== before.size) {
+				throw new FlashError(image.path, 'image', 'the image changed while it was written; the card is incomplete and will not boot, flash it again', {bytesDone: done, incomplete: true});
+			}
 		}
 
 		await device.flush();
 		// The image is whole (as hashed) before its partition table goes to the card.
-		const [sha256, rangesSha256 = sha256] = await digests;
+		const [digest] = await digests;
 		await device.writeSpan(held, 0, heldLength, 0);
 		await device.flush();
+		done = imageBytes;
 		report(true);
+		const counts = scan ? scan.planner.counts : {writtenBytes: written, skippedBytes: skipped};
 		return {
-			imageBytes: offset,
-			sha256,
+			imageBytes,
+			...(fast ? {} : {sha256: digest}),
 			ranges,
-			rangesSha256,
-			writtenBytes: written,
-			skippedBytes: skipped,
-			fast: planner?.report(),
+			rangesSha256: digest,
+			writtenBytes: counts.writtenBytes,
+			skippedBytes: counts.skippedBytes,
+			fast: (scan?.planner ?? planner)?.report(),
 			seconds: (performance.now() - started) / 1000,
 		};
 	} finally {
-		await Promise.allSettled(pending);
-		await Promise.all([reader.close().catch(() => undefined), hasher.close()]);
+		await Promise.allSettled(pending.keys());
+		await Promise.all([scan?.close(), data?.close().catch(() => undefined), reader?.close().catch(() => undefined), hasher.close()]);
 	}
 }

@@ -189,7 +189,7 @@ export function FinishStep({state}: {state: WizardState}) {
 	return (
 		<Box flexDirection="column">
 			<Text bold color={palette.ok}>6. Done: {target} holds the image</Text>
-			<Text>Wrote {formatBytes(outcome.imageBytes)} in {formatDuration(outcome.writeSeconds)}; sha256 {outcome.sha256}</Text>
+			<Text>Wrote {formatBytes(outcome.imageBytes)} in {formatDuration(outcome.writeSeconds)}{outcome.sha256 ? `; sha256 ${outcome.sha256}` : ''}</Text>
 			{outcome.fast ? <Text>Fast mode: {formatBytes(outcome.writtenBytes)} written, {formatBytes(outcome.skippedBytes)} of zeros skipped.</Text> : null}
 			<Text>{outcome.verified ? `Verified: the card reads back identical (${formatDuration(outcome.verifySeconds)}).` : 'Not verified.'}</Text>
 			<Text>{state.powerOff ? `${state.powerOff.message[0].toUpperCase()}${state.powerOff.message.slice(1)}.` : 'Powering the card off…'}</Text>
