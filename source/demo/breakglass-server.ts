@@ -10,7 +10,7 @@ import path from 'node:path';
 import ssh2 from 'ssh2';
 import type {AuthContext, Connection, ParsedKey, PseudoTtyInfo, ServerChannel, SFTPWrapper} from 'ssh2';
 import * as tar from 'tar';
-import type * as NodePty from 'node-pty';
+import {loadPtyHost, type PtyHost} from './pty-host.js';
 
 const {Server, utils} = ssh2;
 const {STATUS_CODE} = utils.sftp;
@@ -37,18 +37,6 @@ export type BreakglassServer = {
 	hostKeyFingerprint: string;
 	close(): Promise<void>;
 };
-
-type PtyModule = typeof NodePty;
-
-/** node-pty is an optional dependency: without it, shells run on pipes (no line editing, no window size). */
-async function loadPty(): Promise<PtyModule | undefined> {
-	try {
-		const module = (await import('node-pty')) as PtyModule & {default?: PtyModule};
-		return module.default ?? module;
-	} catch {
-		return undefined;
-	}
-}
 
 /** busybox sh where installed (the device's serial-busybox), else the system's sh. */
 function findShell(): {file: string; args: string[]} {
@@ -149,12 +137,23 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 	const hostKey = await loadOrCreateHostKey(options.hostKeyPath, log);
 	const hostKeyFingerprint = `SHA256:${createHash('sha256').update(hostKey.key.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;
 	const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'breakglass'));
-	const pty = await loadPty();
+	const pty = await loadPtyHost();
 	const shell = findShell();
 	// The supervisor gives its programs HOME=/perm/home; breakglass passes it on to commands.
 	const home = options.home ?? process.env.HOME ?? workDir;
 	const banner = breakglassBanner(options.banner);
 	const connections = new Set<Connection>();
+	let ptyFallbackNoted = false;
+	const notePtyFallback = () => {
+		if (pty?.kind !== 'node-pty' && !ptyFallbackNoted) {
+			ptyFallbackNoted = true;
+			log(
+				pty
+					? 'demo: node-pty is not available; PTY sessions run through script(1)'
+					: 'demo: neither node-pty nor script(1) is available; PTY sessions run on pipes (no line editing, no window size)',
+			);
+		}
+	};
 
 	const server = new Server({hostKeys: [hostKey.text], ident: 'Go'}, (client, info) => {
 		connections.add(client);
@@ -198,7 +197,7 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 		client.on('close', () => connections.delete(client));
 		client.on('ready', () => {
 			client.on('session', accept => {
-				handleSession(accept(), {log, workDir, home, pty, shell, banner});
+				handleSession(accept(), {log, workDir, home, pty, shell, banner, notePtyFallback});
 			});
 		});
 	});
@@ -240,7 +239,9 @@ type SessionContext = {
 	log: (line: string) => void;
 	workDir: string;
 	home: string;
-	pty: PtyModule | undefined;
+	pty: PtyHost | undefined;
+	/** Says once, at the first PTY session, that node-pty is missing and what is used instead. */
+	notePtyFallback: () => void;
 	shell: {file: string; args: string[]};
 	banner: string;
 };
@@ -280,6 +281,10 @@ function handleSession(session: ssh2.Session, context: SessionContext): void {
 		log(`ssh.go:372: Starting cmd [${argv.map(goQuote).join(' ')}]`);
 		if (showBanner) {
 			channel.stderr.write(context.banner);
+		}
+
+		if (ptyInfo) {
+			context.notePtyFallback();
 		}
 
 		if (ptyInfo && context.pty) {
@@ -325,19 +330,13 @@ function runOnPty(
 	onResize: (handler: (cols: number, rows: number) => void) => void,
 ): void {
 	const terminal = context.pty!.spawn(argv[0], argv.slice(1), {
-		name: info.term || 'xterm',
+		term: info.term || 'xterm',
 		cols: info.cols || 80,
 		rows: info.rows || 24,
 		cwd: context.workDir,
 		env,
 	});
-	onResize((cols, rows) => {
-		try {
-			terminal.resize(Math.max(1, cols), Math.max(1, rows));
-		} catch {
-			// The shell may have exited between the request and now.
-		}
-	});
+	onResize((cols, rows) => terminal.resize(cols, rows));
 	let ended = false;
 	const finish = () => {
 		if (ended) {
@@ -354,7 +353,7 @@ function runOnPty(
 			channel.write(data);
 		}
 	});
-	terminal.onExit(({exitCode}) => {
+	terminal.onExit(exitCode => {
 		if (exitCode !== 0) {
 			context.log(`ssh.go:410: err: exit status ${exitCode}`);
 		}
@@ -362,14 +361,12 @@ function runOnPty(
 		// Let the last output reach the channel before it closes.
 		setTimeout(finish, 20);
 	});
-	channel.on('data', (data: Buffer) => terminal.write(data.toString('utf8')));
+	channel.on('data', (data: Buffer) => terminal.write(data));
 	channel.on('end', () => {
-		terminal.kill('SIGHUP');
+		terminal.hangUp();
 		finish();
 	});
-	channel.on('close', () => {
-		terminal.kill('SIGHUP');
-	});
+	channel.on('close', () => terminal.hangUp());
 }
 
 /** Pipes: exec without a pty, or a shell without one; the exit status is sent unless a PTY was asked for. */

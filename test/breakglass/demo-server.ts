@@ -15,8 +15,9 @@ export type DemoBreakglass = {
 
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'demo-server-process.ts');
 
-export async function startDemoBreakglass(options: BreakglassServerOptions): Promise<DemoBreakglass> {
-	const child = spawn(process.execPath, ['--import=tsx', entry, JSON.stringify(options)], {stdio: ['ignore', 'pipe', 'pipe']});
+/** `env` is added to this process's environment for the server (KRAZY_NO_NODE_PTY=1, for one). */
+export async function startDemoBreakglass(options: BreakglassServerOptions, env: NodeJS.ProcessEnv = {}): Promise<DemoBreakglass> {
+	const child = spawn(process.execPath, ['--import=tsx', entry, JSON.stringify(options)], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env}});
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (data: Buffer) => {
