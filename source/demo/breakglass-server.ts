@@ -29,6 +29,8 @@ export type BreakglassServerOptions = {
 	 * its state folder), folders left by earlier runs there are removed at start; else the system's, left alone.
 	 */
 	tmpDir?: string;
+	/** false answers as breakglass did before its SFTP support: the subsystem is refused, the scp sink takes uploads. */
+	sftp?: boolean;
 	/** Where the log lines go (stderr by default) and where the `listening on` lines go (stdout by default). */
 	log?: NodeJS.WritableStream;
 	out?: NodeJS.WritableStream;
@@ -236,6 +238,7 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 					shell,
 					banner,
 					notePtyFallback,
+					sftp: options.sftp ?? true,
 					userName: uid => users.get(uid) ?? String(uid),
 					groupName: gid => groups.get(gid) ?? String(gid),
 				});
@@ -289,6 +292,7 @@ type SessionContext = {
 	banner: string;
 	/** Says once, at the first PTY session, that node-pty is missing and what is used instead. */
 	notePtyFallback: () => void;
+	sftp: boolean;
 	userName: (uid: number) => string;
 	groupName: (gid: number) => string;
 };
@@ -448,6 +452,11 @@ function handleSession(client: Connection, session: Session, context: SessionCon
 	session.on('shell', (accept, reject) => execute('shell', 'sh', accept, reject));
 	session.on('exec', (accept, reject, info) => execute('exec', info.command, accept, reject));
 	session.on('subsystem', (accept, reject, info) => {
+		if (!context.sftp) {
+			unknown('subsystem', reject);
+			return;
+		}
+
 		if (info.name !== 'sftp') {
 			fail('subsystem', `unknown subsystem: ${goQuote(info.name)}`, reject);
 			return;
