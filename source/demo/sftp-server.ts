@@ -550,7 +550,7 @@ export function serveSftp(channel: Duplex, options: SftpOptions): {closed: Promi
 		const packetType = packet[0];
 		const reader = new Reader(packet.subarray(1));
 		if (packetType === type.init) {
-			reader.uint32();
+			// The client's version and extensions change nothing: the answer is version 3 with pkg/sftp's extensions.
 			const writer = new Writer(type.version).uint32(3);
 			for (const [name, version] of extensions) {
 				writer.string(name).string(version);
@@ -600,7 +600,8 @@ export function serveSftp(channel: Duplex, options: SftpOptions): {closed: Promi
 
 			const packet = pending.subarray(4, 4 + length);
 			pending = pending.subarray(4 + length);
-			queue = queue.then(() => handlePacket(packet));
+			// handlePacket answers its own failures; the catch only keeps one unexpected throw from stalling the queue.
+			queue = queue.then(() => handlePacket(packet)).catch(() => {});
 		}
 	});
 

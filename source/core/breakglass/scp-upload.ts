@@ -62,7 +62,7 @@ class Replies {
 
 		const end = this.buffer.indexOf(0x0a);
 		const text = this.buffer.subarray(textStart, end === -1 ? Math.min(this.buffer.length, maxReplyBytes) : end).toString('utf8');
-		throw new Error(sanitizeForTerminal(text).trim() || `the device refused the file ${step}`);
+		throw new Error(sanitizeForTerminal(text).replaceAll('\t', ' ').trim() || `the device refused the file ${step}`);
 	}
 }
 
