@@ -43,6 +43,8 @@ export type BreakglassServer = {
 	workDir: string;
 	hostKeyFingerprint: string;
 	close(): Promise<void>;
+	/** Kills what commands still run (each in a session of its own, as breakglass starts them); synchronous, for exit. */
+	killCommands(): void;
 };
 
 /** busybox sh where installed (the device's serial-busybox), else the system's sh. */
@@ -172,6 +174,20 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 	const home = options.home ?? process.env.HOME ?? workDir;
 	const banner = breakglassBanner(options.banner);
 	const connections = new Set<Connection>();
+	/** Process groups of commands run on pipes: they have sessions of their own, so the supervisor's group kill misses them. */
+	const commandGroups = new Set<number>();
+	const killCommands = () => {
+		for (const group of commandGroups) {
+			try {
+				process.kill(-group, 'SIGKILL');
+			} catch {
+				// Gone already.
+			}
+		}
+
+		commandGroups.clear();
+	};
+
 	const users = idNames('/etc/passwd');
 	const groups = idNames('/etc/group');
 	let ptyFallbackNoted = false;
@@ -239,6 +255,7 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 					banner,
 					notePtyFallback,
 					sftp: options.sftp ?? true,
+					commandGroups,
 					userName: uid => users.get(uid) ?? String(uid),
 					groupName: gid => groups.get(gid) ?? String(gid),
 				});
@@ -263,7 +280,9 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 		port,
 		workDir,
 		hostKeyFingerprint,
+		killCommands,
 		async close() {
+			killCommands();
 			for (const connection of connections) {
 				connection.end();
 			}
@@ -277,8 +296,8 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 /** The entry the demo device's breakglass program calls in its supervised child: listens until the process is killed. */
 export async function runBreakglassServer(options: BreakglassServerOptions): Promise<void> {
 	const server = await startBreakglassServer(options);
-	// As breakglass's deferred os.RemoveAll: the working folder goes with the process.
-	removeOnExit(server.workDir);
+	// As breakglass's deferred os.RemoveAll: the working folder goes with the process, and so do commands still running.
+	removeOnExit(server.workDir, server.killCommands);
 }
 
 type SessionContext = {
@@ -293,6 +312,7 @@ type SessionContext = {
 	/** Says once, at the first PTY session, that node-pty is missing and what is used instead. */
 	notePtyFallback: () => void;
 	sftp: boolean;
+	commandGroups: Set<number>;
 	userName: (uid: number) => string;
 	groupName: (gid: number) => string;
 };
@@ -570,6 +590,18 @@ function goSignalText(signal: NodeJS.Signals): string {
  */
 function runOnPipes(channel: ServerChannel, argv: string[], env: Record<string, string>, context: SessionContext, hadPty: boolean): () => void {
 	const child = spawn(argv[0], argv.slice(1), {cwd: context.workDir, env, stdio: 'pipe', detached: true});
+	for (const group of context.commandGroups) {
+		try {
+			process.kill(-group, 0);
+		} catch {
+			context.commandGroups.delete(group);
+		}
+	}
+
+	if (child.pid !== undefined) {
+		context.commandGroups.add(child.pid);
+	}
+
 	child.stdout.pipe(channel, {end: false});
 	child.stderr.pipe(channel.stderr, {end: false});
 	channel.pipe(child.stdin);

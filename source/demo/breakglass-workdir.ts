@@ -36,8 +36,12 @@ export async function makeWorkDir(tmpDir: string, sweep: boolean): Promise<strin
 }
 
 /** Removes the folder when the process ends, however it ends short of SIGKILL (the supervisor stops with SIGTERM first). */
-export function removeOnExit(workDir: string): void {
-	const remove = () => rmSync(workDir, {recursive: true, force: true});
+export function removeOnExit(workDir: string, before: () => void = () => {}): void {
+	const remove = () => {
+		before();
+		rmSync(workDir, {recursive: true, force: true});
+	};
+
 	process.once('exit', remove);
 	for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 		process.once(signal, () => {

@@ -1,6 +1,6 @@
 // The demo device's breakglass keeps its working folders in the device's /tmp inside the state folder: one per run, swept on restart, gone with the device.
 import {spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, readdirSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,16 @@ function sshRun(port: number, keyPath: string, dir: string, command: string): Pr
 	});
 }
 
-test('one breakglass<number> folder per breakglass run in <state>/tmp, with the device\'s HOME; restarts and kills leave no others; stop removes them', async t => {
+/** Running, not merely a zombie waiting for whoever adopted it (PID 1 in a container may never reap). */
+function running(pid: number): boolean {
+	try {
+		return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+	} catch {
+		return false;
+	}
+}
+
+test('one breakglass<number> folder per breakglass run in <state>/tmp, with the device\'s HOME; restarts and kills leave no others; stop removes them and the commands still running', async t => {
 	const stateDir = mkdtempSync(path.join(os.tmpdir(), 'krazy-demo-bgwork-'));
 	t.teardown(() => rm(stateDir, {recursive: true, force: true}));
 	const key = await makeKeyPair(stateDir, 'id_ed25519');
@@ -65,7 +74,13 @@ test('one breakglass<number> folder per breakglass run in <state>/tmp, with the 
 	}, 30_000, 'breakglass after being killed');
 	t.deepEqual(folders(), [path.basename(third)]);
 
+	// A command's background child outlives its session (as on a device) but not the demo device.
+	const left = await run('sleep 300 >/dev/null 2>&1 & echo $!');
+	const sleeper = Number(left.stdout.trim());
+	t.true(running(sleeper));
+
 	await device.stop();
 	t.false(existsSync(tmp));
+	t.false(running(sleeper));
 	t.true(existsSync(path.join(stateDir, 'breakglass.host_key')), 'the rest of a given state folder stays');
 });
