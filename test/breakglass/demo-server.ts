@@ -28,7 +28,8 @@ export async function startDemoBreakglass(options: BreakglassServerOptions, env:
 	});
 	const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
 	const port = await new Promise<number>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`demo breakglass did not start: ${stderr}`)), 20_000);
+		// A budget for a loaded machine: seven of these start at once in one test file, each loading TypeScript through tsx.
+		const timer = setTimeout(() => reject(new Error(`demo breakglass did not start: ${stderr}`)), 60_000);
 		const check = () => {
 			const match = /^listening on .*:(\d+)$/m.exec(stdout);
 			if (match && /^host key fingerprint: /m.test(stdout)) {
