@@ -29,7 +29,11 @@ export async function startDemoBreakglass(options: BreakglassServerOptions, env:
 	const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
 	const port = await new Promise<number>((resolve, reject) => {
 		// A budget for a loaded machine: seven of these start at once in one test file, each loading TypeScript through tsx.
-		const timer = setTimeout(() => reject(new Error(`demo breakglass did not start: ${stderr}`)), 60_000);
+		const timer = setTimeout(() => {
+			// Not left running: it would start later, unwatched, and keep its working folder.
+			child.kill('SIGTERM');
+			reject(new Error(`demo breakglass did not start: ${stderr}`));
+		}, 60_000);
 		const check = () => {
 			const match = /^listening on .*:(\d+)$/m.exec(stdout);
 			if (match && /^host key fingerprint: /m.test(stdout)) {
