@@ -21,7 +21,8 @@ instead (stdout and stderr apart; its exit status becomes krazy-tui's).
   --user NAME         the SSH user (default: your local user name; breakglass ignores it, OpenSSH does not)
   --identity FILE     use this private key (after the agent's keys) instead of ~/.ssh/id_*
   --accept-new        remember an unknown host key without asking (a changed one is always refused)
-  --upload FILE.tar   send FILE.tar over SFTP first; breakglass unpacks it onto $PATH. \${GOARCH} in the name
+  --upload FILE.tar   send FILE.tar first (SFTP, or breakglass's scp sink where SFTP is refused; it says which);
+                      breakglass unpacks it onto $PATH. \${GOARCH} in the name
                       becomes the device's architecture (amd64, arm64, …)
   --stop-after        stop breakglass again when the session ends
   --forget-host H     forget the remembered host key of H ("host" for port 22, "[host]:port" or "host:port")

@@ -1,19 +1,19 @@
-// The demo device's breakglass: an ssh2 server that behaves like gokrazy's (banner, real PTY shell, exec, SFTP with .tar unpacking).
+// The demo device's breakglass: an ssh2 server that answers SSH clients as gokrazy's does (banner, PTY shell, exec, SFTP, scp sink, refusals).
 import {spawn} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
-import type {FileHandle} from 'node:fs/promises';
-import type {Stats} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
-import type {AuthContext, Connection, ParsedKey, PseudoTtyInfo, ServerChannel, SFTPWrapper} from 'ssh2';
-import * as tar from 'tar';
-import type * as NodePty from 'node-pty';
+import type {AuthContext, Connection, ParsedKey, PseudoTtyInfo, ServerChannel, Session} from 'ssh2';
+import {makeWorkDir, removeOnExit, unpackTar} from './breakglass-workdir.js';
+import {loadPtyHost, type PtyHost} from './pty-host.js';
+import {parseScpFlags, runScpSink, shlexSplit, type RequestError} from './scp-sink.js';
+import {serveSftp} from './sftp-server.js';
+import {refuseChannelOpensAsBreakglass, writeAndCloseSession} from './ssh2-internals.js';
 
 const {Server, utils} = ssh2;
-const {STATUS_CODE} = utils.sftp;
 
 export type BreakglassServerOptions = {
 	host: string;
@@ -22,8 +22,15 @@ export type BreakglassServerOptions = {
 	hostKeyPath: string;
 	authorizedKeysPath: string;
 	banner: {hostname: string; model: string; build: string};
-	/** $HOME for commands; the process's own HOME (the supervisor's /perm/home) when not given. */
+	/** $HOME for commands (the device's /perm/home); the process's own HOME when not given. */
 	home?: string;
+	/**
+	 * The device's /tmp, where the `breakglass<number>` working folder is made. Given (the demo device passes one in
+	 * its state folder), folders left by earlier runs there are removed at start; else the system's, left alone.
+	 */
+	tmpDir?: string;
+	/** false answers as breakglass did before its SFTP support: the subsystem is refused, the scp sink takes uploads. */
+	sftp?: boolean;
 	/** Where the log lines go (stderr by default) and where the `listening on` lines go (stdout by default). */
 	log?: NodeJS.WritableStream;
 	out?: NodeJS.WritableStream;
@@ -32,23 +39,13 @@ export type BreakglassServerOptions = {
 export type BreakglassServer = {
 	host: string;
 	port: number;
-	/** The fresh working directory: first on $PATH, where uploaded .tar files are unpacked. */
+	/** The fresh working directory (`breakglass<number>`): first on $PATH, where uploaded .tar files are unpacked. */
 	workDir: string;
 	hostKeyFingerprint: string;
 	close(): Promise<void>;
+	/** Kills what commands still run (each in a session of its own, as breakglass starts them); synchronous, for exit. */
+	killCommands(): void;
 };
-
-type PtyModule = typeof NodePty;
-
-/** node-pty is an optional dependency: without it, shells run on pipes (no line editing, no window size). */
-async function loadPty(): Promise<PtyModule | undefined> {
-	try {
-		const module = (await import('node-pty')) as PtyModule & {default?: PtyModule};
-		return module.default ?? module;
-	} catch {
-		return undefined;
-	}
-}
 
 /** busybox sh where installed (the device's serial-busybox), else the system's sh. */
 function findShell(): {file: string; args: string[]} {
@@ -141,6 +138,28 @@ async function readAuthorizedKeys(file: string): Promise<Buffer[]> {
 	return keys;
 }
 
+/** Go's os/user lookups for `ls -l` owners: names from /etc/passwd and /etc/group, the number when there is none. */
+function idNames(file: string): Map<number, string> {
+	const names = new Map<number, string>();
+	try {
+		for (const line of readFileSync(file, 'utf8').split('\n')) {
+			const [name, , id] = line.split(':');
+			if (name && id && /^\d+$/.test(id) && !names.has(Number(id))) {
+				names.set(Number(id), name);
+			}
+		}
+	} catch {
+		// No such file: numbers it is, as on a device without /etc/passwd.
+	}
+
+	return names;
+}
+
+/** How long the shell waits after its banner went out, so clients show the banner before the first prompt. */
+const bannerLeadMs = 100;
+/** After a command exits, how long its output may still arrive while a background child holds the pipes open. */
+const outputDrainMs = 100;
+
 /** Starts the server and resolves once it listens. */
 export async function startBreakglassServer(options: BreakglassServerOptions): Promise<BreakglassServer> {
 	const logStream = options.log ?? process.stderr;
@@ -148,16 +167,44 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 	const log = (line: string) => logStream.write(`${goLogTime()} ${line}\n`);
 	const hostKey = await loadOrCreateHostKey(options.hostKeyPath, log);
 	const hostKeyFingerprint = `SHA256:${createHash('sha256').update(hostKey.key.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;
-	const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'breakglass'));
-	const pty = await loadPty();
+	const workDir = await makeWorkDir(options.tmpDir ?? os.tmpdir(), options.tmpDir !== undefined);
+	const pty = await loadPtyHost();
 	const shell = findShell();
-	// The supervisor gives its programs HOME=/perm/home; breakglass passes it on to commands.
+	// gokrazy gives breakglass HOME=/perm/home, and breakglass passes its environment on to commands.
 	const home = options.home ?? process.env.HOME ?? workDir;
 	const banner = breakglassBanner(options.banner);
 	const connections = new Set<Connection>();
+	/** Process groups of commands run on pipes: they have sessions of their own, so the supervisor's group kill misses them. */
+	const commandGroups = new Set<number>();
+	const killCommands = () => {
+		for (const group of commandGroups) {
+			try {
+				process.kill(-group, 'SIGKILL');
+			} catch {
+				// Gone already.
+			}
+		}
+
+		commandGroups.clear();
+	};
+
+	const users = idNames('/etc/passwd');
+	const groups = idNames('/etc/group');
+	let ptyFallbackNoted = false;
+	const notePtyFallback = () => {
+		if (pty?.kind !== 'node-pty' && !ptyFallbackNoted) {
+			ptyFallbackNoted = true;
+			log(
+				pty
+					? 'demo: node-pty is not available; PTY sessions run through script(1)'
+					: 'demo: neither node-pty nor script(1) is available; PTY sessions run on pipes (no line editing, no window size)',
+			);
+		}
+	};
 
 	const server = new Server({hostKeys: [hostKey.text], ident: 'Go'}, (client, info) => {
 		connections.add(client);
+		refuseChannelOpensAsBreakglass(client);
 		const remote = `${info.ip}:${info.port}`;
 		let allowed: Promise<Buffer[]> | undefined;
 		client.on('authentication', (context: AuthContext) => {
@@ -198,7 +245,20 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 		client.on('close', () => connections.delete(client));
 		client.on('ready', () => {
 			client.on('session', accept => {
-				handleSession(accept(), {log, workDir, home, pty, shell, banner});
+				handleSession(client, accept(), {
+					log,
+					logRaw: line => logStream.write(`${line}\n`),
+					workDir,
+					home,
+					pty,
+					shell,
+					banner,
+					notePtyFallback,
+					sftp: options.sftp ?? true,
+					commandGroups,
+					userName: uid => users.get(uid) ?? String(uid),
+					groupName: gid => groups.get(gid) ?? String(gid),
+				});
 			});
 		});
 	});
@@ -220,7 +280,9 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 		port,
 		workDir,
 		hostKeyFingerprint,
+		killCommands,
 		async close() {
+			killCommands();
 			for (const connection of connections) {
 				connection.end();
 			}
@@ -233,23 +295,77 @@ export async function startBreakglassServer(options: BreakglassServerOptions): P
 
 /** The entry the demo device's breakglass program calls in its supervised child: listens until the process is killed. */
 export async function runBreakglassServer(options: BreakglassServerOptions): Promise<void> {
-	await startBreakglassServer(options);
+	const server = await startBreakglassServer(options);
+	// As breakglass's deferred os.RemoveAll: the working folder goes with the process, and so do commands still running.
+	removeOnExit(server.workDir, server.killCommands);
 }
 
 type SessionContext = {
 	log: (line: string) => void;
+	/** A line on breakglass's stderr without the log prefix (what Go's flag package prints). */
+	logRaw: (line: string) => void;
 	workDir: string;
 	home: string;
-	pty: PtyModule | undefined;
+	pty: PtyHost | undefined;
 	shell: {file: string; args: string[]};
 	banner: string;
+	/** Says once, at the first PTY session, that node-pty is missing and what is used instead. */
+	notePtyFallback: () => void;
+	sftp: boolean;
+	commandGroups: Set<number>;
+	userName: (uid: number) => string;
+	groupName: (gid: number) => string;
 };
 
-function handleSession(session: ssh2.Session, context: SessionContext): void {
+/** What breakglass writes for a failed request: the error text, ending in a newline, "displayed as-is by ssh(1)". */
+const errorLine = (message: string) => (message.endsWith('\n') ? message : `${message}\n`);
+
+function handleSession(client: Connection, session: Session, context: SessionContext): void {
 	const {log} = context;
 	let ptyInfo: PseudoTtyInfo | undefined;
 	const env: Record<string, string> = {};
 	let resize: ((cols: number, rows: number) => void) | undefined;
+	/** The stream once a command, scp or SFTP runs on the session. */
+	let channel: ServerChannel | undefined;
+	/** Stops what runs on the session when breakglass gives up on it (Go's exec.CommandContext: SIGKILL). */
+	let kill: (() => void) | undefined;
+	let failed = false;
+
+	let exhausted = false;
+	const requestsExhausted = () => {
+		kill?.();
+		if (!exhausted) {
+			exhausted = true;
+			log('ssh.go:141: requests exhausted');
+		}
+	};
+
+	// The session's requests end when it closes, or when the client goes away without closing it.
+	client.once('close', requestsExhausted);
+	session.once('close', () => {
+		client.off('close', requestsExhausted);
+		requestsExhausted();
+	});
+
+	/** breakglass's answer to a request it cannot serve: logged, refused, the text written to the session, the session closed. */
+	const fail = (requestType: string, message: string, reject?: () => void) => {
+		log(`ssh.go:129: request(${goQuote(requestType)}): ${message}`);
+		if (failed) {
+			return;
+		}
+
+		failed = true;
+		reject?.();
+		if (channel) {
+			kill?.();
+			channel.write(errorLine(message));
+			channel.close();
+		} else {
+			writeAndCloseSession(client, session, errorLine(message));
+		}
+	};
+
+	const unknown = (requestType: string, reject?: () => void) => fail(requestType, `unknown request type: ${goQuote(requestType)}`, reject);
 
 	session.on('pty', (accept, _reject, info) => {
 		ptyInfo = info;
@@ -267,6 +383,10 @@ function handleSession(session: ssh2.Session, context: SessionContext): void {
 		env[info.key] = info.val;
 		accept?.();
 	});
+	// Agent and X11 forwarding (ssh -A, -X) and signals are requests breakglass does not know: it ends the session.
+	session.on('auth-agent', (_accept, reject) => unknown('auth-agent-req@openssh.com', reject));
+	session.on('x11', (_accept, reject) => unknown('x11-req', reject));
+	session.on('signal', (_accept, reject) => unknown('signal', reject));
 
 	const commandEnv = (): Record<string, string> => ({
 		PATH: `${context.workDir}:/user:/usr/local/sbin:/sbin:/usr/sbin:/usr/local/bin:/bin:/usr/bin`,
@@ -275,47 +395,125 @@ function handleSession(session: ssh2.Session, context: SessionContext): void {
 		...env,
 	});
 
-	const start = (channel: ServerChannel, args: string[], showBanner: boolean) => {
+	const start = (stream: ServerChannel, args: string[], showBanner: boolean) => {
 		const argv = [context.shell.file, ...context.shell.args, ...args];
 		log(`ssh.go:372: Starting cmd [${argv.map(goQuote).join(' ')}]`);
-		if (showBanner) {
-			channel.stderr.write(context.banner);
-		}
+		const run = () => {
+			if (failed) {
+				return;
+			}
 
-		if (ptyInfo && context.pty) {
-			runOnPty(channel, argv, ptyInfo, commandEnv(), context, handler => {
-				resize = handler;
-			});
+			if (ptyInfo) {
+				context.notePtyFallback();
+			}
+
+			if (ptyInfo && context.pty) {
+				kill = runOnPty(stream, argv, ptyInfo, commandEnv(), context, handler => {
+					resize = handler;
+				});
+			} else {
+				// Without any PTY a shell still works on pipes, told to be interactive so it prompts.
+				kill = runOnPipes(stream, ptyInfo && args.length === 0 ? [...argv, '-i'] : argv, commandEnv(), context, Boolean(ptyInfo));
+			}
+		};
+
+		if (showBanner) {
+			// On a device the shell takes a moment to start; here it is quick enough that its first prompt could reach
+			// the client together with the banner, and ssh writes stdout before stderr.
+			stream.stderr.write(context.banner, () => setTimeout(run, bannerLeadMs));
 		} else {
-			// Without node-pty a shell still works on pipes, told to be interactive so it prompts.
-			runOnPipes(channel, ptyInfo && args.length === 0 ? [...argv, '-i'] : argv, commandEnv(), context, Boolean(ptyInfo));
+			run();
 		}
 	};
 
-	session.on('shell', accept => {
-		const channel = accept();
-		start(channel, [], true);
-	});
-	session.on('exec', (accept, _reject, info) => {
-		const channel = accept();
-		start(channel, ['-c', info.command], false);
-	});
-	session.on('sftp', accept => {
-		const sftp = accept();
-		serveSftp(sftp, context);
-		// The client's EOF ends an SFTP session: breakglass answers with exit-status 0 and closes, and clients wait for that.
-		session.once('end', () => {
-			const channel = sftp as unknown as {_protocol: {exitStatus(id: number, status: number): void}; outgoing: {id: number; state: string}};
-			if (channel.outgoing.state === 'open' || channel.outgoing.state === 'eof') {
-				channel._protocol.exitStatus(channel.outgoing.id, 0);
+	/** exec and shell: breakglass splits the line (shlex) first; `scp …` goes to its own sink, the rest to `sh -c`. */
+	const execute = (requestType: 'exec' | 'shell', command: string, accept: () => ServerChannel, reject?: () => void) => {
+		if (channel || failed) {
+			reject?.();
+			return;
+		}
+
+		let words: string[];
+		try {
+			words = shlexSplit(command);
+		} catch (error) {
+			fail(requestType, (error as Error).message, reject);
+			return;
+		}
+
+		if (words[0] === 'scp') {
+			try {
+				parseScpFlags(words.slice(1));
+			} catch (error) {
+				for (const line of (error as RequestError).stderrLines ?? []) {
+					context.logRaw(line);
+				}
+
+				fail(requestType, (error as Error).message, reject);
+				return;
 			}
 
-			sftp.end();
+			const stream = accept();
+			channel = stream;
+			runScpSink(stream, {workDir: context.workDir, stagingDir: context.workDir, log}).then(
+				() => {
+					stream.exit(0);
+					stream.close();
+				},
+				(error: unknown) => fail(requestType, (error as Error).message),
+			);
+			return;
+		}
+
+		channel = accept();
+		start(channel, requestType === 'shell' ? [] : ['-c', command], requestType === 'shell');
+	};
+
+	session.on('shell', (accept, reject) => execute('shell', 'sh', accept, reject));
+	session.on('exec', (accept, reject, info) => execute('exec', info.command, accept, reject));
+	session.on('subsystem', (accept, reject, info) => {
+		if (!context.sftp) {
+			unknown('subsystem', reject);
+			return;
+		}
+
+		if (info.name !== 'sftp') {
+			fail('subsystem', `unknown subsystem: ${goQuote(info.name)}`, reject);
+			return;
+		}
+
+		if (channel || failed) {
+			reject?.();
+			return;
+		}
+
+		const stream = accept();
+		channel = stream;
+		const written = new Set<string>();
+		const {closed} = serveSftp(stream, {
+			cwd: context.workDir,
+			onWritten: file => written.add(file),
+			userName: context.userName,
+			groupName: context.groupName,
+		});
+		// At the end of the session, as breakglass: tarballs sent into the working folder are unpacked, then the
+		// exit status goes out (clients wait for it), so a command on the next session finds what they held.
+		void closed.then(async () => {
+			for (const file of written) {
+				if (path.dirname(file) === context.workDir && file.endsWith('.tar')) {
+					await unpackTar(file, context.workDir, log).catch((error: unknown) => {
+						log(`ssh.go:129: request("subsystem"): ${(error as Error).message}`);
+					});
+				}
+			}
+
+			stream.exit(0);
+			stream.close();
 		});
 	});
 }
 
-/** A real pseudo-terminal: no exit-status at the end, and the session closes when the client's stdin ends, as breakglass does. */
+/** A pseudo-terminal: no exit-status at the end, and the session closes when the client's stdin ends, as breakglass does. */
 function runOnPty(
 	channel: ServerChannel,
 	argv: string[],
@@ -323,21 +521,15 @@ function runOnPty(
 	env: Record<string, string>,
 	context: SessionContext,
 	onResize: (handler: (cols: number, rows: number) => void) => void,
-): void {
+): () => void {
 	const terminal = context.pty!.spawn(argv[0], argv.slice(1), {
-		name: info.term || 'xterm',
+		term: info.term || 'xterm',
 		cols: info.cols || 80,
 		rows: info.rows || 24,
 		cwd: context.workDir,
 		env,
 	});
-	onResize((cols, rows) => {
-		try {
-			terminal.resize(Math.max(1, cols), Math.max(1, rows));
-		} catch {
-			// The shell may have exited between the request and now.
-		}
-	});
+	onResize((cols, rows) => terminal.resize(cols, rows));
 	let ended = false;
 	const finish = () => {
 		if (ended) {
@@ -345,7 +537,6 @@ function runOnPty(
 		}
 
 		ended = true;
-		context.log('ssh.go:141: requests exhausted');
 		channel.end();
 	};
 
@@ -354,7 +545,7 @@ function runOnPty(
 			channel.write(data);
 		}
 	});
-	terminal.onExit(({exitCode}) => {
+	terminal.onExit(exitCode => {
 		if (exitCode !== 0) {
 			context.log(`ssh.go:410: err: exit status ${exitCode}`);
 		}
@@ -362,254 +553,121 @@ function runOnPty(
 		// Let the last output reach the channel before it closes.
 		setTimeout(finish, 20);
 	});
-	channel.on('data', (data: Buffer) => terminal.write(data.toString('utf8')));
+	channel.on('data', (data: Buffer) => terminal.write(data));
 	channel.on('end', () => {
-		terminal.kill('SIGHUP');
+		terminal.hangUp();
 		finish();
 	});
-	channel.on('close', () => {
-		terminal.kill('SIGHUP');
-	});
+	channel.on('close', () => terminal.hangUp());
+	return () => terminal.hangUp();
 }
 
-/** Pipes: exec without a pty, or a shell without one; the exit status is sent unless a PTY was asked for. */
-function runOnPipes(channel: ServerChannel, argv: string[], env: Record<string, string>, context: SessionContext, hadPty: boolean): void {
-	const child = spawn(argv[0], argv.slice(1), {cwd: context.workDir, env, stdio: 'pipe'});
+/** Go's text for a wait status that is a signal (`signal: killed`), as breakglass logs it. */
+function goSignalText(signal: NodeJS.Signals): string {
+	const names: Partial<Record<NodeJS.Signals, string>> = {
+		SIGHUP: 'hangup',
+		SIGINT: 'interrupt',
+		SIGQUIT: 'quit',
+		SIGILL: 'illegal instruction',
+		SIGABRT: 'aborted',
+		SIGBUS: 'bus error',
+		SIGFPE: 'floating point exception',
+		SIGKILL: 'killed',
+		SIGUSR1: 'user defined signal 1',
+		SIGSEGV: 'segmentation fault',
+		SIGUSR2: 'user defined signal 2',
+		SIGPIPE: 'broken pipe',
+		SIGALRM: 'alarm clock',
+		SIGTERM: 'terminated',
+	};
+	return `signal: ${names[signal] ?? signal}`;
+}
+
+/**
+ * Pipes: exec without a pty, or a shell without one. As breakglass: the command runs in a session of its own, the
+ * exit status is sent unless a PTY was asked for (0xFFFFFFFF when a signal ended it, Go's ExitStatus() of -1), and
+ * the session ends when the command does, even while a background child still holds its output open.
+ */
+function runOnPipes(channel: ServerChannel, argv: string[], env: Record<string, string>, context: SessionContext, hadPty: boolean): () => void {
+	const child = spawn(argv[0], argv.slice(1), {cwd: context.workDir, env, stdio: 'pipe', detached: true});
+	for (const group of context.commandGroups) {
+		try {
+			process.kill(-group, 0);
+		} catch {
+			context.commandGroups.delete(group);
+		}
+	}
+
+	if (child.pid !== undefined) {
+		context.commandGroups.add(child.pid);
+	}
+
 	child.stdout.pipe(channel, {end: false});
 	child.stderr.pipe(channel.stderr, {end: false});
 	channel.pipe(child.stdin);
 	child.stdin.on('error', () => {});
-	child.on('error', error => {
-		context.log(`ssh.go:129: request("exec"): ${error.message}`);
-		channel.exit(127);
-		channel.end();
+	let lastOutput = Date.now();
+	child.stdout.on('data', () => {
+		lastOutput = Date.now();
 	});
-	child.on('close', (code, signal) => {
+	child.stderr.on('data', () => {
+		lastOutput = Date.now();
+	});
+	let finished = false;
+	const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+		if (finished) {
+			return;
+		}
+
+		finished = true;
 		if (code !== 0) {
-			context.log(`ssh.go:410: err: ${signal ? `signal: ${signal}` : `exit status ${code}`}`);
+			context.log(`ssh.go:410: err: ${signal ? goSignalText(signal) : `exit status ${code}`}`);
 		}
 
+		// What is still running gets EPIPE (SIGPIPE) on its next write, as with breakglass closing the pipes.
+		child.stdout.unpipe(channel);
+		child.stderr.unpipe(channel.stderr);
+		child.stdout.destroy();
+		child.stderr.destroy();
 		if (!hadPty) {
-			if (signal) {
-				channel.exit(signal.replace(/^SIG/, ''), false, '');
-			} else {
-				channel.exit(code ?? 255);
-			}
+			channel.exit(signal ? 0xFF_FF_FF_FF : (code ?? 255));
 		}
 
-		context.log('ssh.go:141: requests exhausted');
 		channel.end();
-	});
-	channel.on('close', () => {
-		if (child.exitCode === null && child.signalCode === null) {
-			child.kill('SIGHUP');
+	};
+
+	child.on('error', error => {
+		if (!finished) {
+			finished = true;
+			context.log(`ssh.go:129: request("exec"): ${error.message}`);
+			channel.exit(127);
+			channel.end();
 		}
 	});
-}
-
-type OpenFile = {kind: 'file'; handle: FileHandle; path: string; writing: boolean} | {kind: 'dir'; path: string; done: boolean};
-
-function sftpAttrs(stats: Stats) {
-	return {
-		mode: stats.mode,
-		uid: stats.uid,
-		gid: stats.gid,
-		size: stats.size,
-		atime: Math.floor(stats.atimeMs / 1000),
-		mtime: Math.floor(stats.mtimeMs / 1000),
-	};
-}
-
-function longName(name: string, stats: Stats): string {
-	const types: Array<[boolean, string]> = [
-		[stats.isDirectory(), 'd'],
-		[stats.isSymbolicLink(), 'l'],
-	];
-	const type = types.find(([is]) => is)?.[1] ?? '-';
-	let permissions = '';
-	for (let shift = 6; shift >= 0; shift -= 3) {
-		const bits = (stats.mode >> shift) & 7;
-		permissions += `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? 'x' : '-'}`;
-	}
-
-	const date = stats.mtime.toLocaleString('en-US', {month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false}).replace(',', '');
-	return `${type}${permissions}    1 ${String(stats.uid).padEnd(8)} ${String(stats.gid).padEnd(8)} ${String(stats.size).padStart(8)} ${date} ${name}`;
-}
-
-/** Enough SFTP for `sftp` (pwd, ls, put, get) and krazy-tui's upload; a `.tar` closed after writing is unpacked in the working dir. */
-function serveSftp(sftp: SFTPWrapper, context: SessionContext): void {
-	const handles = new Map<number, OpenFile>();
-	let nextHandle = 1;
-	const resolvePath = (requested: string) => path.resolve(context.workDir, requested === '' ? '.' : requested);
-	const newHandle = (entry: OpenFile) => {
-		const id = nextHandle++;
-		handles.set(id, entry);
-		const buffer = Buffer.alloc(4);
-		buffer.writeUInt32BE(id);
-		return buffer;
-	};
-
-	const lookup = (handle: Buffer) => (handle.length === 4 ? handles.get(handle.readUInt32BE(0)) : undefined);
-	const fail = (reqId: number, error: unknown) => {
-		const code = (error as NodeJS.ErrnoException).code;
-		const status = code === 'ENOENT' ? STATUS_CODE.NO_SUCH_FILE : code === 'EACCES' || code === 'EPERM' ? STATUS_CODE.PERMISSION_DENIED : STATUS_CODE.FAILURE;
-		sftp.status(reqId, status, (error as Error).message);
-	};
-
-	const guard = (reqId: number, work: () => Promise<void>) => {
-		work().catch(error => fail(reqId, error));
-	};
-
-	sftp.on('REALPATH', (reqId, requested) => {
-		const resolved = resolvePath(requested);
-		sftp.name(reqId, [{filename: resolved, longname: resolved, attrs: {} as never}]);
-	});
-	const stat = (reqId: number, requested: string, follow: boolean) =>
-		guard(reqId, async () => {
-			const stats = follow ? await fs.stat(resolvePath(requested)) : await fs.lstat(resolvePath(requested));
-			sftp.attrs(reqId, sftpAttrs(stats));
-		});
-	sftp.on('STAT', (reqId, requested) => stat(reqId, requested, true));
-	sftp.on('LSTAT', (reqId, requested) => stat(reqId, requested, false));
-	sftp.on('FSTAT', (reqId, handle) =>
-		guard(reqId, async () => {
-			const entry = lookup(handle);
-			if (!entry) {
-				sftp.status(reqId, STATUS_CODE.FAILURE, 'bad handle');
+	child.once('exit', (code, signal) => {
+		// Output already written still arrives: wait until it stops, or the pipes close, for a short while at most.
+		const exited = Date.now();
+		const settle = () => {
+			if (finished) {
 				return;
 			}
 
-			sftp.attrs(reqId, sftpAttrs(entry.kind === 'file' ? await entry.handle.stat() : await fs.stat(entry.path)));
-		}),
-	);
-	sftp.on('SETSTAT', reqId => sftp.status(reqId, STATUS_CODE.OK));
-	sftp.on('FSETSTAT', reqId => sftp.status(reqId, STATUS_CODE.OK));
-	sftp.on('OPEN', (reqId, filename, flags) =>
-		guard(reqId, async () => {
-			const mode = utils.sftp.flagsToString(flags) ?? 'r';
-			const target = resolvePath(filename);
-			const handle = await fs.open(target, mode, 0o644);
-			sftp.handle(reqId, newHandle({kind: 'file', handle, path: target, writing: mode !== 'r'}));
-		}),
-	);
-	sftp.on('WRITE', (reqId, handle, offset, data) =>
-		guard(reqId, async () => {
-			const entry = lookup(handle);
-			if (entry?.kind !== 'file') {
-				sftp.status(reqId, STATUS_CODE.FAILURE, 'bad handle');
-				return;
-			}
-
-			await entry.handle.write(data, 0, data.length, offset);
-			sftp.status(reqId, STATUS_CODE.OK);
-		}),
-	);
-	sftp.on('READ', (reqId, handle, offset, length) =>
-		guard(reqId, async () => {
-			const entry = lookup(handle);
-			if (entry?.kind !== 'file') {
-				sftp.status(reqId, STATUS_CODE.FAILURE, 'bad handle');
-				return;
-			}
-
-			const buffer = Buffer.alloc(Math.min(length, 256 * 1024));
-			const {bytesRead} = await entry.handle.read(buffer, 0, buffer.length, offset);
-			if (bytesRead === 0) {
-				sftp.status(reqId, STATUS_CODE.EOF);
+			if (Date.now() - lastOutput >= 20 || Date.now() - exited >= outputDrainMs) {
+				finish(code, signal);
 			} else {
-				sftp.data(reqId, buffer.subarray(0, bytesRead));
+				setTimeout(settle, 10);
 			}
-		}),
-	);
-	sftp.on('CLOSE', (reqId, handle) =>
-		guard(reqId, async () => {
-			const entry = lookup(handle);
-			if (!entry) {
-				sftp.status(reqId, STATUS_CODE.FAILURE, 'bad handle');
-				return;
-			}
+		};
 
-			handles.delete(handle.readUInt32BE(0));
-			if (entry.kind === 'file') {
-				await entry.handle.close();
-				// As breakglass does: a tarball sent into the working dir puts its programs on $PATH.
-				if (entry.writing && entry.path.endsWith('.tar')) {
-					await tar.x({file: entry.path, cwd: context.workDir});
-					context.log(`breakglass.go:120: unpacked ${path.basename(entry.path)} into ${context.workDir}`);
-				}
-			}
-
-			sftp.status(reqId, STATUS_CODE.OK);
-		}),
-	);
-	sftp.on('OPENDIR', (reqId, requested) =>
-		guard(reqId, async () => {
-			const target = resolvePath(requested);
-			if (!(await fs.stat(target)).isDirectory()) {
-				sftp.status(reqId, STATUS_CODE.FAILURE, 'not a directory');
-				return;
-			}
-
-			sftp.handle(reqId, newHandle({kind: 'dir', path: target, done: false}));
-		}),
-	);
-	sftp.on('READDIR', (reqId, handle) =>
-		guard(reqId, async () => {
-			const entry = lookup(handle);
-			if (entry?.kind !== 'dir') {
-				sftp.status(reqId, STATUS_CODE.FAILURE, 'bad handle');
-				return;
-			}
-
-			if (entry.done) {
-				sftp.status(reqId, STATUS_CODE.EOF);
-				return;
-			}
-
-			entry.done = true;
-			const names = await fs.readdir(entry.path);
-			const listing = [];
-			for (const name of ['.', '..', ...names]) {
-				const stats = await fs.lstat(path.join(entry.path, name)).catch(() => undefined);
-				if (stats) {
-					listing.push({filename: name, longname: longName(name, stats), attrs: sftpAttrs(stats)});
-				}
-			}
-
-			sftp.name(reqId, listing);
-		}),
-	);
-	sftp.on('REMOVE', (reqId, requested) =>
-		guard(reqId, async () => {
-			await fs.unlink(resolvePath(requested));
-			sftp.status(reqId, STATUS_CODE.OK);
-		}),
-	);
-	sftp.on('RMDIR', (reqId, requested) =>
-		guard(reqId, async () => {
-			await fs.rmdir(resolvePath(requested));
-			sftp.status(reqId, STATUS_CODE.OK);
-		}),
-	);
-	sftp.on('MKDIR', (reqId, requested) =>
-		guard(reqId, async () => {
-			await fs.mkdir(resolvePath(requested));
-			sftp.status(reqId, STATUS_CODE.OK);
-		}),
-	);
-	sftp.on('RENAME', (reqId, from, to) =>
-		guard(reqId, async () => {
-			await fs.rename(resolvePath(from), resolvePath(to));
-			sftp.status(reqId, STATUS_CODE.OK);
-		}),
-	);
-	sftp.on('close', () => {
-		for (const entry of handles.values()) {
-			if (entry.kind === 'file') {
-				void entry.handle.close().catch(() => {});
-			}
-		}
-
-		handles.clear();
+		setTimeout(settle, 10);
 	});
+	child.once('close', (code, signal) => finish(code, signal));
+	const kill = () => {
+		if (child.exitCode === null && child.signalCode === null) {
+			child.kill('SIGKILL');
+		}
+	};
+
+	channel.on('close', kill);
+	return kill;
 }

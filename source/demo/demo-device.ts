@@ -167,6 +167,8 @@ export async function startDemoDevice(options: DemoDeviceOptions = {}): Promise<
 	const supervisor = new Supervisor(
 		demoServiceSpecs({
 			authorizedKeysPath,
+			permDir,
+			tmpDir: path.join(stateDir, 'tmp'),
 			hostKeyPath,
 			sshHost: host,
 			sshPort,
@@ -274,9 +276,8 @@ export async function startDemoDevice(options: DemoDeviceOptions = {}): Promise<
 					await closeServer(redirectServer);
 				}
 
-				if (ownsStateDir) {
-					await rm(stateDir, {recursive: true, force: true});
-				}
+				// The device's /tmp (breakglass's working folders) does not outlive it, whoever owns the state folder.
+				await rm(ownsStateDir ? stateDir : path.join(stateDir, 'tmp'), {recursive: true, force: true});
 			})();
 			return stopped;
 		},

@@ -9,6 +9,9 @@ export const extraServiceNames: readonly ExtraService[] = ['flood', 'weird', 'la
 
 export type DemoServicesConfig = {
 	authorizedKeysPath: string;
+	/** The device's /perm (breakglass's commands get HOME=/perm/home) and /tmp (its working folders), in the state folder. */
+	permDir: string;
+	tmpDir: string;
 	hostKeyPath: string;
 	sshHost: string;
 	sshPort: number;
@@ -78,6 +81,8 @@ export function demoServiceSpecs(config: DemoServicesConfig): ServiceSpec[] {
 				KRAZY_DEMO_HOSTNAME: config.hostname,
 				KRAZY_DEMO_MODEL: config.model,
 				KRAZY_DEMO_BUILD: config.buildTimestamp,
+				KRAZY_DEMO_HOME: `${config.permDir}/home`,
+				KRAZY_DEMO_TMP: config.tmpDir,
 			},
 		},
 	];

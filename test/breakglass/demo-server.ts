@@ -15,8 +15,9 @@ export type DemoBreakglass = {
 
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'demo-server-process.ts');
 
-export async function startDemoBreakglass(options: BreakglassServerOptions): Promise<DemoBreakglass> {
-	const child = spawn(process.execPath, ['--import=tsx', entry, JSON.stringify(options)], {stdio: ['ignore', 'pipe', 'pipe']});
+/** `env` is added to this process's environment for the server (KRAZY_NO_NODE_PTY=1, for one). */
+export async function startDemoBreakglass(options: BreakglassServerOptions, env: NodeJS.ProcessEnv = {}): Promise<DemoBreakglass> {
+	const child = spawn(process.execPath, ['--import=tsx', entry, JSON.stringify(options)], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env}});
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (data: Buffer) => {
@@ -27,7 +28,12 @@ export async function startDemoBreakglass(options: BreakglassServerOptions): Pro
 	});
 	const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
 	const port = await new Promise<number>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`demo breakglass did not start: ${stderr}`)), 20_000);
+		// A budget for a loaded machine: seven of these start at once in one test file, each loading TypeScript through tsx.
+		const timer = setTimeout(() => {
+			// Not left running: it would start later, unwatched, and keep its working folder.
+			child.kill('SIGTERM');
+			reject(new Error(`demo breakglass did not start: ${stderr}`));
+		}, 60_000);
 		const check = () => {
 			const match = /^listening on .*:(\d+)$/m.exec(stdout);
 			if (match && /^host key fingerprint: /m.test(stdout)) {

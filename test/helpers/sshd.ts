@@ -77,7 +77,8 @@ async function waitForBanner(port: number, child: ChildProcess, log: () => strin
 	}
 }
 
-export async function startSshd(options: {authorizedKeys?: string[]; port?: number} = {}): Promise<Sshd> {
+/** `sftp: false`: no SFTP subsystem (refused, as breakglass before SFTP did), and commands run in sftpRoot instead of root's home. */
+export async function startSshd(options: {authorizedKeys?: string[]; port?: number; sftp?: boolean} = {}): Promise<Sshd> {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'krazy-sshd-'));
 	const port = options.port ?? (await freePort());
 	const hostKeyPath = path.join(dir, 'ssh_host_ed25519_key');
@@ -104,7 +105,9 @@ export async function startSshd(options: {authorizedKeys?: string[]; port?: numb
 		'LogLevel VERBOSE',
 		'AcceptEnv LANG LC_* KRAZY_*',
 		'MaxStartups 100',
-		`Subsystem sftp ${existsSync('/usr/lib/openssh/sftp-server') ? '/usr/lib/openssh/sftp-server' : 'internal-sftp'} -d ${sftpRoot}`,
+		...(options.sftp === false
+			? [`ForceCommand cd ${sftpRoot} && eval "$SSH_ORIGINAL_COMMAND"`]
+			: [`Subsystem sftp ${existsSync('/usr/lib/openssh/sftp-server') ? '/usr/lib/openssh/sftp-server' : 'internal-sftp'} -d ${sftpRoot}`]),
 		'',
 	].join('\n');
 	const configPath = path.join(dir, 'sshd_config');

@@ -18,6 +18,8 @@ export type BreakglassProgress =
 	| {phase: 'waiting-for-port'; device: string; host: string; port: number; elapsedMs: number; timeoutMs: number}
 	| {phase: 'connecting'; device: string; host: string; port: number}
 	| {phase: 'uploading'; device: string; file: string}
+	/** `scp` when the device refused SFTP and its scp sink took the file. */
+	| {phase: 'uploaded'; device: string; file: string; method: 'sftp' | 'scp'}
 	| {phase: 'stopping'; device: string};
 
 /** The part of DeviceClient the flow needs. */

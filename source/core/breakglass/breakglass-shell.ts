@@ -100,6 +100,20 @@ function progressPrinter(stderr: TerminalStreams['stderr'] & {isTTY?: boolean}) 
 					break;
 				}
 
+				case 'uploaded': {
+					// A line that stays: which way the file went matters after the fact.
+					if (open) {
+						stderr.write('\r\x1b[K');
+						open = false;
+					}
+
+					stderr.write(
+						`${progress.device}: uploaded ${progress.file} ${progress.method === 'sftp' ? 'over SFTP' : 'through the scp sink (the device refused SFTP)'}\n`,
+					);
+					lastPhase = progress.phase;
+					break;
+				}
+
 				case 'stopping': {
 					show(`${progress.device}: stopping breakglass…`, progress.phase);
 					break;
@@ -171,7 +185,8 @@ export async function runBreakglassShell(target: DeviceTarget, options: Breakgla
 			}
 
 			onProgress({phase: 'uploading', device: target.name, file});
-			await session.upload(file);
+			const method = await session.upload(file);
+			onProgress({phase: 'uploaded', device: target.name, file, method});
 		}
 
 		printer.done();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {Client} from 'ssh2';
 import type {ClientChannel, PseudoTtyOptions, SFTPWrapper} from 'ssh2';
 import {DeviceError} from '../device-error.js';
+import {sendOverScp} from './scp-upload.js';
 import {changedHostKeyMessage, fingerprint, keyTypeOf, knownHostName} from './known-hosts.js';
 import type {HostKeyInfo, KnownHosts} from './known-hosts.js';
 import {createAuthHandler} from './ssh-keys.js';
@@ -60,6 +61,12 @@ export type ShellOptions = {
 	pty: PseudoTtyOptions | false;
 	env?: Record<string, string>;
 };
+
+/** How `upload` sent the file. */
+export type UploadMethod = 'sftp' | 'scp';
+
+/** How long an upload waits for the device to end the SFTP session after the file went (breakglass unpacks tars then). */
+const uploadCloseTimeoutMs = 30_000;
 
 const lostHint = 'the connection was lost (did the device reboot or drop off the network?)';
 
@@ -291,23 +298,116 @@ export class SshSession {
 		}
 	}
 
-	/** Sends a file over SFTP into the remote working directory (breakglass unpacks a `.tar` there onto $PATH). */
-	async upload(localPath: string, remoteName = path.basename(localPath)): Promise<void> {
-		const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-			this.client.sftp((error, wrapper) => (error ? reject(error) : resolve(wrapper)));
-		}).catch((error: unknown) => {
+	/**
+	 * Sends a file into the remote working directory (breakglass unpacks a `.tar` there onto $PATH): over SFTP, or
+	 * through breakglass's scp sink when the device refuses the SFTP subsystem (breakglass before its SFTP support).
+	 * Resolves with the way it went once the device has ended the transfer's session, so a `.tar` is unpacked by then.
+	 */
+	async upload(localPath: string, remoteName = path.basename(localPath)): Promise<UploadMethod> {
+		if (!(await this.offersSftp())) {
+			await this.uploadOverScp(localPath, remoteName);
+			return 'scp';
+		}
+
+		let sftp: SFTPWrapper;
+		try {
+			sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
+				this.client.sftp((error, wrapper) => (error ? reject(error) : resolve(wrapper)));
+			});
+		} catch (error) {
 			throw this.requestError(error, 'the device refused SFTP');
-		});
+		}
+
+		const closed = new Promise<void>(resolve => sftp.once('close', () => resolve()));
 		try {
 			await new Promise<void>((resolve, reject) => {
 				sftp.fastPut(localPath, remoteName, error => (error ? reject(error) : resolve()));
 			});
 		} catch (error) {
+			sftp.end();
 			throw this.lostFlag
 				? new DeviceError(this.options.device, 'ssh', lostHint)
 				: new DeviceError(this.options.device, 'ssh', `uploading ${localPath} failed: ${(error as Error).message}`);
-		} finally {
-			sftp.end();
+		}
+
+		// ssh2's end() closes the channel at once. As OpenSSH's sftp does, send EOF instead and wait for the device to
+		// close: breakglass unpacks tars at the end of the session and closes after that, so the next command finds them.
+		const channel = sftp as unknown as {outgoing: {id: number; state: string}; _protocol: {channelEOF(id: number): void}};
+		if (channel.outgoing.state === 'open') {
+			channel._protocol.channelEOF(channel.outgoing.id);
+			channel.outgoing.state = 'eof';
+		}
+
+		let timer: NodeJS.Timeout | undefined;
+		let stopListening: (() => void) | undefined;
+		const lostOrTooLong = new Promise<void>(resolve => {
+			stopListening = this.onLost(resolve);
+			timer = setTimeout(resolve, uploadCloseTimeoutMs);
+		});
+		await Promise.race([closed, lostOrTooLong]);
+		clearTimeout(timer);
+		stopListening?.();
+		sftp.end();
+		if (this.lostFlag) {
+			throw new DeviceError(this.options.device, 'ssh', lostHint);
+		}
+
+		return 'sftp';
+	}
+
+	/**
+	 * Asks for the SFTP subsystem on a plain channel first. A breakglass that refuses it also writes its error text on
+	 * the session; on ssh2's SFTP object that text would be read as a broken SFTP packet and end the whole connection.
+	 */
+	private async offersSftp(): Promise<boolean> {
+		let probe: ClientChannel;
+		try {
+			probe = await new Promise<ClientChannel>((resolve, reject) => {
+				this.client.subsys('sftp', (error, channel) => (error ? reject(error) : resolve(channel)));
+			});
+		} catch (error) {
+			if (!this.lostFlag && /^Unable to start subsystem/.test((error as Error)?.message ?? '')) {
+				return false;
+			}
+
+			throw this.requestError(error, 'the device refused SFTP');
+		}
+
+		probe.on('data', () => {});
+		probe.close();
+		return true;
+	}
+
+	/** The scp sink (`scp -t .`), which breakglass has had from the start; it unpacks the file as a tar. */
+	private async uploadOverScp(localPath: string, remoteName: string): Promise<void> {
+		let channel: ClientChannel;
+		try {
+			channel = await new Promise<ClientChannel>((resolve, reject) => {
+				this.client.exec('scp -t .', (error, stream) => (error ? reject(error) : resolve(stream)));
+			});
+		} catch (error) {
+			throw this.requestError(error, 'the device refused both SFTP and scp');
+		}
+
+		const ended = waitForChannelEnd(channel, this);
+		try {
+			await sendOverScp(channel, localPath, remoteName);
+		} catch (error) {
+			channel.close();
+			await ended;
+			throw this.lostFlag
+				? new DeviceError(this.options.device, 'ssh', lostHint)
+				: new DeviceError(this.options.device, 'ssh', `uploading ${localPath} over scp failed: ${(error as Error).message}`);
+		}
+
+		channel.end();
+		const end = await ended;
+		if (end.lost) {
+			throw new DeviceError(this.options.device, 'ssh', lostHint);
+		}
+
+		if (exitStatus(end) !== 0) {
+			throw new DeviceError(this.options.device, 'ssh', `uploading ${localPath} over scp failed: the device's scp ended with status ${exitStatus(end)}`);
 		}
 	}
 

@@ -26,6 +26,8 @@ await runBreakglassServer({
 	port,
 	hostKeyPath: environment.KRAZY_DEMO_HOST_KEY ?? '/perm/breakglass.host_key',
 	authorizedKeysPath,
+	home: environment.KRAZY_DEMO_HOME,
+	tmpDir: environment.KRAZY_DEMO_TMP,
 	banner: {
 		hostname: environment.KRAZY_DEMO_HOSTNAME ?? 'gokrazy',
 		model: environment.KRAZY_DEMO_MODEL ?? '',
