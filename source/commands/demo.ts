@@ -98,10 +98,17 @@ export const demoCommand: Command = async (args, io) => {
 		return 1;
 	}
 
-	const {makeDemoArchives} = await import('../demo/demo-archives.js');
+	const [{makeDemoArchives}, {sbomJson}, {updateRecordsAt}, {registryOptionsFrom}] = await Promise.all([
+		import('../demo/demo-archives.js'),
+		import('../demo/demo-build.js'),
+		import('../core/update/update-records.js'),
+		import('../core/device-registry.js'),
+	]);
 	for (const device of devices) {
 		// Made on the spot from what the device runs now, so the good one is always a next build.
 		const archives = await makeDemoArchives(device);
+		// krazy-tui made the running build, so it knows its SBOM: an update can then list the package changes.
+		await updateRecordsAt(registryOptionsFrom(io.env)).rememberSbom(sbomJson(archives.runningSbom)).catch(() => undefined);
 		io.stdout.write(
 			values.json
 				? `${JSON.stringify({
