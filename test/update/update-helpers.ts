@@ -2,12 +2,16 @@
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import {makeDemoArchives, type DemoArchives} from '../../source/demo/demo-archives.js';
 import type {DeviceTarget} from '../../source/core/device-target.js';
 import type {UpdateEvent} from '../../source/core/update/update-events.js';
 import {UpdateRecords} from '../../source/core/update/update-records.js';
 import {startDemoDevice, type DemoDevice, type DemoDeviceOptions} from '../../source/demo/demo-device.js';
+
+/** The folder holding the `gok` stand-in (put it first on PATH). */
+export const fakeGokDir = fileURLToPath(new URL('fake-gok/', import.meta.url));
 
 export async function tempDir(t: ExecutionContext, prefix = 'krazy-update-'): Promise<string> {
 	const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
