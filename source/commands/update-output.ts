@@ -202,9 +202,13 @@ export class UpdatePrinter {
 				if (this.io.stdoutIsTty) {
 					this.status(`${device}  ${event.part.padEnd(4)} ${bar(fraction)} ${String(Math.floor(fraction * 100)).padStart(3)}%  ${formatBytes(event.bytes)} of ${formatBytes(event.total)}  ${formatRate(event.bytesPerSecond)}${eta}`);
 				} else {
-					// Lines every quarter, so a log shows a slow push moving.
+					// A line when a part starts, then one per quarter, so a log shows a slow push moving.
 					const quarter = Math.floor(fraction * 4) * 25;
-					if (quarter > (this.lastPercent.get(event.part) ?? -1) && quarter < 100) {
+					const shown = this.lastPercent.get(event.part);
+					if (shown === undefined) {
+						this.lastPercent.set(event.part, quarter);
+						this.write(`${device}: pushing ${event.part} (${formatBytes(event.total)})…`);
+					} else if (quarter > shown && quarter < 100) {
 						this.lastPercent.set(event.part, quarter);
 						this.write(`${device}: pushing ${event.part}: ${quarter}% of ${formatBytes(event.total)} (${formatRate(event.bytesPerSecond)})`);
 					}
@@ -285,7 +289,10 @@ export function summaryLines(rows: RolloutRow[]): string[] {
 	const width = Math.max(6, ...rows.map(row => clean(row.device).length));
 	const lines = [`${'DEVICE'.padEnd(width)}  ${'RESULT'.padEnd(9)}  ${'STANDS'.padEnd(36)}  BUILD`];
 	for (const row of rows) {
-		const builds = row.from && row.to && row.outcome === 'updated' ? `${clean(describeBuild(row.from))} → ${clean(describeBuild(row.to))}` : row.from ? clean(describeBuild(row.from)) : '';
+		const known = (build: BuildRef | undefined) => build !== undefined && (build.buildTimestamp !== '' || build.sbomHash !== '');
+		const builds = known(row.from) && known(row.to) && row.outcome === 'updated'
+			? `${clean(describeBuild(row.from!))} → ${clean(describeBuild(row.to!))}`
+			: known(row.from) ? clean(describeBuild(row.from!)) : '';
 		lines.push(`${clean(row.device).padEnd(width)}  ${row.outcome.padEnd(9)}  ${(standing[row.standing] ?? row.standing).padEnd(36)}  ${builds}`);
 	}
 

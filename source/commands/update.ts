@@ -141,13 +141,18 @@ export const updateCommand: Command = async (args, io) => {
 			throw new UsageError(`update: ${target.name} is not a gok instance, so there is nothing to build: give --gaf FILE`);
 		}
 
-		targets.set(spec, target);
+		if (targets.has(target.name)) {
+			throw new UsageError(`update: ${target.name} is named twice`);
+		}
+
+		// Rows and messages use the target's name: a URL's password never shows.
+		targets.set(target.name, target);
 	}
 
 	const records = updateRecordsAt(registryOptionsFrom(io.env));
 	const onEvent = (event: UpdateEvent) => printer.onEvent(event);
-	const outcome = await runRollout(positionals, async spec => {
-		const target = targets.get(spec)!;
+	const outcome = await runRollout([...targets.keys()], async name => {
+		const target = targets.get(name)!;
 		let archive = options.gaf;
 		let buildDir: string | undefined;
 		try {
@@ -181,7 +186,7 @@ export const updateCommand: Command = async (args, io) => {
 		}
 	}, io.signal);
 	printer.endStatus();
-	if (positionals.length > 1 && !json) {
+	if (targets.size > 1 && !json) {
 		for (const line of summaryLines(outcome.rows)) {
 			writeLine(io.stdout, line);
 		}

@@ -39,7 +39,8 @@ export async function makeDemoArchives(device: DemoDevice, options: DemoArchiveO
 	const bad: DemoBuildService[] = victim
 		? good.map(service => (service === victim ? {path: service.path, program: 'crashloop'} : service))
 		: [...good, {path: brokenService, program: 'crashloop'}];
-	const now = Date.now();
+	// Always later than the running build, even when made in the same second the device was flashed.
+	const now = Math.max(Date.now(), (Date.parse(running.buildTimestamp) || 0) + 1000);
 	const common = {hostname: device.hostname, diskId: device.updates.diskId, rootBytes: options.rootBytes};
 	const stamp = (ms: number) => formatRfc3339(ms, 0);
 	const goodFile = path.join(dir, 'good.gaf');

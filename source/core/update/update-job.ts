@@ -238,6 +238,10 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateResult> {
 		Object.assign(record, {state: mode === 'testboot' ? 'testboot-set' : 'switched'});
 		await records.put(record);
 		onEvent({type: 'switched', device, mode});
+		if (signal?.aborted) {
+			throw new DeviceError(device, 'aborted', 'cancelled');
+		}
+
 		if (!reboot) {
 			phase('done');
 			const result: UpdateResult = {device, kind: 'update', from: context.from, to: context.to, standing: 'switched', services: []};
@@ -359,7 +363,14 @@ async function rebootWatchGate(input: {
 	const after = buildOf(watched.overview);
 	const expected = context.to;
 	const downtimeSeconds = Math.round(watched.downtimeMs / 100) / 10;
-	if (watched.outcome === 'old-build' || (expected.sbomHash !== '' && after.sbomHash !== expected.sbomHash && mode !== 'reboot') || (mode === 'reboot' && !sameBuild(after, expected))) {
+	// The archive's SBOM hash (and a demo root's timestamp) say which build must answer; without them, any other build.
+	const expectedKnown = expected.sbomHash !== '';
+	const arrived = mode === 'reboot'
+		? sameBuild(after, expected)
+		: expectedKnown
+			? after.sbomHash === expected.sbomHash && (expected.buildTimestamp === '' || after.buildTimestamp === expected.buildTimestamp)
+			: watched.outcome === 'new-build';
+	if (!arrived) {
 		context.standing = 'rebooted';
 		await records.put({...record, state: 'not-back'});
 		const fellBack = mode === 'testboot' ? ' (the test boot fell back to the previous build, as it should when the new one does not boot)' : '';
@@ -476,6 +487,9 @@ export async function runRollback(options: JobOptions): Promise<UpdateResult> {
 			context.standing = 'switched';
 			await records.put(record);
 			onEvent({type: 'switched', device, mode: 'switch'});
+			if (signal?.aborted) {
+				throw new DeviceError(device, 'aborted', 'cancelled');
+			}
 		}
 
 		// The previous build may simply not have had a service the current one added.
