@@ -120,6 +120,21 @@ export class GafArchive {
 		}
 	}
 
+	/** Where a stored (uncompressed) part lies in the file, so it can be read without a stream; undefined for others. */
+	async range(name: string): Promise<{file: string; start: number; length: number} | undefined> {
+		const entry = this.entries.get(name);
+		if (!entry || entry.compressionMethod !== 0 || entry.isEncrypted()) {
+			return undefined;
+		}
+
+		try {
+			const {fileDataStart} = await this.zip.readLocalFileHeaderPromise(entry, {minimal: true});
+			return {file: this.file, start: fileDataStart, length: entry.compressedSize};
+		} catch (error) {
+			throw new GafError(this.file, `cannot read ${name} (${(error as Error).message})`);
+		}
+	}
+
 	/** At most `limit` bytes from the start of a part. */
 	async head(name: string, limit: number): Promise<Buffer> {
 		const stream = await this.stream(name);

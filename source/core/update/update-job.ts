@@ -97,7 +97,7 @@ async function pushPart(
 	options: {client: UpdateClient; archive: GafArchive; entry: string; dest: string; size: number; device: string; signal?: AbortSignal; onEvent: (event: UpdateEvent) => void},
 ): Promise<'pushed' | 'not-implemented'> {
 	const {client, archive, entry, dest, size, device, signal, onEvent} = options;
-	const source = await archive.stream(entry);
+	const source = (await archive.range(entry)) ?? (await archive.stream(entry));
 	try {
 		const result = await client.push(dest, source, size, {
 			signal,
@@ -118,7 +118,9 @@ async function pushPart(
 
 		throw error;
 	} finally {
-		source.destroy();
+		if ('destroy' in source) {
+			source.destroy();
+		}
 	}
 }
 
