@@ -3,6 +3,7 @@ import test from 'ava';
 import {runRollback, runUpdate} from '../../source/core/update/update-job.js';
 import {UpdateFailure, type UpdateEvent} from '../../source/core/update/update-events.js';
 import {demoJson} from '../helpers/demo-device.js';
+import {makeSelfSigned} from '../helpers/self-signed.js';
 import {eventLog, quick, startUpdateBench} from './update-helpers.js';
 
 const overview = (device: {baseUrl: string; password: string}) => demoJson<{BuildTimestamp: string; SBOMHash: string; Services: Array<{Path: string}>}>(device, '/');
@@ -101,4 +102,14 @@ test('declining the plan changes nothing', async t => {
 	t.regex(error.message, /^casa: not updated \(not confirmed\); nothing was changed/);
 	t.is(await records.last('casa'), undefined);
 	t.false((await device.updates.readCmdline())!.includes('-03'));
+});
+
+test('a TLS device: the plain-HTTP URL redirects to HTTPS, the pinned certificate is trusted, push and the way back go over HTTPS', async t => {
+	const certificate = makeSelfSigned('casa');
+	const {device, archives, records} = await startUpdateBench(t, {tls: {...certificate, httpRedirectPort: 0}});
+	const target = {name: 'casa', url: `http://127.0.0.1:${device.httpRedirectPort}`, password: device.password, certificate: certificate.cert, source: 'gok' as const};
+	const result = await runUpdate({target, records, archive: archives.good, onEvent() {}, ...quick});
+	t.is(result.to.sbomHash, archives.goodBuild.sbomHash);
+	const untrusted = await t.throwsAsync(runUpdate({target: {...target, certificate: makeSelfSigned('other').cert}, records, archive: archives.good, onEvent() {}, ...quick}), {instanceOf: UpdateFailure});
+	t.regex(untrusted.message, /^casa: TLS certificate of .* (is not trusted|does not match)/);
 });
