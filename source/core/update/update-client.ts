@@ -328,26 +328,38 @@ class ShortRead extends Error {}
 async function pumpFile(source: {file: string; start: number; length: number}, request: http.ClientRequest, counted: (chunk: Buffer) => void, stopped: () => boolean): Promise<void> {
 	const handle = await open(source.file, 'r');
 	const buffers = Array.from({length: bufferCount}, () => Buffer.allocUnsafeSlow(chunkBytes));
-	const sent: Array<Promise<void>> = [];
-	try {
-		for (let offset = 0, index = 0; offset < source.length && !stopped(); index++) {
-			const slot = index % bufferCount;
-			await sent[slot];
-			const want = Math.min(chunkBytes, source.length - offset);
-			const {bytesRead} = await handle.read(buffers[slot]!, 0, want, source.start + offset);
-			if (bytesRead === 0) {
-				throw new ShortRead(`the file ends ${source.length - offset} bytes early`);
-			}
+	const sent: Array<Promise<void> | undefined> = [];
+	let offset = 0;
+	const readInto = async (slot: number): Promise<Buffer> => {
+		// The socket must be done with this buffer before it is filled again.
+		await sent[slot];
+		const want = Math.min(chunkBytes, source.length - offset);
+		const at = offset;
+		offset += want;
+		const {bytesRead} = await handle.read(buffers[slot]!, 0, want, source.start + at);
+		if (bytesRead !== want) {
+			throw new ShortRead(`the file ends ${source.length - at - bytesRead} bytes early`);
+		}
 
-			const chunk = buffers[slot]!.subarray(0, bytesRead);
-			counted(chunk);
+		return buffers[slot]!.subarray(0, bytesRead);
+	};
+
+	try {
+		let slot = 0;
+		let next = source.length > 0 ? readInto(slot) : undefined;
+		while (next && !stopped()) {
+			const chunk = await next;
 			const written = new Promise<void>((resolve, reject) => {
 				request.write(chunk, error => (error ? reject(error) : resolve()));
 			});
 			// A failed write also fails the request, which reports it; this copy only must not go unhandled.
 			written.catch(() => undefined);
 			sent[slot] = written;
-			offset += bytesRead;
+			slot = (slot + 1) % bufferCount;
+			// The next read runs on the thread pool and the kernel sends while this chunk is hashed.
+			next = offset < source.length ? readInto(slot) : undefined;
+			next?.catch(() => undefined);
+			counted(chunk);
 		}
 
 		await Promise.all(sent);
