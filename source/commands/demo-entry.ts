@@ -94,6 +94,15 @@ export const demoEntryCommand: Command = async (args, io) => {
 	const sshPort = (await portIsFree(preferredSshPort)) ? preferredSshPort : 0;
 	const demo = await startDemoDevice({stateDir, authorizedKeysPath: keys.authorizedKeysPath, sshPort});
 	try {
+		// The good and bad update archives (in the state folder's archives/), made from what the demo runs now;
+		// krazy-tui made that build, so it remembers its SBOM for the package list of an update.
+		const [{makeDemoArchives}, {sbomJson}, {updateRecordsAt}] = await Promise.all([
+			import('../demo/demo-archives.js'),
+			import('../demo/demo-build.js'),
+			import('../core/update/update-records.js'),
+		]);
+		const archives = await makeDemoArchives(demo);
+		await updateRecordsAt(location).rememberSbom(sbomJson(archives.runningSbom)).catch(() => undefined);
 		await trustOwnDemoHostKey(configDir, demo.hostKeyPath, demo.ssh.port);
 		const target: DeviceTarget = {
 			name: 'demo',

@@ -1,6 +1,7 @@
 // `krazy-tui demo --serve`: runs embedded demo devices, prints how to reach them, serves until SIGINT/SIGTERM.
 import {readFile} from 'node:fs/promises';
 import {UsageError, parseCommandArgs, type Command} from './command-io.js';
+import type {DemoArchives} from '../demo/demo-archives.js';
 import type {DemoDevice, DemoDeviceOptions, ExtraService} from '../demo/demo-device.js';
 
 const usage = 'usage: krazy-tui demo --serve [--json] [--port N] [--host H] [--password-file F] [--count N] [--flood-rate N] [--extra weird,flood,late,exit0] [--ssh-port N] [--state-dir DIR]';
@@ -18,7 +19,7 @@ function positiveInteger(flag: string, text: string | undefined, allowZero = fal
 	return value;
 }
 
-function describe(device: DemoDevice): string {
+function describe(device: DemoDevice, archives: DemoArchives): string {
 	const quotedUrl = `'${device.url.replaceAll("'", "'\\''")}'`;
 	return [
 		`gokrazy demo device "${device.hostname}" is up at ${device.baseUrl}`,
@@ -27,6 +28,8 @@ function describe(device: DemoDevice): string {
 		`  breakglass:  ssh on ${device.ssh.host}:${device.ssh.port} (stopped until started), authorized keys in ${device.authorizedKeysPath}`,
 		`               krazy-tui shell ${quotedUrl} --ssh-port ${device.ssh.port}`,
 		`  state:       ${device.stateDir}`,
+		`  update it:   krazy-tui update ${quotedUrl} --gaf ${archives.good}   (a next build that adds /user/hello)`,
+		`               krazy-tui update ${quotedUrl} --gaf ${archives.bad}   (one whose /user/golink crash-loops; then: krazy-tui rollback)`,
 		'',
 	].join('\n');
 }
@@ -95,7 +98,17 @@ export const demoCommand: Command = async (args, io) => {
 		return 1;
 	}
 
+	const [{makeDemoArchives}, {sbomJson}, {updateRecordsAt}, {registryOptionsFrom}] = await Promise.all([
+		import('../demo/demo-archives.js'),
+		import('../demo/demo-build.js'),
+		import('../core/update/update-records.js'),
+		import('../core/device-registry.js'),
+	]);
 	for (const device of devices) {
+		// Made on the spot from what the device runs now, so the good one is always a next build.
+		const archives = await makeDemoArchives(device);
+		// krazy-tui made the running build, so it knows its SBOM: an update can then list the package changes.
+		await updateRecordsAt(registryOptionsFrom(io.env)).rememberSbom(sbomJson(archives.runningSbom)).catch(() => undefined);
 		io.stdout.write(
 			values.json
 				? `${JSON.stringify({
@@ -106,8 +119,9 @@ export const demoCommand: Command = async (args, io) => {
 						authorizedKeys: device.authorizedKeysPath,
 						hostname: device.hostname,
 						stateDir: device.stateDir,
+						archives: {good: archives.good, bad: archives.bad},
 					})}\n`
-				: describe(device),
+				: describe(device, archives),
 		);
 	}
 

@@ -7,10 +7,12 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {firstDemoBuild, specsForBuild, type DemoBuild} from './demo-build.js';
 import {demoServiceSpecs, type ExtraService} from './demo-services.js';
+import {DemoUpdates} from './demo-updates.js';
 import {kernelDescription} from './device-facts.js';
-import {formatRfc3339} from './go-format.js';
-import {GokrazyHttpApi, httpsRedirectHandler} from './gokrazy-http.js';
+import {formatRfc3339, goArch} from './go-format.js';
+import {GokrazyHttpApi, httpsRedirectHandler, type InitState} from './gokrazy-http.js';
 import {Supervisor} from './supervisor.js';
 
 export type {ExtraService} from './demo-services.js';
@@ -45,6 +47,8 @@ export type DemoDeviceOptions = {
 	model?: string;
 	/** How long the device is unreachable during a reboot; default 1500 ms. */
 	rebootDowntimeMs?: number;
+	/** The card behind the update endpoints (partition sizes, a slowed write rate); see demo-updates.ts. */
+	update?: {rootPartitionBytes?: number; writeBytesPerSecond?: number};
 };
 
 export type DemoServiceSnapshot = {path: string; pid: number; running: boolean; stopped: boolean};
@@ -74,6 +78,10 @@ export type DemoDevice = {
 	services(): DemoServiceSnapshot[];
 	/** Pids (= process group ids) of service processes alive right now. */
 	livePids(): number[];
+	/** The update endpoints and the card they write (partitions in stateDir/disk). */
+	updates: DemoUpdates;
+	/** The build this boot runs (what was flashed or pushed). */
+	build(): DemoBuild;
 };
 
 const defaultModel = 'Raspberry Pi 4 Model B Rev 1.5 (krazy-tui demo)';
@@ -162,9 +170,8 @@ export async function startDemoDevice(options: DemoDeviceOptions = {}): Promise<
 
 	const hostKeyPath = path.join(stateDir, 'breakglass.host_key');
 	const sshPort = options.sshPort || (await freePort(host));
-	const buildTimestamp = formatRfc3339(Date.now(), utcOffsetMinutes);
 	const digest = (text: string) => createHash('sha256').update(text).digest('hex');
-	const supervisor = new Supervisor(
+	const stockSpecs = (buildTimestamp: string) =>
 		demoServiceSpecs({
 			authorizedKeysPath,
 			permDir,
@@ -179,19 +186,29 @@ export async function startDemoDevice(options: DemoDeviceOptions = {}): Promise<
 			floodRate: options.floodRate ?? 20_000,
 			crashAfterMs: options.crashAfterMs ?? 20_000,
 			lateDelayMs: options.lateDelayMs ?? 6000,
-		}),
-		{permDir, utcOffsetMinutes},
-	);
+		});
+	// The services and build stamp come from the card: what was flashed first, or what an update pushed.
+	const updates = new DemoUpdates({dir: path.join(stateDir, 'disk'), diskId: digest(stateDir).slice(0, 8), arch: goArch(), ...options.update});
+	const firstStamp = formatRfc3339(Date.now(), utcOffsetMinutes);
+	await updates.flashIfBlank(firstDemoBuild(stockSpecs(firstStamp).map(spec => spec.path), hostname, firstStamp, goArch()));
+	const firstBoot = await updates.boot();
+	if (!firstBoot.ok) {
+		throw new Error(`the demo card in ${stateDir} does not boot: ${firstBoot.reason}`);
+	}
+
+	let build = firstBoot.build;
+	const supervisorFor = (next: DemoBuild) => new Supervisor(specsForBuild(next, stockSpecs(next.buildTimestamp)), {permDir, utcOffsetMinutes});
+	let supervisor = supervisorFor(build);
 
 	let stopping = false;
 	let poweredOff = false;
 	let pendingPower: Promise<void> = Promise.resolve();
-	const api = new GokrazyHttpApi({
+	const init: InitState = {
 		hostname,
 		kernel: kernelDescription(),
 		model,
-		buildTimestamp,
-		sbomHash: digest(`${hostname} ${buildTimestamp}`),
+		buildTimestamp: build.buildTimestamp,
+		sbomHash: build.sbomHash,
 		utcOffsetMinutes,
 		password,
 		permDir,
@@ -225,11 +242,27 @@ export async function startDemoDevice(options: DemoDeviceOptions = {}): Promise<
 					return;
 				}
 
-				supervisor.rebootServices();
+				const next = await updates.boot();
+				if (!next.ok) {
+					// A card that does not boot: the device never answers again.
+					return;
+				}
+
+				if (next.build.sbomHash === build.sbomHash && next.build.buildTimestamp === build.buildTimestamp) {
+					supervisor.rebootServices();
+				} else {
+					build = next.build;
+					supervisor = supervisorFor(build);
+					Object.assign(init, {supervisor, buildTimestamp: build.buildTimestamp, sbomHash: build.sbomHash});
+					supervisor.boot();
+				}
+
 				await reopenHttp();
 			})();
 		},
-	});
+		updates,
+	};
+	const api = new GokrazyHttpApi(init);
 
 	const server = httpServer(api.handle, options.tls);
 	let port = await listen(server, options.port ?? 0, host);
@@ -286,6 +319,8 @@ export async function startDemoDevice(options: DemoDeviceOptions = {}): Promise<
 		services: () =>
 			supervisor.services.map(service => ({path: service.path, pid: service.pid, running: service.running, stopped: service.stopped})),
 		livePids: () => supervisor.livePids(),
+		updates,
+		build: () => build,
 	};
 }
 

@@ -31,6 +31,8 @@ export type InitState = PageDevice & {
 	power(kind: 'reboot' | 'poweroff', waitPerSignalMs: number): Promise<void>;
 	/** Called once the answer to a power request has gone out. */
 	afterPower(kind: 'reboot' | 'poweroff'): void;
+	/** The /update/ endpoints (demo-updates.ts); they read the request body themselves. */
+	updates?: {handle(req: IncomingMessage, res: ServerResponse): void};
 };
 
 /** Go's default wait per signal when shutting services down for a reboot. */
@@ -243,6 +245,17 @@ export class GokrazyHttpApi {
 
 	/** The request listener for node:http / node:https. */
 	readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+		if (this.init.updates && (req.url ?? '').startsWith('/update/')) {
+			// A wrong password is refused before the body is read; a right one hands the unread body on.
+			if (this.authenticated(req, res)) {
+				this.init.updates.handle(req, res);
+			} else {
+				req.resume();
+			}
+
+			return;
+		}
+
 		const method = req.method ?? 'GET';
 		const isForm = ['POST', 'PUT', 'PATCH'].includes(method) && (req.headers['content-type'] ?? '').split(';')[0]!.trim() === 'application/x-www-form-urlencoded';
 		if (!isForm) {

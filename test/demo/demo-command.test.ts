@@ -34,7 +34,7 @@ test('demo --serve --json prints one line per device, serves until aborted, then
 	writeFileSync(passwordFile, 's3cret\n');
 	const exit = demoCommand(['--serve', '--json', '--password-file', passwordFile, '--extra', 'weird,exit0'], io);
 	const line = await waitFor(() => out().includes('\n') && (JSON.parse(out().split('\n')[0]!) as Record<string, unknown>), 20_000, 'the JSON line');
-	t.deepEqual(Object.keys(line), ['url', 'baseUrl', 'password', 'ssh', 'authorizedKeys', 'hostname', 'stateDir']);
+	t.deepEqual(Object.keys(line), ['url', 'baseUrl', 'password', 'ssh', 'authorizedKeys', 'hostname', 'stateDir', 'archives']);
 	t.regex(line.url as string, /^http:\/\/gokrazy:s3cret@127\.0\.0\.1:\d+$/);
 	const device = {baseUrl: line.baseUrl as string, password: 's3cret'};
 	t.is((await demoService(device, '/user/weird')).Path, '/user/weird');
