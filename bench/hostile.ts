@@ -78,10 +78,10 @@ async function measure(args: string[], stopAfterMs?: number): Promise<Measured> 
 	};
 }
 
-/** Nothing raw from the device on stderr: one line per problem, bounded, no control characters. */
-function cleanErrorLines(stderr: string): boolean {
+/** Nothing raw from the device on stderr: one line per problem (at most `maxLines`), bounded, no control characters. */
+function cleanErrorLines(stderr: string, maxLines = 3): boolean {
 	const lines = stderr.split('\n').filter(line => line !== '');
-	return lines.length <= 3 && lines.every(line => line.length <= 600 && !controls.test(line)) && !/\n\s+at /.test(stderr);
+	return lines.length <= maxLines && lines.every(line => line.length <= 1300 && !controls.test(line)) && !/\n\s+at /.test(stderr);
 }
 
 const figures: FigureRecord[] = [];
@@ -124,7 +124,8 @@ for (const {behaviour, command} of cases) {
 			add({id: `${id}.cpu`, label: `status, ${behaviour}: CPU`, value: run.cpuSeconds, unit: 's', goal: `≤ ${limit} s`, ok: run.cpuSeconds <= limit});
 			add({id: `${id}.stderr`, label: `status, ${behaviour}: stderr clean and short (${run.stderr.length} chars)`, value: run.stderr.length, unit: 'chr', goal: '≤ 3 clean lines', ok: cleanErrorLines(run.stderr)});
 		} else if (command === 'logs' || command === 'restart') {
-			const args = command === 'logs' ? ['logs', device.url, 'spew', ...timeout] : ['restart', device.url, 'spew', ...timeout];
+			// One stream: stderr then holds only krazy-tui's own lines.
+			const args = command === 'logs' ? ['logs', device.url, 'spew', '--stream', 'stdout', ...timeout] : ['restart', device.url, 'spew', ...timeout];
 			const run = await measure(args);
 			const limit = timeoutSeconds + 1 + (command === 'logs' ? 3 : 0); // logs without -f may read the held lines for 3 s.
 			add({id: `${id}.wall`, label: `${command}, ${behaviour}: wall time (exit ${run.code})`, value: run.seconds, unit: 's', goal: `≤ ${limit} s`, ok: run.seconds <= limit});
@@ -132,12 +133,13 @@ for (const {behaviour, command} of cases) {
 			add({id: `${id}.cpu`, label: `${command}, ${behaviour}: CPU`, value: run.cpuSeconds, unit: 's', goal: `≤ ${limit} s`, ok: run.cpuSeconds <= limit});
 			add({id: `${id}.stderr`, label: `${command}, ${behaviour}: stderr clean and short`, value: run.stderr.length, unit: 'chr', goal: '≤ 3 clean lines', ok: cleanErrorLines(run.stderr)});
 		} else if (command === 'logs -f') {
-			const run = await measure(['logs', device.url, 'spew', '-f', ...timeout], followSeconds * 1000);
+			const run = await measure(['logs', device.url, 'spew', '-f', '--stream', 'stdout', ...timeout], followSeconds * 1000);
 			const ended = run.afterSignalMs === undefined;
 			add({id: `${id}.rss`, label: `logs -f, ${behaviour}: peak RSS over ${followSeconds} s`, value: run.peakMb, unit: 'MB', goal: '< 300 MB', ok: run.peakMb < 300});
 			add({id: `${id}.cpu`, label: `logs -f, ${behaviour}: CPU share of one core`, value: run.cpuSeconds / run.seconds * 100, unit: '%', goal: 'recorded', ok: true});
 			add({id: `${id}.stop`, label: `logs -f, ${behaviour}: ${ended ? 'ended by itself after' : 'Ctrl-C to exit'}`, value: ended ? run.seconds * 1000 : run.afterSignalMs!, unit: 'ms', goal: ended ? `≤ ${timeoutSeconds + 1} s` : '≤ 200 ms', ok: ended ? run.seconds <= timeoutSeconds + 1 : run.afterSignalMs! <= 200});
-			add({id: `${id}.stderr`, label: `logs -f, ${behaviour}: stderr clean and short`, value: run.stderr.length, unit: 'chr', goal: '≤ 3 clean lines', ok: cleanErrorLines(run.stderr)});
+			// "N lines lost because output could not keep up" may come often: lines are counted, not limited.
+			add({id: `${id}.stderr`, label: `logs -f, ${behaviour}: stderr lines clean and short`, value: run.stderr.length, unit: 'chr', goal: 'clean lines', ok: cleanErrorLines(run.stderr, Number.POSITIVE_INFINITY)});
 		} else {
 			const args = command === 'status ^C' ? ['status', device.url] : ['restart', device.url, 'spew'];
 			const run = await measure(args, 1000);
@@ -152,11 +154,19 @@ for (const {behaviour, command} of cases) {
 // In-process: the HTML overview parser on a 32 MiB page (the cap), real-looking and hostile.
 if (!values.only || 'parse'.includes(values.only) || values.only.startsWith('parse')) {
 	const realistic = (await import('../test/helpers/hostile-device.js')).hostileOverviewHtml(32 * mib);
-	for (const [name, html] of [['real-looking', realistic], ['title="a repeated', 'title="a'.repeat(4 * mib)], ['links without last-log cells', '<a href="/status?path=x">x</a>'.repeat(Math.floor(32 * mib / 30))]] as const) {
-		const started = performance.now();
-		parseHtmlOverview(html);
-		const seconds = (performance.now() - started) / 1000;
-		add({id: `parse.html.${name.replace(/\W+/g, '-')}`, label: `parse a 32 MiB HTML overview, ${name}`, value: seconds, unit: 's', goal: '< 1 s', ok: seconds < 1});
+	const pages = [['real-looking', realistic], ['title="a repeated', 'title="a'.repeat(4 * mib)], ['links without last-log cells', '<a href="/status?path=x">x</a>'.repeat(Math.floor(32 * mib / 30))]] as const;
+	for (const [name, page] of pages) {
+		// As the client gets it: decoded from the answer's bytes (a flat string, not the rope .repeat makes).
+		const html = Buffer.from(page, 'latin1').toString('utf8');
+		const times: number[] = [];
+		for (let run = 0; run < 3; run++) {
+			const started = performance.now();
+			parseHtmlOverview(html);
+			times.push((performance.now() - started) / 1000);
+		}
+
+		const seconds = times.sort((a, b) => a - b)[1]!;
+		add({id: `parse.html.${name.replace(/\W+/g, '-')}`, label: `parse a 32 MiB HTML overview, ${name} (median of 3)`, value: seconds, unit: 's', goal: '< 1 s', ok: seconds < 1});
 	}
 }
 
