@@ -71,16 +71,14 @@ export function displayUrl(target: DeviceTarget): string {
 
 /**
  * URL text fit for a message: `http://gokrazy:secret@host` → `http://gokrazy:***@host`. Everything up to the last "@"
- * after the scheme counts as credentials (a password may hold "@", "#", "/" or "?", which end a URL's authority
- * early), so no part of a password survives whatever was typed; only the user name "gokrazy" is kept.
+ * after the "://" (or from the start, without one: "gokrazy:secret@host" typed without a scheme) counts as
+ * credentials, since a password may hold "@", "#", "/" or "?", which end a URL's authority early: no part of a
+ * password survives whatever was typed; only the user name "gokrazy" is kept.
  */
 export function redactUrl(text: string): string {
-	const scheme = /^[a-z][a-z\d+.-]*:\/\//i.exec(text);
-	if (!scheme) {
-		return text;
-	}
-
-	const rest = text.slice(scheme[0].length);
+	const marker = text.indexOf('://');
+	const prefix = marker === -1 ? '' : text.slice(0, marker + 3);
+	const rest = text.slice(prefix.length);
 	const at = rest.lastIndexOf('@');
 	if (at === -1) {
 		return text;
@@ -88,9 +86,8 @@ export function redactUrl(text: string): string {
 
 	const userinfo = rest.slice(0, at);
 	const user = userinfo.split(':', 1)[0]!;
-	const keptUser = user === gokrazyUser ? user : '';
-	const hidden = userinfo === gokrazyUser ? gokrazyUser : `${keptUser}${keptUser ? ':' : ''}***`;
-	return `${scheme[0]}${hidden}${rest.slice(at)}`;
+	const hidden = userinfo === gokrazyUser ? gokrazyUser : (user === gokrazyUser ? `${gokrazyUser}:***` : '***');
+	return `${prefix}${hidden}${rest.slice(at)}`;
 }
 
 /** Every URL inside a message (a flag's value quoted back, say) redacted like redactUrl; a linear scan. */
@@ -100,12 +97,14 @@ export function redactUrlsIn(text: string): string {
 	let position = text.indexOf('://');
 	while (position !== -1) {
 		let start = position;
-		while (start > done && /[a-z\d+.-]/i.test(text[start - 1]!)) {
+		while (start > done && /[a-z\d+.:-]/i.test(text[start - 1]!)) {
 			start--;
 		}
 
+		// A quoted URL ends at its closing quote (a password may hold spaces), an unquoted one at a space or quote.
+		const quote = start > 0 && /["'`]/.test(text[start - 1]!) ? text[start - 1]! : undefined;
 		let end = position + 3;
-		while (end < text.length && !/[\s"'`]/.test(text[end]!)) {
+		while (end < text.length && (quote === undefined ? !/[\s"'`]/.test(text[end]!) : text[end] !== quote)) {
 			end++;
 		}
 
