@@ -123,10 +123,12 @@ export async function resolveDevice(spec: string, options: ResolveOptions): Prom
 
 		const names = known.targets.map(target => target.name);
 		const knownText = names.length > 0 ? `; known devices: ${names.join(', ')}` : '';
+		// Not a URL to this parser, but it may still be one mistyped ("http:://gokrazy:secret@host"): never repeat a password.
+		const shown = redactUrl(spec);
 		throw new DeviceError(
-			spec,
+			shown,
 			'config',
-			`unknown device: not a gok instance in ${gokParentDir(options)} nor a saved device (add it with "krazy-tui devices add ${spec} http://gokrazy:PASSWORD@HOST", or give a URL)${knownText}`,
+			`unknown device: not a gok instance in ${gokParentDir(options)} nor a saved device (add it with "krazy-tui devices add ${shown} http://gokrazy:PASSWORD@HOST", or give a URL)${knownText}`,
 		);
 	}
 

@@ -75,8 +75,9 @@ export class HttpTransport {
 	 */
 	async request(request: HttpRequest): Promise<HttpResponse> {
 		for (let redirects = 0; ; redirects++) {
+			const over = this.base.protocol;
 			const response = await this.exchange(request, false);
-			if (this.isHttpsUpgrade(response) && redirects < 2) {
+			if (this.isHttpsUpgrade(response, over) && redirects < 2) {
 				discard(response);
 				this.learnUpgrade(response);
 				continue;
@@ -93,8 +94,9 @@ export class HttpTransport {
 	/** A stream: resolves with the response once its headers arrive (which may be never, for a quiet /log). */
 	async stream(request: HttpRequest, onConnected?: () => void): Promise<http.IncomingMessage> {
 		for (let redirects = 0; ; redirects++) {
+			const over = this.base.protocol;
 			const response = await this.exchange(request, true, onConnected);
-			if (this.isHttpsUpgrade(response) && redirects < 2) {
+			if (this.isHttpsUpgrade(response, over) && redirects < 2) {
 				discard(response);
 				this.learnUpgrade(response);
 				continue;
@@ -104,10 +106,11 @@ export class HttpTransport {
 		}
 	}
 
-	private isHttpsUpgrade(response: http.IncomingMessage): boolean {
+	/** `over` is the protocol the request went out with: another request may have learned the upgrade meanwhile. */
+	private isHttpsUpgrade(response: http.IncomingMessage, over: string): boolean {
 		const status = response.statusCode ?? 0;
 		return (status === 301 || status === 302 || status === 307 || status === 308) && typeof response.headers.location === 'string'
-			&& this.base.protocol === 'http:' && response.headers.location.startsWith('https:');
+			&& over === 'http:' && response.headers.location.startsWith('https:');
 	}
 
 	/**

@@ -134,6 +134,8 @@ type Connection = {
 	/** The stream asked for in the URL. */
 	stream: LogStreamChoice;
 	response?: IncomingMessage;
+	/** The parser of the answer being read: ending the stream delivers what it holds that was cut. */
+	parser?: SseParser;
 	controller?: AbortController;
 	connectedOnce: boolean;
 	backoffMs: number;
@@ -417,6 +419,7 @@ export class LogStream {
 			this.counts[stream]++;
 			this.aligner(stream).push(event.data);
 		});
+		connection.parser = parser;
 		let idle: NodeJS.Timeout | undefined;
 		if (!this.follow) {
 			this.endTimers.push(setTimeout(() => {
@@ -444,6 +447,7 @@ export class LogStream {
 		} finally {
 			clearTimeout(idle);
 			parser.end();
+			connection.parser = undefined;
 			for (const aligner of this.alignersFor(connection.stream)) {
 				aligner.settle();
 			}
@@ -502,6 +506,11 @@ export class LogStream {
 	private finish(error?: Error): void {
 		if (this.ended) {
 			return;
+		}
+
+		// A line or event still being read that was already cut (a device that never ends one) is shown, marked.
+		for (const connection of this.connections) {
+			connection.parser?.end();
 		}
 
 		for (const aligner of this.aligners.values()) {

@@ -56,6 +56,8 @@ export type HostileDevice = {
 	service: string;
 	/** Requests seen, "METHOD /path". */
 	requests: string[];
+	/** Connections accepted so far (the silent device sees no requests, only these). */
+	connections(): number;
 	close(): Promise<void>;
 };
 
@@ -181,11 +183,13 @@ export async function startHostileDevice(behaviour: HostileBehaviour, options: H
 	const requests: string[] = [];
 	const built = build(behaviour, options);
 	const sockets = new Set<net.Socket>();
+	let connections = 0;
 	let pid = 4242;
 	const servers: net.Server[] = [];
 	const track = (server: net.Server) => {
 		servers.push(server);
 		server.on('connection', (socket: net.Socket) => {
+			connections++;
 			sockets.add(socket);
 			socket.on('close', () => sockets.delete(socket));
 			socket.on('error', () => undefined);
@@ -392,6 +396,7 @@ export async function startHostileDevice(behaviour: HostileBehaviour, options: H
 		certificate,
 		service,
 		requests,
+		connections: () => connections,
 		async close() {
 			for (const socket of sockets) {
 				socket.destroy();
