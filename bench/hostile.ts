@@ -15,6 +15,7 @@ import {parseArgs} from 'node:util';
 import {fileURLToPath} from 'node:url';
 import {startHostileDevice, type HostileBehaviour} from '../test/helpers/hostile-device.js';
 import {parseHtmlOverview} from '../source/core/overview-parser.js';
+import {cpuSeconds, peakRss} from './bench-util.js';
 
 export type FigureRecord = {id: string; label: string; value: number; unit: string; goal: string; ok: boolean};
 
@@ -91,7 +92,50 @@ function add(figure: FigureRecord): void {
 	console.log(`  ${verdict} ${figure.label.padEnd(64)} ${figure.value.toFixed(figure.unit === 'MB' ? 0 : 2).padStart(8)} ${figure.unit.padEnd(3)} (goal ${figure.goal})`);
 }
 
-type Case = {behaviour: HostileBehaviour; command: 'status' | 'logs' | 'logs -f' | 'restart' | 'status ^C' | 'restart ^C'};
+type Case = {behaviour: HostileBehaviour; command: 'status' | 'logs' | 'logs -f' | 'restart' | 'status ^C' | 'restart ^C' | 'dashboard'};
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** The dashboard on a pseudo-terminal with /user/spew's log open for `followSeconds`: peak RSS, CPU, and Ctrl-C to exit. */
+async function measureDashboard(url: string): Promise<{peakMb: number; cpuShare: number; afterSignalMs: number; text: string}> {
+	const {startOnPty} = await import('./dashboard-pty.js');
+	const run = startOnPty(process.execPath, [cli, url], {columns: 120, rows: 32, env: {KRAZY_TUI_CONFIG_DIR: path.join(scratch, 'config'), HOME: scratch}});
+	try {
+		await run.waitFor(/\/user\/spew/, 0, 60_000);
+		run.write('\r');
+		run.write('/spew');
+		run.write('\r');
+		await run.waitFor(/filter "spew"/, 0, 20_000);
+		run.write('\r');
+		await run.waitFor(/Logs · /, 0, 20_000);
+		const cpuBefore = cpuSeconds(run.pid);
+		const started = performance.now();
+		let peakKb = 0;
+		while (performance.now() - started < followSeconds * 1000) {
+			peakKb = Math.max(peakKb, peakRss(run.pid));
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+
+		const cpuShare = (cpuSeconds(run.pid) - cpuBefore) / ((performance.now() - started) / 1000) * 100;
+		peakKb = Math.max(peakKb, peakRss(run.pid));
+		const signalled = performance.now();
+		run.write('\u0003');
+		while (alive(run.pid) && performance.now() - signalled < 10_000) {
+			await new Promise(resolve => setTimeout(resolve, 5));
+		}
+
+		return {peakMb: peakKb / 1024, cpuShare, afterSignalMs: performance.now() - signalled, text: run.text().slice(-2000)};
+	} finally {
+		await run.kill();
+	}
+}
 
 const cases: Case[] = [
 	...(['normal', 'quadratic-html', 'quadratic-rows', 'huge-overview', 'oversize-overview', 'deep-json', 'escape-error', 'escape-strings',
@@ -102,6 +146,7 @@ const cases: Case[] = [
 	...(['long-lines', 'endless-event', 'endless-line', 'log-500-endless', 'log-chatty-crlf'] as const)
 		.map(behaviour => ({behaviour, command: 'logs -f' as const})),
 	...(['normal', 'silent', 'restart-silent', 'slow-loris', 'escape-error'] as const).map(behaviour => ({behaviour, command: 'restart' as const})),
+	...(['normal', 'long-lines', 'endless-event', 'endless-line', 'log-500-endless'] as const).map(behaviour => ({behaviour, command: 'dashboard' as const})),
 	{behaviour: 'silent', command: 'status ^C'},
 	{behaviour: 'restart-silent', command: 'restart ^C'},
 ];
@@ -140,6 +185,12 @@ for (const {behaviour, command} of cases) {
 			add({id: `${id}.stop`, label: `logs -f, ${behaviour}: ${ended ? 'ended by itself after' : 'Ctrl-C to exit'}`, value: ended ? run.seconds * 1000 : run.afterSignalMs!, unit: 'ms', goal: ended ? `≤ ${timeoutSeconds + 1} s` : '≤ 200 ms', ok: ended ? run.seconds <= timeoutSeconds + 1 : run.afterSignalMs! <= 200});
 			// "N lines lost because output could not keep up" may come often: lines are counted, not limited.
 			add({id: `${id}.stderr`, label: `logs -f, ${behaviour}: stderr lines clean and short`, value: run.stderr.length, unit: 'chr', goal: 'clean lines', ok: cleanErrorLines(run.stderr, Number.POSITIVE_INFINITY)});
+		} else if (command === 'dashboard') {
+			const run = await measureDashboard(device.url);
+			add({id: `${id}.rss`, label: `dashboard log view, ${behaviour}: peak RSS over ${followSeconds} s`, value: run.peakMb, unit: 'MB', goal: '< 300 MB', ok: run.peakMb < 300});
+			add({id: `${id}.cpu`, label: `dashboard log view, ${behaviour}: CPU share of one core`, value: run.cpuShare, unit: '%', goal: 'recorded', ok: true});
+			add({id: `${id}.stop`, label: `dashboard log view, ${behaviour}: Ctrl-C to exit`, value: run.afterSignalMs, unit: 'ms', goal: '≤ 200 ms', ok: run.afterSignalMs <= 200});
+			add({id: `${id}.stack`, label: `dashboard log view, ${behaviour}: no stack trace on screen`, value: /\n\s+at |node:internal/.test(run.text) ? 1 : 0, unit: '', goal: '0', ok: !/\n\s+at |node:internal/.test(run.text)});
 		} else {
 			const args = command === 'status ^C' ? ['status', device.url] : ['restart', device.url, 'spew'];
 			const run = await measure(args, 1000);
