@@ -66,10 +66,14 @@ async function measure(args: string[], stopAfterMs?: number): Promise<Measured> 
 	const killer = setTimeout(() => {
 		signalNode('SIGKILL');
 	}, 60_000);
+	// The process's end, not its pipes' (which may still hold output the reader has not taken yet).
+	let ended = 0;
+	child.once('exit', () => {
+		ended = performance.now();
+	});
 	const code = await new Promise<number | null>(resolve => {
 		child.on('close', resolve);
 	});
-	const ended = performance.now();
 	clearTimeout(stopper);
 	clearTimeout(killer);
 	const [, maxRssKb, user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);

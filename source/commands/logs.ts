@@ -131,6 +131,9 @@ function lineWriter(io: CommandIo, mode: Mode): (lines: LogLine[]) => Promise<vo
 			waits.push(once(io.stderr, 'drain'));
 		}
 
-		await Promise.all(waits);
+		if (waits.length > 0) {
+			// Ctrl-C does not wait for a full pipe to drain.
+			await Promise.race([Promise.all(waits), once(io.signal, 'abort')]);
+		}
 	};
 }
