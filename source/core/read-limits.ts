@@ -17,16 +17,18 @@ export const readLimits = {
 	/** A node exporter's /metrics answer (a real one is 50–200 KiB). */
 	metricsBytes: 8 * mib,
 	/**
-	 * One log line as received (one SSE field line): longer lines keep their head and say "… N bytes cut". The
-	 * reconnect aligner remembers the last 100 lines per stream, so this times 200 is memory a stream may hold.
+	 * One log line as received (one SSE field line): longer lines keep their head and say "… N bytes cut". Under
+	 * V8's large-object size (128 KiB) on purpose: a flood of cut lines is then young garbage, freed by the cheap
+	 * minor GC (at 256 KiB a flood of 512 KiB lines pushed `logs -f` to a 300 MB sawtooth). The reconnect aligner
+	 * remembers the last 100 lines per stream, so this times 200 is also what a stream may hold.
 	 */
-	logLineBytes: 256 * kib,
+	logLineBytes: 64 * kib,
 	/** One SSE event (its data lines joined): an event that never ends is cut like a long line. */
-	sseEventBytes: 256 * kib + 16 * kib,
+	sseEventBytes: 64 * kib + 8 * kib,
 	/** Lines of one followed log waiting in a batch before it is handed on regardless of the batch timer. */
 	logBatchBytes: 4 * mib,
 	/** Bytes of lines a slow reader of a log stream (a blocked stdout pipe) may fall behind before the oldest are dropped. */
-	logQueueBytes: 64 * mib,
+	logQueueBytes: 16 * mib,
 	/** The text a log buffer (the dashboard's log view) keeps, besides its line cap: the oldest lines go first. */
 	logBufferBytes: 32 * mib,
 	/** One line shown in a log view (a longer one is cut for display; its length is remembered). */
