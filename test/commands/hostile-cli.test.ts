@@ -1,5 +1,6 @@
 // The built CLI against devices that answer badly on purpose, and against URLs and config files holding passwords.
 // The log tests run serially: their devices flood from this process, which must stay quick to answer the others.
+// Timeouts are generous (--timeout 30): these tests are about what is shown, and a loaded machine is slow to answer.
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,14 +73,14 @@ async function interrupt(args: string[], env: NodeJS.ProcessEnv, ready: () => bo
 
 test('status: 1.2 MB of repeated `title="a` is an ordinary answer', async t => {
 	const device = await hostile(t, 'quadratic-html');
-	const result = await runCli(['status', device.url], {env: isolatedEnv(t)});
+	const result = await runCli(['status', device.url, '--timeout', '30'], {env: isolatedEnv(t), timeoutMs: 60_000});
 	t.is(result.code, 0, result.stderr);
 	t.regex(result.stdout, /\/user\/spew +running/);
 });
 
 test('status: a 5 MB error body of escapes, OSC 52, CR, bidi and C1 controls is one clean line on stderr', async t => {
 	const device = await hostile(t, 'escape-error');
-	const result = await runCli(['status', device.url], {env: isolatedEnv(t)});
+	const result = await runCli(['status', device.url, '--timeout', '30'], {env: isolatedEnv(t), timeoutMs: 60_000});
 	t.is(result.code, 1);
 	const [line] = assertCleanStderr(t, result, 1);
 	t.regex(line!, /^127\.0\.0\.1:\d+: HTTP 500 from 127\.0\.0\.1:\d+: overwritten gnp\.exe/);
@@ -89,11 +90,11 @@ test('status: a 5 MB error body of escapes, OSC 52, CR, bidi and C1 controls is 
 test('status: names and paths with escapes, bidi and C1 controls print clean, and --json escapes them', async t => {
 	const device = await hostile(t, 'escape-strings');
 	const env = isolatedEnv(t);
-	const human = await runCli(['status', device.url], {env});
+	const human = await runCli(['status', device.url, '--timeout', '30'], {env, timeoutMs: 60_000});
 	t.is(human.code, 0, human.stderr);
 	t.false(rawControl.test(human.stdout), JSON.stringify(human.stdout));
 	t.regex(human.stdout, /hostoverwritten gnp\.exe iso red/);
-	const json = await runCli(['status', device.url, '--json'], {env});
+	const json = await runCli(['status', device.url, '--json', '--timeout', '30'], {env, timeoutMs: 60_000});
 	t.is(json.code, 0);
 	t.false(rawControl.test(json.stdout.trimEnd()), 'no raw control character in the JSON text');
 	t.true(json.stdout.includes('\\u202e') && json.stdout.includes('\\u009b'), 'C1 and bidi controls are \\u escapes');
@@ -157,7 +158,7 @@ test('status and restart against a device that never answers end on Ctrl-C, not 
 
 test('restart against a device whose error bodies are hostile: one clean line', async t => {
 	const device = await hostile(t, 'escape-error');
-	const result = await runCli(['restart', device.url, 'spew'], {env: isolatedEnv(t)});
+	const result = await runCli(['restart', device.url, 'spew', '--timeout', '30'], {env: isolatedEnv(t), timeoutMs: 60_000});
 	t.is(result.code, 1);
 	t.regex(assertCleanStderr(t, result, 1)[0]!, /HTTP 500 from 127\.0\.0\.1:\d+: overwritten/);
 });
