@@ -2,6 +2,9 @@
 // Composition root: picks the subcommand, builds its I/O, imports only what that command needs (the UI lazily).
 import {readFileSync} from 'node:fs';
 import {DeviceError} from './core/device-error.js';
+import {redactUrlsIn} from './core/device-target.js';
+import {readLimits} from './core/read-limits.js';
+import {oneLine} from './core/sanitize-terminal.js';
 import {UsageError, type Command, type CommandIo} from './commands/command-io.js';
 
 const help = `krazy-tui: the terminal cockpit for gokrazy devices
@@ -89,19 +92,25 @@ async function main(argv: string[]): Promise<number> {
 	return command(args, io);
 }
 
+/** One clean line for stderr: whatever made the message, it carries no escapes, no megabytes and no password. */
+function stderrLine(text: string): string {
+	return oneLine(redactUrlsIn(text), readLimits.messageChars);
+}
+
 function report(error: unknown): number {
 	if (error instanceof UsageError) {
-		process.stderr.write(`krazy-tui: ${error.message}\n`);
+		process.stderr.write(`krazy-tui: ${stderrLine(error.message)}\n`);
 		return 2;
 	}
 
 	if (error instanceof DeviceError) {
-		process.stderr.write(`${error.message}\n`);
-		return error.kind === 'usage' ? 2 : 1;
+		process.stderr.write(`${stderrLine(error.message)}\n`);
+		// 'aborted' is Ctrl-C (or SIGTERM) ending the command's requests: the shell's convention for an interrupt.
+		return error.kind === 'usage' ? 2 : (error.kind === 'aborted' ? 130 : 1);
 	}
 
 	const message = error instanceof Error ? error.message : String(error);
-	process.stderr.write(`krazy-tui: ${message.split('\n', 1)[0]}\n`);
+	process.stderr.write(`krazy-tui: ${stderrLine(message.split('\n', 1)[0]!)}\n`);
 	if (process.env.KRAZY_DEBUG && error instanceof Error) {
 		process.stderr.write(`${error.stack}\n`);
 	}

@@ -1,8 +1,10 @@
 // Flags every device command shares (--password-file, --timeout) and turning DEVICE arguments into clients.
 import {DeviceClient} from '../core/device-client.js';
 import {DeviceError} from '../core/device-error.js';
-import type {DeviceTarget} from '../core/device-target.js';
+import {redactUrlsIn, type DeviceTarget} from '../core/device-target.js';
 import {readPasswordFile, registryOptionsFrom, resolveDevice} from '../core/device-registry.js';
+import {readLimits} from '../core/read-limits.js';
+import {oneLine} from '../core/sanitize-terminal.js';
 import {UsageError, type CommandIo} from './command-io.js';
 
 export const deviceFlags = {
@@ -34,7 +36,7 @@ export async function resolveTarget(spec: string, values: DeviceFlagValues, io: 
 
 export async function openClient(command: string, spec: string, values: DeviceFlagValues, io: CommandIo): Promise<DeviceClient> {
 	const target = await resolveTarget(spec, values, io);
-	return new DeviceClient(target, {timeoutMs: timeoutMs(command, values)});
+	return new DeviceClient(target, {timeoutMs: timeoutMs(command, values), signal: io.signal});
 }
 
 /** DEVICE and SERVICE positionals, or a usage error naming what is missing. */
@@ -55,6 +57,11 @@ export function deviceAndService(command: string, positionals: string[]): [strin
 	return [device, service];
 }
 
+/** One line on stderr about a device: cleaned, bounded, URLs redacted, whoever made the text. */
+export function writeErrorLine(stream: NodeJS.WritableStream, text: string): void {
+	stream.write(`${oneLine(redactUrlsIn(text), readLimits.messageChars)}\n`);
+}
+
 export function writeLine(stream: NodeJS.WritableStream, text: string): void {
 	stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
@@ -65,6 +72,6 @@ export function failureLine(error: unknown, device?: string): string {
 		return error.message;
 	}
 
-	const message = error instanceof Error ? error.message : String(error);
+	const message = oneLine(error instanceof Error ? error.message : String(error), readLimits.messageChars);
 	return device ? `${device}: ${message}` : message;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
 import {describeError, DeviceError} from '../core/device-error.js';
 import {displayUrl, isUrlLike, type DeviceTarget} from '../core/device-target.js';
+import {jsonForTerminal} from '../core/sanitize-terminal.js';
 import {
 	listKnownDevices,
 	parseDeviceUrl,
@@ -82,7 +83,7 @@ async function listDevices(io: CommandIo, registry: RegistryOptions, json: boole
 			devices: targets.map(target => ({name: target.name, url: displayUrl(target), source: target.source, origin: target.origin, nodeExporterUrl: target.nodeExporterUrl})),
 			problems: problems.map(problem => ({path: problem.path, message: problem.message})),
 		};
-		write(io.stdout, JSON.stringify(document));
+		write(io.stdout, jsonForTerminal(document));
 		return 0;
 	}
 
@@ -155,7 +156,7 @@ async function addDevice(io: CommandIo, registry: RegistryOptions, name: string,
 	await addSavedDevice(registry, device);
 	const file = settingsPath(registry);
 	if (flags.json) {
-		write(io.stdout, JSON.stringify({device: {name, url: device.url, source: 'saved', origin: file}}));
+		write(io.stdout, jsonForTerminal({device: {name, url: device.url, source: 'saved', origin: file}}));
 	} else {
 		const passwordNote = password === undefined ? 'without a password' : 'with its password';
 		write(io.stdout, `added ${name}: ${device.url} (${passwordNote}, saved in ${file})`);
@@ -173,7 +174,7 @@ async function removeDevice(io: CommandIo, registry: RegistryOptions, name: stri
 		throw new DeviceError(name, 'config', cause);
 	}
 
-	write(io.stdout, json ? JSON.stringify({removed: name}) : `removed ${name}`);
+	write(io.stdout, json ? jsonForTerminal({removed: name}) : `removed ${name}`);
 	return 0;
 }
 

@@ -12,6 +12,7 @@ import {doneRecord, type FlashRecord} from '../core/flash/flash-record.js';
 import {formatBytes, formatDuration, formatRate} from '../core/flash/flash-units.js';
 import {buildGokImage, type GokBuild} from '../core/flash/gok-image.js';
 import {inspectImage, ImageError, type ImageInfo} from '../core/flash/image-source.js';
+import {jsonForTerminal} from '../core/sanitize-terminal.js';
 import {powerOffCard} from '../core/flash/card-eject.js';
 import {unmountAll} from '../core/flash/unmount.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
@@ -105,7 +106,7 @@ async function list(values: Values, io: CommandIo): Promise<number> {
 	const drives = await surveyDrives({showAll: values['show-all'], image: image && {path: image.path, size: image.size}});
 	const listings = drives.map(drive => listingOf(drive));
 	if (values.json) {
-		line(io.stdout, JSON.stringify({devices: listings}));
+		line(io.stdout, jsonForTerminal({devices: listings}));
 		return 0;
 	}
 
@@ -152,7 +153,7 @@ class ProgressPrinter {
 		}
 
 		if (this.json) {
-			line(this.io.stdout, JSON.stringify(record));
+			line(this.io.stdout, jsonForTerminal(record));
 			return;
 		}
 

@@ -3,9 +3,9 @@ import {once} from 'node:events';
 import {DeviceError} from '../core/device-error.js';
 import {servicePath, type LogLine, type LogStreamChoice} from '../core/device-model.js';
 import type {LogEvent} from '../core/log-stream.js';
-import {sanitizeForTerminal} from '../core/sanitize-terminal.js';
+import {jsonForTerminal, sanitizeForTerminal} from '../core/sanitize-terminal.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
-import {deviceAndService, deviceFlags, openClient, writeLine} from './device-options.js';
+import {deviceAndService, deviceFlags, openClient, writeErrorLine, writeLine} from './device-options.js';
 
 const help = `Usage: krazy-tui logs DEVICE SERVICE [-f] [--stream stdout|stderr|both] [--json] [--raw]
                       [--password-file FILE] [--timeout SECONDS]
@@ -46,6 +46,11 @@ export const logsCommand: Command = async (args, io) => {
 	try {
 		const log = client.logs(path, stream, {follow, signal: io.signal, batchMs: 50});
 		for await (const event of log) {
+			if (io.signal.aborted) {
+				// Ctrl-C: what is still queued is not written (it could be megabytes behind a slow pipe).
+				break;
+			}
+
 			if (event.type === 'lines') {
 				lines += event.lines.length;
 				await write(event.lines);
@@ -78,9 +83,9 @@ function notice(event: LogEvent, device: string, path: string, io: CommandIo): v
 		const why = event.reason === 'reconnect'
 			? 'while reconnecting (more than the device replays were printed meanwhile)'
 			: 'because output could not keep up';
-		writeLine(io.stderr, `${device}: ${path}: ${count} lines lost ${why}`);
+		writeErrorLine(io.stderr, `${device}: ${path}: ${count} lines lost ${why}`);
 	} else if (event.type === 'disconnected') {
-		writeLine(io.stderr, `${device}: ${path}: log connection lost (${event.error}), reconnecting…`);
+		writeErrorLine(io.stderr, `${device}: ${path}: log connection lost (${event.error}), reconnecting…`);
 	}
 }
 
@@ -92,7 +97,7 @@ function lineWriter(io: CommandIo, mode: Mode): (lines: LogLine[]) => Promise<vo
 	const format = (line: LogLine): string => {
 		switch (mode) {
 			case 'json': {
-				return JSON.stringify({stream: line.stream, line: line.line}) + '\n';
+				return jsonForTerminal({stream: line.stream, line: line.line}) + '\n';
 			}
 
 			case 'raw': {
@@ -126,6 +131,9 @@ function lineWriter(io: CommandIo, mode: Mode): (lines: LogLine[]) => Promise<vo
 			waits.push(once(io.stderr, 'drain'));
 		}
 
-		await Promise.all(waits);
+		if (waits.length > 0) {
+			// Ctrl-C does not wait for a full pipe to drain.
+			await Promise.race([Promise.all(waits), once(io.signal, 'abort')]);
+		}
 	};
 }

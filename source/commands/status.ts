@@ -4,9 +4,9 @@ import {DeviceError} from '../core/device-error.js';
 import {serviceName, serviceState, type DeviceOverview, type HtmlOverview} from '../core/device-model.js';
 import type {DeviceTarget} from '../core/device-target.js';
 import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
-import {sanitizeForTerminal} from '../core/sanitize-terminal.js';
+import {jsonForTerminal, sanitizeForTerminal} from '../core/sanitize-terminal.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
-import {deviceFlags, failureLine, resolveTarget, timeoutMs, writeLine} from './device-options.js';
+import {deviceFlags, failureLine, resolveTarget, timeoutMs, writeErrorLine, writeLine} from './device-options.js';
 
 const help = `Usage: krazy-tui status [DEVICE...] [--json] [--password-file FILE] [--timeout SECONDS]
 
@@ -35,8 +35,8 @@ type DeviceReport = {
 	}>;
 };
 
-async function ask(target: DeviceTarget, timeout: number | undefined): Promise<DeviceReport> {
-	const client = new DeviceClient(target, {timeoutMs: timeout});
+async function ask(target: DeviceTarget, timeout: number | undefined, signal: AbortSignal): Promise<DeviceReport> {
+	const client = new DeviceClient(target, {timeoutMs: timeout, signal});
 	const report: DeviceReport = {
 		name: target.name, url: target.url, online: false, error: null, hostname: null, model: null, kernel: null,
 		buildTimestamp: null, memory: null, services: [],
@@ -138,7 +138,7 @@ export const statusCommand: Command = async (args, io) => {
 	} else {
 		const known = await listKnownDevices(registryOptionsFrom(io.env));
 		for (const problem of known.problems) {
-			writeLine(io.stderr, problem.message);
+			writeErrorLine(io.stderr, problem.message);
 		}
 
 		targets = known.targets;
@@ -151,9 +151,15 @@ export const statusCommand: Command = async (args, io) => {
 		throw new UsageError('status: the same device was given twice');
 	}
 
-	const reports = await Promise.all(targets.map(async target => ask(target, timeout)));
+	const reports = await Promise.all(targets.map(async target => ask(target, timeout, io.signal)));
+	if (io.signal.aborted) {
+		// Ctrl-C: every request ended at once; half-asked devices are not reported as offline.
+		writeErrorLine(io.stderr, 'status: interrupted');
+		return 130;
+	}
+
 	if (values.json) {
-		io.stdout.write(JSON.stringify({devices: reports}) + '\n');
+		io.stdout.write(jsonForTerminal({devices: reports}) + '\n');
 	} else {
 		io.stdout.write(reports.map(report => renderHuman(report)).join('\n'));
 	}
@@ -162,7 +168,7 @@ export const statusCommand: Command = async (args, io) => {
 	for (const report of reports) {
 		if (report.error !== null) {
 			failed++;
-			writeLine(io.stderr, report.error);
+			writeErrorLine(io.stderr, report.error);
 		}
 	}
 

@@ -1,5 +1,6 @@
 // `krazy-tui restart|stop|start DEVICE SERVICE`: supervision through the device's XSRF flow, then what became of it.
 import {serviceState, servicePath, type ServiceStatus} from '../core/device-model.js';
+import {jsonForTerminal} from '../core/sanitize-terminal.js';
 import {parseCommandArgs, type Command} from './command-io.js';
 import {deviceAndService, deviceFlags, openClient, writeLine} from './device-options.js';
 
@@ -57,7 +58,7 @@ function makeCommand(action: Action): Command {
 				? await client.service(path)
 				: await client.waitForNewPid(path, before.pid);
 			if (values.json) {
-				writeLine(io.stdout, JSON.stringify({
+				writeLine(io.stdout, jsonForTerminal({
 					device: client.target.name, path, action, before: {pid: before.pid, state: serviceState(before)},
 					after: {pid: after.pid, state: serviceState(after), startTime: after.startTime?.toISOString() ?? null},
 				}));

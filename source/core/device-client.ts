@@ -1,15 +1,20 @@
 // The HTTP client for one gokrazy device: overview, service status, supervision through the XSRF flow, power, logs.
 import type {IncomingHttpHeaders} from 'node:http';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {DeviceError} from './device-error.js';
 import type {DeviceTarget} from './device-target.js';
 import type {DeviceOverview, HtmlOverview, LogStreamChoice, ServiceStatus} from './device-model.js';
 import {HttpTransport, type HttpResponse} from './http-transport.js';
 import {LogStream, type LogStreamOptions} from './log-stream.js';
 import {parseHtmlOverview, parseOverview, parseServiceStatus, ShapeError} from './overview-parser.js';
+import {readLimits} from './read-limits.js';
+import {oneLine} from './sanitize-terminal.js';
 
 export type DeviceClientOptions = {
 	/** Connect timeout and (except for /log) response timeout; 5 s by default. */
 	timeoutMs?: number;
+	/** Cancels every request and wait of this client at once (a command's Ctrl-C). */
+	signal?: AbortSignal;
 };
 
 /** What the HTML variant of /status says about a service (breakglass needs it). */
@@ -40,11 +45,13 @@ const powerTimeoutMs = 250_000;
 export class DeviceClient {
 	readonly transport: HttpTransport;
 	private readonly timeoutMs: number;
+	private readonly signal: AbortSignal | undefined;
 	/** Learned once: this init answers 404 to stream=both (before 2025-04). */
 	noBothStream = false;
 
 	constructor(readonly target: DeviceTarget, options: DeviceClientOptions = {}) {
 		this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+		this.signal = options.signal;
 		this.transport = new HttpTransport(target);
 	}
 
@@ -139,7 +146,7 @@ export class DeviceClient {
 				throw new DeviceError(this.device, 'timeout', `${path} did not start again within ${Math.round(timeoutMs / 1000)} s (pid still ${status.pid})`);
 			}
 
-			await new Promise(resolve => setTimeout(resolve, 200));
+			await this.pause(200);
 		}
 	}
 
@@ -156,7 +163,7 @@ export class DeviceClient {
 				throw new DeviceError(this.device, 'timeout', `${path} did not ${what} within ${Math.round(timeoutMs / 1000)} s`);
 			}
 
-			await new Promise(resolve => setTimeout(resolve, 100));
+			await this.pause(100);
 		}
 	}
 
@@ -185,9 +192,27 @@ export class DeviceClient {
 	}
 
 	private async get(path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<HttpResponse> {
-		const response = await this.transport.request({method: 'GET', path, headers, timeoutMs: this.timeoutMs, signal});
+		const response = await this.transport.request({method: 'GET', path, headers, timeoutMs: this.timeoutMs, signal: this.signalWith(signal)});
 		this.expectAuthorized(response);
 		return response;
+	}
+
+	/** The client's own signal joined with a call's. */
+	private signalWith(signal: AbortSignal | undefined): AbortSignal | undefined {
+		if (!this.signal || !signal) {
+			return this.signal ?? signal;
+		}
+
+		return AbortSignal.any([this.signal, signal]);
+	}
+
+	/** Waits between polls; the client's signal ends the wait at once. */
+	private async pause(ms: number): Promise<void> {
+		try {
+			await sleep(ms, undefined, {signal: this.signal});
+		} catch {
+			throw new DeviceError(this.device, 'aborted', 'request cancelled');
+		}
 	}
 
 	private expectAuthorized(response: HttpResponse): void {
@@ -195,8 +220,8 @@ export class DeviceClient {
 			return;
 		}
 
-		const said = response.body.toString('utf8').trim();
-		const realm = header(response.headers, 'www-authenticate') ?? '';
+		const said = firstLine(response.body);
+		const realm = oneLine(header(response.headers, 'www-authenticate') ?? '', readLimits.messageFieldChars);
 		if (!/realm="gokrazy"/.test(realm)) {
 			throw new DeviceError(this.device, 'auth', `${this.transport.hostPort} wants a password, but it does not look like a gokrazy device (${realm || 'no realm'})`, 401);
 		}
@@ -213,7 +238,7 @@ export class DeviceClient {
 			return;
 		}
 
-		const said = response.body.toString('utf8').trim().split('\n', 1)[0]!.slice(0, 200);
+		const said = firstLine(response.body);
 		if (response.status === 404) {
 			throw new DeviceError(this.device, 'not-gokrazy', `${this.transport.hostPort} answered 404 (${said}): not a gokrazy device?`, 404);
 		}
@@ -277,13 +302,14 @@ export class DeviceClient {
 			headers: {'Content-Type': 'application/x-www-form-urlencoded', Cookie: `gokrazy_xsrf=${token}`},
 			body: form.toString(),
 			timeoutMs: this.timeoutMs,
+			signal: this.signal,
 		});
 		this.expectAuthorized(response);
 		if (response.status === 303 || response.status === 200) {
 			return;
 		}
 
-		const said = response.body.toString('utf8').trim();
+		const said = firstLine(response.body);
 		if (response.status === 404) {
 			throw new DeviceError(this.device, 'unknown-service', `no service ${path} on the device`, 404);
 		}
@@ -295,7 +321,7 @@ export class DeviceClient {
 	private async power(endpoint: '/reboot' | '/poweroff'): Promise<void> {
 		let response: HttpResponse;
 		try {
-			response = await this.transport.request({method: 'POST', path: endpoint, timeoutMs: powerTimeoutMs});
+			response = await this.transport.request({method: 'POST', path: endpoint, timeoutMs: powerTimeoutMs, signal: this.signal});
 		} catch (error) {
 			// The device may go away before the answer is complete: that is what was asked for.
 			if (error instanceof DeviceError && error.kind === 'unreachable' && /dropped/.test(error.causeText)) {
@@ -308,6 +334,12 @@ export class DeviceClient {
 		this.expectAuthorized(response);
 		this.expectOk(response);
 	}
+}
+
+/** The first line of an error answer's body, cleaned and short: all of it a message shows. */
+function firstLine(body: Buffer): string {
+	const text = body.subarray(0, readLimits.messageFieldChars * 8).toString('utf8').trim();
+	return oneLine(text.split('\n', 1)[0]!, readLimits.messageFieldChars);
 }
 
 function statusPath(path: string): string {

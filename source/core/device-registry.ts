@@ -2,11 +2,12 @@
 import {readFile} from 'node:fs/promises';
 import os from 'node:os';
 import {DeviceError} from './device-error.js';
-import {isUrlLike, targetFromUrl, type DeviceTarget} from './device-target.js';
+import {isUrlLike, redactUrl, targetFromUrl, type DeviceTarget} from './device-target.js';
 import {discoverGokInstances, gokParentDir, hostCertificatePath, type ConfigProblem} from './gok-config.js';
 import {readSettings, type SavedDevice, type SettingsLocation} from './settings.js';
 
 export type {ConfigProblem} from './gok-config.js';
+export {redactUrl} from './device-target.js';
 
 export type RegistryOptions = SettingsLocation;
 
@@ -122,10 +123,12 @@ export async function resolveDevice(spec: string, options: ResolveOptions): Prom
 
 		const names = known.targets.map(target => target.name);
 		const knownText = names.length > 0 ? `; known devices: ${names.join(', ')}` : '';
+		// Not a URL to this parser, but it may still be one mistyped ("http:://gokrazy:secret@host"): never repeat a password.
+		const shown = redactUrl(spec);
 		throw new DeviceError(
-			spec,
+			shown,
 			'config',
-			`unknown device: not a gok instance in ${gokParentDir(options)} nor a saved device (add it with "krazy-tui devices add ${spec} http://gokrazy:PASSWORD@HOST", or give a URL)${knownText}`,
+			`unknown device: not a gok instance in ${gokParentDir(options)} nor a saved device (add it with "krazy-tui devices add ${shown} http://gokrazy:PASSWORD@HOST", or give a URL)${knownText}`,
 		);
 	}
 
@@ -226,14 +229,6 @@ export async function readPasswordFile(file: string): Promise<string> {
 	}
 
 	return password;
-}
-
-/** `http://gokrazy:secret@host` → `http://gokrazy:***@host`, for messages. */
-export function redactUrl(text: string): string {
-	return text.replace(/^([a-z][a-z\d+.-]*:\/\/)([^/?#]*)@/i, (_match, scheme: string, userinfo: string) => {
-		const colon = userinfo.indexOf(':');
-		return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
-	});
 }
 
 function hostnameOf(url: string): string | undefined {

@@ -26,26 +26,35 @@ export type DeviceTarget = {
 export const gokrazyUser = 'gokrazy';
 
 /**
- * Parses `http[s]://[gokrazy:PASSWORD@]host[:port]` into a target. The password is percent-decoded, so any
- * character can be given as %XX. Throws a usage DeviceError for anything that is not such a URL.
+ * Parses `http[s]://[gokrazy:PASSWORD@]host[:port]` (with the WHATWG URL parser) into a target. The password is
+ * percent-decoded, so any character can be given as %XX. Throws a usage DeviceError for anything that is not such a
+ * URL, naming it by redactUrl: a password with "#", "/" or "?" in it ends the URL's authority early, so the parser
+ * fails or sees another host, and the text must not be repeated as it was given.
  */
 export function targetFromUrl(text: string, name?: string): DeviceTarget {
+	const shown = redactUrl(text);
 	let parsed: URL;
 	try {
 		parsed = new URL(text);
 	} catch {
-		throw new DeviceError(text, 'usage', 'not a device URL (expected http[s]://[gokrazy:PASSWORD@]host[:port])');
+		throw new DeviceError(shown, 'usage', 'not a device URL (expected http[s]://[gokrazy:PASSWORD@]host[:port]; write "#", "/", "?" or "@" in a password as %23, %2F, %3F, %40)');
 	}
 
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-		throw new DeviceError(text, 'usage', `unsupported scheme ${parsed.protocol} (expected http or https)`);
+		throw new DeviceError(shown, 'usage', `unsupported scheme ${parsed.protocol} (expected http or https)`);
 	}
 
 	if (!parsed.hostname) {
-		throw new DeviceError(text, 'usage', 'the URL has no host');
+		throw new DeviceError(shown, 'usage', 'the URL has no host');
 	}
 
-	const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+	let password: string | undefined;
+	try {
+		password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+	} catch {
+		throw new DeviceError(shown, 'usage', 'the password in the URL has a "%" that is not a %XX escape (write "%" as %25)');
+	}
+
 	const hostPort = parsed.port ? `${parsed.hostname}:${parsed.port}` : parsed.hostname;
 	return {
 		name: name ?? hostPort,
@@ -58,6 +67,53 @@ export function targetFromUrl(text: string, name?: string): DeviceTarget {
 /** The URL to show to a person: never the password. */
 export function displayUrl(target: DeviceTarget): string {
 	return target.url;
+}
+
+/**
+ * URL text fit for a message: `http://gokrazy:secret@host` → `http://gokrazy:***@host`. Everything up to the last "@"
+ * after the "://" (or from the start, without one: "gokrazy:secret@host" typed without a scheme) counts as
+ * credentials, since a password may hold "@", "#", "/" or "?", which end a URL's authority early: no part of a
+ * password survives whatever was typed; only the user name "gokrazy" is kept.
+ */
+export function redactUrl(text: string): string {
+	const marker = text.indexOf('://');
+	const prefix = marker === -1 ? '' : text.slice(0, marker + 3);
+	const rest = text.slice(prefix.length);
+	const at = rest.lastIndexOf('@');
+	if (at === -1) {
+		return text;
+	}
+
+	const userinfo = rest.slice(0, at);
+	const user = userinfo.split(':', 1)[0]!;
+	const hidden = userinfo === gokrazyUser ? gokrazyUser : (user === gokrazyUser ? `${gokrazyUser}:***` : '***');
+	return `${prefix}${hidden}${rest.slice(at)}`;
+}
+
+/** Every URL inside a message (a flag's value quoted back, say) redacted like redactUrl; a linear scan. */
+export function redactUrlsIn(text: string): string {
+	let out = '';
+	let done = 0;
+	let position = text.indexOf('://');
+	while (position !== -1) {
+		let start = position;
+		while (start > done && /[a-z\d+.:-]/i.test(text[start - 1]!)) {
+			start--;
+		}
+
+		// A quoted URL ends at its closing quote (a password may hold spaces), an unquoted one at a space or quote.
+		const quote = start > 0 && /["'`]/.test(text[start - 1]!) ? text[start - 1]! : undefined;
+		let end = position + 3;
+		while (end < text.length && (quote === undefined ? !/[\s"'`]/.test(text[end]!) : text[end] !== quote)) {
+			end++;
+		}
+
+		out += text.slice(done, start) + redactUrl(text.slice(start, end));
+		done = end;
+		position = text.indexOf('://', end);
+	}
+
+	return out + text.slice(done);
 }
 
 /** Looks like a URL rather than a name. */

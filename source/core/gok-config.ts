@@ -2,6 +2,7 @@
 import {readdir, readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import type {DeviceTarget} from './device-target.js';
+import {findJsonError} from './json-syntax.js';
 import {nodeExporterPort} from './node-exporter.js';
 
 /** A configuration file that could not be used (fully): one line naming the file and what is wrong with it. */
@@ -149,27 +150,18 @@ export function lineAndColumn(text: string, offset: number): {line: number; colu
 	return {line: lines.length, column: lines.at(-1)!.length + 1};
 }
 
-/** JSON.parse's message, with the line and column added where Node only gives a position. */
-export function describeJsonError(text: string, error: unknown): string {
-	const message = error instanceof Error ? error.message : String(error);
-	if (/\(line \d+ column \d+\)/.test(message)) {
-		return message;
+/**
+ * Why `text` is not JSON, with line and column: never V8's message, which quotes the text around the error (a
+ * config file's password, say). `_error` is what JSON.parse threw; the description comes from the text alone.
+ */
+export function describeJsonError(text: string, _error?: unknown): string {
+	const found = findJsonError(text);
+	if (found === undefined) {
+		return 'not valid JSON';
 	}
 
-	const position = /at position (\d+)/.exec(message);
-	let offset: number | undefined;
-	if (position) {
-		offset = Number(position[1]);
-	} else if (/end of (JSON|data) input/i.test(message)) {
-		offset = text.length;
-	}
-
-	if (offset === undefined) {
-		return message;
-	}
-
-	const {line, column} = lineAndColumn(text, offset);
-	return `${message} (line ${line}, column ${column})`;
+	const {line, column} = lineAndColumn(text, found.offset);
+	return `${found.reason} (line ${line}, column ${column})`;
 }
 
 /** Reads every `<parent>/<instance>/config.json`; a broken one becomes a problem and the others still load. */

@@ -1,4 +1,4 @@
-// Raw HTTP(S) exchanges with one device: Basic auth, pinned certificates, same-host HTTPS redirects, timeouts, typed errors.
+// Raw HTTP(S) exchanges with one device: Basic auth, pinned certificates, one shared HTTPS upgrade, bounded reads, typed errors.
 import http from 'node:http';
 import https from 'node:https';
 import tls, {type PeerCertificate} from 'node:tls';
@@ -6,6 +6,7 @@ import {X509Certificate} from 'node:crypto';
 import type {Socket} from 'node:net';
 import {DeviceError} from './device-error.js';
 import {gokrazyUser, type DeviceTarget} from './device-target.js';
+import {readLimits} from './read-limits.js';
 
 export type HttpRequest = {
 	method: 'GET' | 'POST' | 'HEAD';
@@ -16,6 +17,8 @@ export type HttpRequest = {
 	/** Overall deadline for connect + complete answer; 0 = none (streams). */
 	timeoutMs: number;
 	signal?: AbortSignal;
+	/** Most bytes of a successful answer's body (default readLimits.answerBytes); more is an error. */
+	maxBytes?: number;
 };
 
 export type HttpResponse = {
@@ -23,8 +26,6 @@ export type HttpResponse = {
 	headers: http.IncomingHttpHeaders;
 	body: Buffer;
 };
-
-const maxBodyBytes = 32 * 1024 * 1024;
 
 type Pin = {der: Buffer; path?: string};
 
@@ -34,13 +35,16 @@ function pinFromPem(pem: string, path?: string): Pin {
 
 /**
  * One device's transport: a kept-alive agent for short requests, fresh connections for streams, and the
- * HTTPS upgrade remembered once the device redirected to it.
+ * HTTPS upgrade learned once, from the first redirect, and shared by every request then in flight or later.
  */
 export class HttpTransport {
 	private base: URL;
 	private readonly auth: string;
 	private readonly pin: Pin | undefined;
 	private agent: http.Agent;
+	/** Requests still using each shared agent: an agent replaced by the upgrade is destroyed only when it is idle. */
+	private readonly inFlight = new Map<http.Agent, number>();
+	private retired: http.Agent | undefined;
 
 	constructor(private readonly target: DeviceTarget) {
 		this.base = new URL(target.url);
@@ -61,29 +65,40 @@ export class HttpTransport {
 
 	close(): void {
 		this.agent.destroy();
+		this.retired?.destroy();
 	}
 
-	/** A complete exchange: the body is read fully (bounded), redirects to HTTPS on the same host followed. */
+	/**
+	 * A complete exchange, redirects to HTTPS on the same host followed. A successful answer's body is read whole
+	 * (at most `maxBytes`, within the deadline); an error answer's body only in part (readErrorBody), since only its
+	 * first line is ever shown.
+	 */
 	async request(request: HttpRequest): Promise<HttpResponse> {
 		for (let redirects = 0; ; redirects++) {
+			const over = this.base.protocol;
 			const response = await this.exchange(request, false);
-			const body = await readBody(response, this.device, request.signal);
-			if (this.isHttpsUpgrade(response) && redirects < 2) {
-				this.followUpgrade(response);
+			if (this.isHttpsUpgrade(response, over) && redirects < 2) {
+				discard(response);
+				this.learnUpgrade(response);
 				continue;
 			}
 
-			return {status: response.statusCode ?? 0, headers: response.headers, body};
+			const status = response.statusCode ?? 0;
+			const body = status >= 200 && status < 300
+				? await readBody(response, this.device, request.signal, request.maxBytes)
+				: await readErrorBody(response, this.device, request.signal);
+			return {status, headers: response.headers, body};
 		}
 	}
 
 	/** A stream: resolves with the response once its headers arrive (which may be never, for a quiet /log). */
 	async stream(request: HttpRequest, onConnected?: () => void): Promise<http.IncomingMessage> {
 		for (let redirects = 0; ; redirects++) {
+			const over = this.base.protocol;
 			const response = await this.exchange(request, true, onConnected);
-			if (this.isHttpsUpgrade(response) && redirects < 2) {
-				response.resume();
-				this.followUpgrade(response);
+			if (this.isHttpsUpgrade(response, over) && redirects < 2) {
+				discard(response);
+				this.learnUpgrade(response);
 				continue;
 			}
 
@@ -91,22 +106,66 @@ export class HttpTransport {
 		}
 	}
 
-	private isHttpsUpgrade(response: http.IncomingMessage): boolean {
+	/** `over` is the protocol the request went out with: another request may have learned the upgrade meanwhile. */
+	private isHttpsUpgrade(response: http.IncomingMessage, over: string): boolean {
 		const status = response.statusCode ?? 0;
 		return (status === 301 || status === 302 || status === 307 || status === 308) && typeof response.headers.location === 'string'
-			&& this.base.protocol === 'http:' && response.headers.location.startsWith('https:');
+			&& over === 'http:' && response.headers.location.startsWith('https:');
 	}
 
-	/** gokrazy's HTTP port redirects everything to HTTPS on the Host it was asked for: follow only to the same host. */
-	private followUpgrade(response: http.IncomingMessage): void {
-		const location = new URL(response.headers.location!);
+	/**
+	 * gokrazy's HTTP port redirects everything to HTTPS on the Host it was asked for: follow only to the same host.
+	 * The first redirect switches the device over; requests that were already on their way over HTTP get the same
+	 * redirect and just retry on the new base. The old agent is destroyed once its last request ends, so no request
+	 * loses its connection to another one's upgrade.
+	 */
+	private learnUpgrade(response: http.IncomingMessage): void {
+		let location: URL;
+		try {
+			location = new URL(response.headers.location!);
+		} catch {
+			throw new DeviceError(this.device, 'http', 'redirected to an address that is not a URL; not following');
+		}
+
 		if (location.hostname !== this.base.hostname) {
 			throw new DeviceError(this.device, 'http', `redirected to another host (${location.host}); not following`);
 		}
 
+		if (this.base.protocol === 'https:') {
+			return; // Learned already, from a request answered first.
+		}
+
 		this.base = new URL(`https://${location.host}`);
-		this.agent.destroy();
+		const old = this.agent;
 		this.agent = this.makeAgent(true);
+		if ((this.inFlight.get(old) ?? 0) === 0) {
+			old.destroy();
+		} else {
+			this.retired = old;
+		}
+	}
+
+	private hold(agent: http.Agent): () => void {
+		this.inFlight.set(agent, (this.inFlight.get(agent) ?? 0) + 1);
+		let released = false;
+		return () => {
+			if (released) {
+				return;
+			}
+
+			released = true;
+			const left = (this.inFlight.get(agent) ?? 1) - 1;
+			if (left > 0) {
+				this.inFlight.set(agent, left);
+				return;
+			}
+
+			this.inFlight.delete(agent);
+			if (agent === this.retired) {
+				this.retired = undefined;
+				agent.destroy();
+			}
+		};
 	}
 
 	private makeAgent(keepAlive: boolean): http.Agent {
@@ -149,6 +208,8 @@ export class HttpTransport {
 		return new Promise((resolve, reject) => {
 			let settled = false;
 			let timer: NodeJS.Timeout | undefined;
+			const agent = streaming ? new module_.Agent({keepAlive: false, ...(isHttps ? this.tlsOptions() : {})}) : this.agent;
+			const release = streaming ? () => undefined : this.hold(agent);
 			const fail = (error: DeviceError) => {
 				if (settled) {
 					return;
@@ -158,6 +219,7 @@ export class HttpTransport {
 				clearTimeout(timer);
 				request.signal?.removeEventListener('abort', onAbort);
 				req.destroy();
+				release();
 				reject(error);
 			};
 
@@ -167,7 +229,7 @@ export class HttpTransport {
 				port: this.base.port || undefined,
 				method: request.method,
 				path: request.path,
-				agent: streaming ? new module_.Agent({keepAlive: false, ...(isHttps ? this.tlsOptions() : {})}) : this.agent,
+				agent,
 				headers: {
 					Authorization: this.auth,
 					...request.headers,
@@ -223,6 +285,7 @@ export class HttpTransport {
 
 				settled = true;
 				answered = response;
+				response.once('close', release);
 				request.signal?.removeEventListener('abort', onAbort);
 				if (streaming) {
 					clearTimeout(timer);
@@ -315,20 +378,38 @@ const keptAlive = new WeakSet<Socket>();
 
 type ResponseWithTimer = http.IncomingMessage & {deadline?: NodeJS.Timeout};
 
-/** Reads a whole answer (at most 32 MiB); a dropped connection or a cancel is a DeviceError naming `device`. */
-export async function readBody(response: http.IncomingMessage, device: string, signal?: AbortSignal): Promise<Buffer> {
+/** An answer not to be read (a redirect): its deadline stops, its bytes are drained. */
+function discard(response: http.IncomingMessage): void {
+	clearTimeout((response as ResponseWithTimer).deadline);
+	response.resume();
+}
+
+function sizeText(bytes: number): string {
+	return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+/**
+ * Reads a whole answer (at most `maxBytes`, by default readLimits.answerBytes); a dropped connection, a bigger answer
+ * or a cancel (noticed at once, even while the device sends nothing) is a DeviceError naming `device`.
+ */
+export async function readBody(response: http.IncomingMessage, device: string, signal?: AbortSignal, maxBytes: number = readLimits.answerBytes): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let size = 0;
-	try {
-		for await (const chunk of response) {
-			if (signal?.aborted) {
-				throw new DeviceError(device, 'aborted', 'request cancelled');
-			}
+	const onAbort = () => {
+		response.destroy(new DeviceError(device, 'aborted', 'request cancelled'));
+	};
 
+	signal?.addEventListener('abort', onAbort, {once: true});
+	try {
+		if (signal?.aborted) {
+			throw new DeviceError(device, 'aborted', 'request cancelled');
+		}
+
+		for await (const chunk of response) {
 			size += (chunk as Buffer).length;
-			if (size > maxBodyBytes) {
+			if (size > maxBytes) {
 				response.destroy();
-				throw new DeviceError(device, 'not-gokrazy', `answer larger than ${maxBodyBytes / 1024 / 1024} MiB`);
+				throw new DeviceError(device, 'not-gokrazy', `answer larger than ${sizeText(maxBytes)}`);
 			}
 
 			chunks.push(chunk as Buffer);
@@ -340,8 +421,74 @@ export async function readBody(response: http.IncomingMessage, device: string, s
 
 		throw new DeviceError(device, 'unreachable', `connection dropped while reading the answer (${(error as Error).message})`);
 	} finally {
+		signal?.removeEventListener('abort', onAbort);
 		clearTimeout((response as ResponseWithTimer).deadline);
 	}
 
 	return Buffer.concat(chunks);
+}
+
+/**
+ * The start of an error answer's body: at most readLimits.errorBodyBytes, whatever came within
+ * readLimits.errorBodyMs (or before the connection dropped); then the answer is abandoned. Only a cancel throws.
+ */
+export async function readErrorBody(response: http.IncomingMessage, device: string, signal?: AbortSignal): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		let size = 0;
+		let finished = false;
+		const done = (error?: DeviceError) => {
+			if (finished) {
+				return;
+			}
+
+			finished = true;
+			clearTimeout(timer);
+			clearTimeout((response as ResponseWithTimer).deadline);
+			signal?.removeEventListener('abort', onAbort);
+			response.off('data', onData);
+			if (!response.complete) {
+				response.destroy();
+			}
+
+			if (error) {
+				reject(error);
+			} else {
+				resolve(Buffer.concat(chunks));
+			}
+		};
+
+		const onAbort = () => {
+			done(new DeviceError(device, 'aborted', 'request cancelled'));
+		};
+
+		const onData = (chunk: Buffer) => {
+			const room = readLimits.errorBodyBytes - size;
+			chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+			size += Math.min(room, chunk.length);
+			if (size >= readLimits.errorBodyBytes) {
+				done();
+			}
+		};
+
+		const timer = setTimeout(() => {
+			done();
+		}, readLimits.errorBodyMs);
+		if (signal?.aborted) {
+			onAbort();
+			return;
+		}
+
+		signal?.addEventListener('abort', onAbort, {once: true});
+		response.on('data', onData);
+		response.once('end', () => {
+			done();
+		});
+		response.once('error', () => {
+			done();
+		});
+		response.once('close', () => {
+			done();
+		});
+	});
 }

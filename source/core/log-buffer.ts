@@ -2,12 +2,23 @@
 import {writeFile} from 'node:fs/promises';
 import type {LogLine, LogStreamName} from './device-model.js';
 import type {LogEvent, LogStream} from './log-stream.js';
+import {readLimits} from './read-limits.js';
 import {sanitizeForTerminal} from './sanitize-terminal.js';
 
 export const defaultLogBufferLines = 10_000;
 
 /** Longer lines are cut (a 1 MB line must not make every frame slow); the entry says how long it was. */
-export const maxStoredLineLength = 8192;
+export const maxStoredLineLength = readLimits.logViewLineChars;
+
+/** A copy of a cut line that does not keep the whole line alive (V8's slices point into their parent string). */
+function detached(text: string): string {
+	return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+/** What an entry costs, roughly: its text as UTF-16 plus the entry itself. */
+function entryBytes(entry: LogEntry): number {
+	return entry.text.length * 2 + 64;
+}
 
 export type LogEntry =
 	| {
@@ -28,8 +39,10 @@ export type LogEntry =
 	};
 
 /**
- * A ring of at most `capacity` entries. Every entry has a sequence number that only grows, so a paused view can
- * keep its place by number while new lines arrive and old ones fall out.
+ * A ring of at most `capacity` entries holding at most `maxBytes` of text: whichever bound is reached first, the
+ * oldest entries fall out (a service printing 512 KiB lines must not fill memory before the line cap is reached).
+ * Every entry has a sequence number that only grows, so a paused view can keep its place by number while new lines
+ * arrive and old ones fall out.
  */
 export class LogBuffer {
 	readonly #entries: (LogEntry | undefined)[];
@@ -38,11 +51,15 @@ export class LogBuffer {
 	#nextSeq = 0;
 	#evicted = 0;
 	#version = 0;
+	#bytes = 0;
+	readonly maxBytes: number;
 
-	constructor(readonly capacity: number = defaultLogBufferLines) {
+	constructor(readonly capacity: number = defaultLogBufferLines, maxBytes: number = readLimits.logBufferBytes) {
 		if (!Number.isInteger(capacity) || capacity < 1) {
 			throw new RangeError(`log buffer capacity must be a positive integer, got ${capacity}`);
 		}
+
+		this.maxBytes = maxBytes;
 
 		this.#entries = Array.from({length: capacity});
 	}
@@ -71,9 +88,14 @@ export class LogBuffer {
 		return this.#version;
 	}
 
+	/** Text held, roughly in bytes (UTF-16 plus a little per entry): never much over `maxBytes`. */
+	get bytes(): number {
+		return this.#bytes;
+	}
+
 	appendLines(lines: readonly LogLine[]): void {
 		for (const {stream, line} of lines) {
-			const clean = sanitizeForTerminal(line.length > maxStoredLineLength ? line.slice(0, maxStoredLineLength) : line);
+			const clean = sanitizeForTerminal(line.length > maxStoredLineLength ? detached(line.slice(0, maxStoredLineLength)) : line);
 			this.#push(
 				line.length > maxStoredLineLength
 					? {seq: this.#nextSeq, kind: 'line', stream, text: clean, fullLength: line.length}
@@ -123,21 +145,34 @@ export class LogBuffer {
 		this.#evicted += this.#size;
 		this.#start = 0;
 		this.#size = 0;
+		this.#bytes = 0;
 		this.#version++;
 	}
 
 	#push(entry: LogEntry): void {
-		const slot = (this.#start + this.#size) % this.capacity;
-		this.#entries[slot] = entry;
-		if (this.#size < this.capacity) {
-			this.#size++;
-		} else {
-			this.#start = (this.#start + 1) % this.capacity;
-			this.#evicted++;
+		if (this.#size === this.capacity) {
+			this.#dropOldest();
+		}
+
+		this.#entries[(this.#start + this.#size) % this.capacity] = entry;
+		this.#size++;
+		this.#bytes += entryBytes(entry);
+		// The newest entry always stays, so a view never goes blank.
+		while (this.#bytes > this.maxBytes && this.#size > 1) {
+			this.#dropOldest();
 		}
 
 		this.#nextSeq++;
 		this.#version++;
+	}
+
+	#dropOldest(): void {
+		const oldest = this.#entries[this.#start];
+		this.#bytes -= oldest ? entryBytes(oldest) : 0;
+		this.#entries[this.#start] = undefined;
+		this.#start = (this.#start + 1) % this.capacity;
+		this.#size--;
+		this.#evicted++;
 	}
 }
 

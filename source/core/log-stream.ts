@@ -3,6 +3,9 @@ import type {IncomingMessage} from 'node:http';
 import {DeviceError} from './device-error.js';
 import type {DeviceClient} from './device-client.js';
 import type {LogLine, LogStreamChoice, LogStreamName} from './device-model.js';
+import {readErrorBody} from './http-transport.js';
+import {readLimits} from './read-limits.js';
+import {oneLine} from './sanitize-terminal.js';
 import {SseParser} from './sse-parser.js';
 
 export type LogStreamOptions = {
@@ -14,6 +17,8 @@ export type LogStreamOptions = {
 	quietMs?: number;
 	/** Lines kept for a slow async-iterator consumer before the oldest are dropped and counted (default 50 000). */
 	maxQueuedLines?: number;
+	/** The same in bytes of text (default readLimits.logQueueBytes): 50 000 lines of a megabyte would not fit in memory. */
+	maxQueuedBytes?: number;
 	signal?: AbortSignal;
 };
 
@@ -129,6 +134,8 @@ type Connection = {
 	/** The stream asked for in the URL. */
 	stream: LogStreamChoice;
 	response?: IncomingMessage;
+	/** The parser of the answer being read: ending the stream delivers what it holds that was cut. */
+	parser?: SseParser;
 	controller?: AbortController;
 	connectedOnce: boolean;
 	backoffMs: number;
@@ -140,6 +147,7 @@ export class LogStream {
 	private readonly connections: Connection[] = [];
 	private readonly counts = {stdout: 0, stderr: 0};
 	private pending: LogLine[] = [];
+	private pendingBytes = 0;
 	private flushTimer: NodeJS.Timeout | undefined;
 	private endTimers: NodeJS.Timeout[] = [];
 	private started = false;
@@ -175,14 +183,17 @@ export class LogStream {
 	[Symbol.asyncIterator](): AsyncIterator<LogEvent> {
 		const queue: LogEvent[] = [];
 		let queuedLines = 0;
+		let queuedBytes = 0;
 		let dropped = 0;
 		const maxQueued = this.options.maxQueuedLines ?? 50_000;
+		const maxBytes = this.options.maxQueuedBytes ?? readLimits.logQueueBytes;
 		let wake: (() => void) | undefined;
 		let done = false;
 		const unsubscribe = this.on(event => {
 			if (event.type === 'lines') {
 				queuedLines += event.lines.length;
-				while (queuedLines > maxQueued && queue.length > 0) {
+				queuedBytes += linesBytes(event.lines);
+				while ((queuedLines > maxQueued || queuedBytes > maxBytes) && queue.length > 0) {
 					const oldest = queue.findIndex(item => item.type === 'lines');
 					if (oldest === -1) {
 						break;
@@ -190,6 +201,7 @@ export class LogStream {
 
 					const removed = queue.splice(oldest, 1)[0] as {lines: LogLine[]};
 					queuedLines -= removed.lines.length;
+					queuedBytes -= linesBytes(removed.lines);
 					dropped += removed.lines.length;
 				}
 			}
@@ -213,6 +225,7 @@ export class LogStream {
 					if (event) {
 						if (event.type === 'lines') {
 							queuedLines -= event.lines.length;
+							queuedBytes -= linesBytes(event.lines);
 						}
 
 						if (event.type === 'end') {
@@ -279,7 +292,10 @@ export class LogStream {
 	private open(stream: LogStreamChoice): void {
 		const connection: Connection = {stream, connectedOnce: false, backoffMs: minBackoffMs};
 		this.connections.push(connection);
-		void this.run(connection);
+		// run() handles what it expects; anything else ends the stream with it rather than escaping unhandled.
+		this.run(connection).catch((error: unknown) => {
+			this.finish(error instanceof Error ? error : new Error(String(error)));
+		});
 	}
 
 	private async run(connection: Connection): Promise<void> {
@@ -367,7 +383,12 @@ export class LogStream {
 	private async consume(connection: Connection, response: IncomingMessage): Promise<'stop' | 'retry'> {
 		const status = response.statusCode ?? 0;
 		if (status !== 200) {
-			const body = await readText(response);
+			// Only the start of it, for a while: a 500 whose body never ends must not hold the stream open.
+			const body = (await readErrorBody(response, this.device, connection.controller?.signal).catch(() => Buffer.alloc(0))).toString('utf8');
+			if (this.ended) {
+				return 'stop';
+			}
+
 			if (status === 404 && /stream not found/.test(body) && connection.stream === 'both') {
 				// An init from before 2025-04: follow stdout and stderr on two connections instead.
 				this.client.noBothStream = true;
@@ -381,9 +402,9 @@ export class LogStream {
 			if (status === 404) {
 				error = new DeviceError(this.device, 'unknown-service', `no service ${this.path} on the device`, 404);
 			} else if (status === 401) {
-				error = new DeviceError(this.device, 'auth', `wrong password (the device said: ${body.trim()})`, 401);
+				error = new DeviceError(this.device, 'auth', `wrong password (the device said: ${firstLine(body)})`, 401);
 			} else {
-				error = new DeviceError(this.device, 'http', `HTTP ${status} from /log: ${body.trim().slice(0, 200)}`, status);
+				error = new DeviceError(this.device, 'http', `HTTP ${status} from /log: ${firstLine(body)}`, status);
 			}
 
 			this.finish(error);
@@ -398,6 +419,7 @@ export class LogStream {
 			this.counts[stream]++;
 			this.aligner(stream).push(event.data);
 		});
+		connection.parser = parser;
 		let idle: NodeJS.Timeout | undefined;
 		if (!this.follow) {
 			this.endTimers.push(setTimeout(() => {
@@ -425,6 +447,7 @@ export class LogStream {
 		} finally {
 			clearTimeout(idle);
 			parser.end();
+			connection.parser = undefined;
 			for (const aligner of this.alignersFor(connection.stream)) {
 				aligner.settle();
 			}
@@ -442,6 +465,13 @@ export class LogStream {
 
 	private addLine(line: LogLine): void {
 		this.pending.push(line);
+		this.pendingBytes += line.line.length * 2;
+		if (this.pendingBytes >= readLimits.logBatchBytes) {
+			// A device faster than the batch timer: hand the batch on now rather than let it grow.
+			this.flush();
+			return;
+		}
+
 		this.flushTimer ??= setTimeout(() => {
 			this.flush();
 		}, this.batchMs);
@@ -453,6 +483,7 @@ export class LogStream {
 		if (this.pending.length > 0) {
 			const lines = this.pending;
 			this.pending = [];
+			this.pendingBytes = 0;
 			this.dispatch({type: 'lines', lines});
 		}
 	}
@@ -477,6 +508,11 @@ export class LogStream {
 			return;
 		}
 
+		// A line or event still being read that was already cut (a device that never ends one) is shown, marked.
+		for (const connection of this.connections) {
+			connection.parser?.end();
+		}
+
 		for (const aligner of this.aligners.values()) {
 			aligner.settle();
 			aligner.dispose();
@@ -497,11 +533,17 @@ export class LogStream {
 	}
 }
 
-async function readText(response: IncomingMessage): Promise<string> {
-	const chunks: Buffer[] = [];
-	for await (const chunk of response) {
-		chunks.push(chunk as Buffer);
+/** Bytes of text a batch of lines holds, as UTF-16 (what it costs in memory). */
+function linesBytes(lines: readonly LogLine[]): number {
+	let bytes = 0;
+	for (const line of lines) {
+		bytes += line.line.length * 2 + 32;
 	}
 
-	return Buffer.concat(chunks).toString('utf8');
+	return bytes;
+}
+
+/** The first line of an error body, for a message. */
+function firstLine(body: string): string {
+	return oneLine(body.trim().split('\n', 1)[0]!, readLimits.messageFieldChars);
 }

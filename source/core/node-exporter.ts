@@ -5,6 +5,7 @@ import type {DeviceTarget} from './device-target.js';
 import {DeviceError, isDeviceError} from './device-error.js';
 import {readBody} from './http-transport.js';
 import {parsePrometheusText, type PrometheusSample} from './prometheus-text.js';
+import {readLimits} from './read-limits.js';
 
 /** The port gokrazy's documented `github.com/prometheus/node_exporter` package listens on. */
 export const nodeExporterPort = 9100;
@@ -231,12 +232,12 @@ async function getText(url: string, signal: AbortSignal): Promise<{status: numbe
 		const request = get(url, {signal, headers: {accept: 'text/plain'}}, response => {
 			const status = response.statusCode ?? 0;
 			if (status !== 200) {
-				response.resume();
+				response.destroy();
 				resolve({status, text: ''});
 				return;
 			}
 
-			readBody(response, url, signal).then(body => {
+			readBody(response, url, signal, readLimits.metricsBytes).then(body => {
 				resolve({status, text: body.toString('utf8')});
 			}, reject);
 		});

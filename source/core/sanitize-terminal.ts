@@ -1,4 +1,5 @@
-// Makes device text safe to print: removes every control sequence that could move the cursor, set a title or write the clipboard.
+// Makes device text safe to print: removes every control sequence that could move the cursor, set a title or write the
+// clipboard, and every bidi control that could reorder what is shown; one-line messages and JSON output made safe too.
 
 export type SanitizeOptions = {
 	/** Keep SGR sequences (colours, bold, …); everything else is removed either way. Default false. */
@@ -7,8 +8,15 @@ export type SanitizeOptions = {
 	keepNewlines?: boolean;
 };
 
-// Fast path: a line without any C0/C1 control or DEL needs no work, which is nearly every line of a log flood.
-const anyControl = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+// Fast path: a line without any C0/C1 control, DEL or bidi control needs no work, which is nearly every line of a
+// log flood. Bidi controls (Unicode's Bidi_Control: ALM, LRM, RLM, embeddings, overrides, isolates) would let a device
+// show "exe.gnp" as "png.exe"; U+2028/U+2029 would break a line on some terminals.
+const anyControl = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+
+/** Bidi controls and the Unicode line/paragraph separators: always removed. */
+function isBidiOrSeparator(code: number): boolean {
+	return code === 0x061C || code === 0x200E || code === 0x200F || (code >= 0x2028 && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);
+}
 
 const esc = 0x1b;
 const bel = 0x07;
@@ -22,8 +30,9 @@ const escStringOpeners = new Set([0x50, 0x58, 0x5e, 0x5f]);
 
 /**
  * Returns `text` without: CSI sequences other than SGR (all CSI unless `keepColors`), OSC, DCS, SOS, PM and APC
- * strings (terminated or not), other escape sequences and bare ESC, C1 controls, `\r`, DEL, and every C0 control
- * except tab (and `\n` with `keepNewlines`). Printable text, including invalid-UTF-8 replacement characters, is kept.
+ * strings (terminated or not), other escape sequences and bare ESC, C1 controls, `\r`, DEL, every C0 control
+ * except tab (and `\n` with `keepNewlines`), bidi controls and U+2028/U+2029. Printable text, including invalid-UTF-8
+ * replacement characters, is kept.
  */
 export function sanitizeForTerminal(text: string, options: SanitizeOptions = {}): string {
 	if (!anyControl.test(text)) {
@@ -45,7 +54,7 @@ export function sanitizeForTerminal(text: string, options: SanitizeOptions = {})
 
 	while (index < length) {
 		const code = text.charCodeAt(index);
-		const isControl = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+		const isControl = code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0x61c && isBidiOrSeparator(code));
 		if (!isControl || code === 0x09 || (code === 0x0a && keepNewlines)) {
 			index++;
 			continue;
@@ -155,4 +164,38 @@ function skipControlString(text: string, bodyStart: number): number {
 /** Strips every SGR sequence too: for measuring, searching and saving plain text. */
 export function stripTerminalSequences(text: string): string {
 	return sanitizeForTerminal(text, {keepColors: false});
+}
+
+/**
+ * Device text made fit for one line of a message (stderr, a status bar): sanitised, line breaks and tabs turned into
+ * spaces, at most `maxChars` characters (cut with "…"). Only about 4 × `maxChars` of the input is looked at, so a
+ * 5 MB error body costs no more than a short one.
+ */
+export function oneLine(text: string, maxChars: number): string {
+	const head = text.length > maxChars * 4 + 64 ? text.slice(0, maxChars * 4 + 64) : text;
+	let line = sanitizeForTerminal(head.replaceAll('\r\n', '\n'), {keepNewlines: true});
+	if (line.includes('\n') || line.includes('\t')) {
+		line = line.replaceAll(/[\n\t]+/g, ' ');
+	}
+
+	if (line.length <= maxChars && head.length === text.length) {
+		return line;
+	}
+
+	let end = Math.min(line.length, Math.max(0, maxChars - 1));
+	const last = line.charCodeAt(end - 1);
+	if (last >= 0xD800 && last <= 0xDBFF) {
+		end--; // Never half a surrogate pair.
+	}
+
+	return `${line.slice(0, end)}…`;
+}
+
+// What JSON.stringify leaves raw but a terminal may obey or reorder: DEL, C1 controls, bidi controls, U+2028/U+2029.
+const jsonUnsafe = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** JSON.stringify, with the characters it leaves raw that a terminal could obey escaped as \uXXXX (still the same JSON). */
+export function jsonForTerminal(value: unknown): string {
+	const json = JSON.stringify(value);
+	return json.replace(jsonUnsafe, char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

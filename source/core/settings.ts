@@ -1,4 +1,5 @@
 // krazy-tui's own settings and saved devices: read straight from conf's JSON file, written through conf (loaded only then).
+import {readFileSync} from 'node:fs';
 import {mkdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {DeviceError} from './device-error.js';
@@ -264,7 +265,15 @@ async function openConf(location: SettingsLocation): Promise<ConfStore> {
 
 function settingsFileError(file: string, error: unknown): DeviceError {
 	if (error instanceof SyntaxError) {
-		return new DeviceError(file, 'config', `invalid JSON, not changing it: ${error.message}`);
+		// conf's message is V8's, which quotes the file around the error: saved passwords live there.
+		let text = '';
+		try {
+			text = readFileSync(file, 'utf8');
+		} catch {
+			// Described without a position.
+		}
+
+		return new DeviceError(file, 'config', `invalid JSON, not changing it: ${describeJsonError(text)}`);
 	}
 
 	return new DeviceError(file, 'config', errorText(error));

@@ -293,7 +293,7 @@ test('a broken config.json is reported with its path, the JSON error and where; 
 	t.is(problems.length, 1);
 	t.is(problems[0].path, broken);
 	t.is(problems[0].device, 'broken');
-	t.regex(problems[0].message, /^.+\/broken\/config\.json: invalid JSON: .*JSON.* \(line 3,? column 5\)$/);
+	t.regex(problems[0].message, /^.+\/broken\/config\.json: invalid JSON: no "," or "}" after a property value \(line 3,? column 5\)$/);
 	t.false(problems[0].message.includes('\n'));
 });
 
@@ -413,7 +413,7 @@ for (const [flags, url] of exporterCases) {
 	});
 }
 
-test('describeJsonError adds line and column to a bare position', t => {
+test('describeJsonError says why and where, from the text alone, never quoting it', t => {
 	const text = '{\n  "a": 1,\n  x\n}';
 	let error: unknown;
 	try {
@@ -423,5 +423,10 @@ test('describeJsonError adds line and column to a bare position', t => {
 	}
 
 	t.regex(describeJsonError(text, error), /\(line 3,? column 3\)$/);
-	t.is(describeJsonError('', new Error('something else')), 'something else');
+	t.is(describeJsonError(''), 'the text ends where a value was expected (line 1, column 1)');
+	t.is(describeJsonError('{"a": 1}'), 'not valid JSON');
+	// V8's own message for this one quotes the text around the error: `Unexpected token 's', ..."assword": secret-pw}"`.
+	const leaky = '{"HttpPassword": secret-pw}';
+	t.throws(() => JSON.parse(leaky), {message: /secret-pw/});
+	t.is(describeJsonError(leaky), 'an unexpected character where a value was expected (line 1, column 18)');
 });

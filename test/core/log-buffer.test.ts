@@ -126,3 +126,20 @@ test('a follower fills the buffer and tells listeners far less often than batche
 	t.true(stream.closed);
 	t.is(stream.listeners.size, 0);
 });
+
+test('a byte budget besides the line cap: the oldest entries go first, the newest always stays', t => {
+	const buffer = new LogBuffer(10_000, 100_000);
+	t.is(buffer.maxBytes, 100_000);
+	buffer.appendLines(Array.from({length: 100}, (_, index) => ({stream: 'stdout' as const, line: `${index} ${'z'.repeat(9000)}`})));
+	t.true(buffer.bytes <= 100_000, `${buffer.bytes}`);
+	t.true(buffer.size < 10 && buffer.size > 0, `${buffer.size}`);
+	t.true(buffer.entries().at(-1)!.text.startsWith('99 '));
+	t.is(buffer.evicted, 100 - buffer.size);
+	t.is(buffer.firstSeq, 100 - buffer.size);
+	// One line bigger than the whole budget still shows.
+	const tiny = new LogBuffer(10, 100);
+	tiny.appendLines([{stream: 'stderr', line: 'y'.repeat(5000)}]);
+	t.is(tiny.size, 1);
+	tiny.clear();
+	t.is(tiny.bytes, 0);
+});

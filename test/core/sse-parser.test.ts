@@ -64,3 +64,29 @@ test('an event without its closing blank line is not delivered; comments and unk
 	parser.end();
 	t.deepEqual(events, [{event: undefined, data: 'one'}]);
 });
+
+test('a long line keeps its head and says how many bytes were cut; an event too long is cut the same way', t => {
+	const limits = {lineBytes: 16, eventBytes: 24};
+	const [line] = parseSseText(`data: ${'a'.repeat(30)}\n\n`, limits);
+	t.is(line!.data, `${'a'.repeat(10)} … 20 bytes cut`);
+	const [event] = parseSseText('data: 0123456789\ndata: 0123456789\ndata: 0123456789\n\n', limits);
+	t.is(event!.data, '0123456789\n0123456789\n01 … 8 bytes cut');
+	// A multi-byte character cut in half is dropped, not shown as a replacement character.
+	const [split] = parseSseText(`data: ${'a'.repeat(9)}✓✓\n\n`, limits);
+	t.is(split!.data, `${'a'.repeat(9)} … 5 bytes cut`);
+});
+
+test('a line that never ends costs only its limit, whatever the chunking, and shows cut when the stream ends', t => {
+	const events: SseEvent[] = [];
+	const parser = new SseParser(event => events.push(event), {lineBytes: 1024, eventBytes: 2048});
+	parser.push(Buffer.from('event: stdout\ndata: '));
+	for (let chunk = 0; chunk < 2000; chunk++) {
+		parser.push(Buffer.alloc(1000, 0x7A));
+	}
+
+	t.is(events.length, 0, 'nothing is delivered before the line ends');
+	parser.end();
+	t.is(events.length, 1);
+	t.is(events[0]!.event, 'stdout');
+	t.is(events[0]!.data, `${'z'.repeat(1024 - 6)} … ${2_000_000 - 1018} bytes cut`);
+});

@@ -3,6 +3,9 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+/** Makes an unhandled rejection in the CLI end it with exit 86 (runCli then throws): none may go unnoticed. */
+const failOnUnhandled = new URL('fail-on-unhandled.mjs', import.meta.url).href;
+const unhandledExitCode = 86;
 
 export type CliResult = {code: number | null; stdout: string; stderr: string};
 
@@ -30,11 +33,15 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
 		child.on('close', resolve);
 	});
 	clearTimeout(timer);
+	if (code === unhandledExitCode && stderr.includes('KRAZY-TEST: unhandled rejection')) {
+		throw new Error(`krazy-tui ${args.join(' ')} had an unhandled rejection:\n${stderr}`);
+	}
+
 	return {code, stdout, stderr};
 }
 
 export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess {
-	return spawn(process.execPath, [...(options.nodeArgs ?? []), cliPath, ...args], {
+	return spawn(process.execPath, [`--import=${failOnUnhandled}`, ...(options.nodeArgs ?? []), cliPath, ...args], {
 		env: {PATH: process.env.PATH, HOME: process.env.HOME, ...options.env},
 		stdio: 'pipe',
 	});

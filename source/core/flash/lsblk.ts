@@ -96,10 +96,14 @@ function mountpointsOf(node: RawNode): string[] {
 	return single === '' ? [] : [single];
 }
 
+function isNode(value: unknown): value is RawNode {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function toDevice(node: RawNode): BlockDevice {
 	const name = text(node.name);
 	const path = text(node.path) || (name.startsWith('/') ? name : `/dev/${name}`);
-	const children = Array.isArray(node.children) ? (node.children as RawNode[]).map(child => toDevice(child)) : [];
+	const children = Array.isArray(node.children) ? node.children.filter(child => isNode(child)).map(child => toDevice(child)) : [];
 	return {
 		name,
 		path,
@@ -134,7 +138,8 @@ export function parseLsblkJson(json: string): BlockDevice[] {
 		throw new LsblkError('lsblk printed JSON without a "blockdevices" list');
 	}
 
-	return (list as RawNode[]).map(node => toDevice(node));
+	// A null or a number among the devices is not one: skipped, not a crash.
+	return list.filter(node => isNode(node)).map(node => toDevice(node));
 }
 
 /** Every node of the trees, parents before their children. */
