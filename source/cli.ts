@@ -21,6 +21,7 @@ Usage:
   krazy-tui flash --list [--show-all] [--json]
   krazy-tui wall [DEVICE...]             the read-only monitoring wall
   krazy-tui devices [list|add NAME URL|remove NAME]
+  krazy-tui exporter [DEVICE...] [--listen ADDR:PORT]   serve the devices as Prometheus metrics
 
 DEVICE is a gok instance name (from $GOKRAZY_PARENT_DIR or ~/gokrazy), a saved device name, or a URL
 http[s]://[gokrazy:PASSWORD@]host[:port]. --password-file FILE or $KRAZY_PASSWORD also give a password.
@@ -39,6 +40,7 @@ const commands: Record<string, () => Promise<Command>> = {
 	wall: async () => (await import('./commands/wall.js')).wallCommand,
 	demo: async () => (await import('./commands/demo-entry.js')).demoEntryCommand,
 	dashboard: async () => (await import('./commands/dashboard.js')).dashboardCommand,
+	exporter: async () => (await import('./commands/exporter.js')).exporterCommand,
 };
 
 function version(): string {
