@@ -1,19 +1,19 @@
 // The light demo fleet: many devices in one process, the demo's own HTTP API over simulated services, driven by the real client.
 import {readFileSync, readdirSync} from 'node:fs';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {DeviceClient} from '../../source/core/device-client.js';
 import {serviceState} from '../../source/core/device-model.js';
 import {targetFromUrl} from '../../source/core/device-target.js';
 import {startLightFleet, type LightFleet} from '../../source/demo/light-fleet.js';
 import {useDemoDevice, useDemoProcess} from '../helpers/demo-device.js';
 
-async function useLightFleet(t: Parameters<Parameters<typeof test>[1]>[0], options: Parameters<typeof startLightFleet>[0]): Promise<LightFleet> {
+async function useLightFleet(t: ExecutionContext, options: Parameters<typeof startLightFleet>[0]): Promise<LightFleet> {
 	const fleet = await startLightFleet(options);
 	t.teardown(() => fleet.stop());
 	return fleet;
 }
 
-function client(t: Parameters<Parameters<typeof test>[1]>[0], url: string): DeviceClient {
+function client(t: ExecutionContext, url: string): DeviceClient {
 	const device = new DeviceClient(targetFromUrl(url), {timeoutMs: 10_000});
 	t.teardown(() => {
 		device.close();
