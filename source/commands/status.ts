@@ -5,12 +5,16 @@ import {serviceName, serviceState, type DeviceOverview, type HtmlOverview} from 
 import type {DeviceTarget} from '../core/device-target.js';
 import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
 import {sanitizeForTerminal} from '../core/sanitize-terminal.js';
+import {readSettings} from '../core/settings.js';
+import {alertWords, attachPrometheus, deviceAlertLines, readPrometheus, renderPrometheusHuman, type AlertReport} from './status-prometheus.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
 import {deviceFlags, failureLine, resolveTarget, timeoutMs, writeLine} from './device-options.js';
 
-const help = `Usage: krazy-tui status [DEVICE...] [--json] [--password-file FILE] [--timeout SECONDS]
+const help = `Usage: krazy-tui status [DEVICE...] [--json] [--prometheus URL|off] [--password-file FILE] [--timeout SECONDS]
 
 Shows each device (all known devices when none is given) and its services, once.
+--prometheus URL (default: the saved prometheusUrl setting; off: none) adds the alerts Prometheus holds on each
+device and service and, without DEVICE, the devices only Prometheus knows.
 DEVICE is a gok instance name, a saved device name, or http[s]://[gokrazy:PASSWORD@]host[:port].
 Exit status 1 when any device could not be asked; each failure is one line on stderr.`;
 
@@ -32,7 +36,10 @@ type DeviceReport = {
 		startTime: string | null;
 		args: string[];
 		rss: number | null;
+		alerts?: AlertReport[];
 	}>;
+	/** With --prometheus: the alerts Prometheus holds on this device (service ones too). */
+	alerts?: AlertReport[];
 };
 
 async function ask(target: DeviceTarget, timeout: number | undefined): Promise<DeviceReport> {
@@ -105,33 +112,41 @@ function pad(text: string, width: number): string {
 function renderHuman(report: DeviceReport): string {
 	const clean = (text: string | null) => sanitizeForTerminal(text ?? '');
 	if (!report.online) {
-		return `${clean(report.name)}  ${report.url}  OFFLINE\n`;
+		return [`${clean(report.name)}  ${report.url}  OFFLINE`, ...deviceAlertLines(report.alerts ?? [], new Set())].join('\n') + '\n';
 	}
 
 	const memory = report.memory
 		? `  memory ${formatBytes(report.memory.total - report.memory.available)} of ${formatBytes(report.memory.total)} in use`
 		: '';
-	const lines = [`${clean(report.name)}  ${report.url}  online  ${clean(report.hostname)} · ${clean(report.model)}${memory}`];
+	const alerting = report.alerts?.filter(alert => alert.state === 'firing').length ?? 0;
+	const alertText = alerting > 0 ? `  ${alerting} alert(s) firing` : '';
+	const lines = [`${clean(report.name)}  ${report.url}  online  ${clean(report.hostname)} · ${clean(report.model)}${memory}${alertText}`];
 	const now = Date.now();
 	const width = Math.max(8, ...report.services.map(service => service.path.length));
 	lines.push(`  ${pad('SERVICE', width)}  ${pad('STATE', 10)}  ${pad('PID', 7)}  ${pad('UP', 5)}  RSS`);
 	for (const service of report.services) {
 		const up = service.state === 'stopped' ? '-' : formatAge(service.startTime, now);
 		const rss = service.rss === null ? '-' : formatBytes(service.rss);
-		lines.push(`  ${pad(clean(service.path), width)}  ${pad(service.state, 10)}  ${pad(String(service.pid || '-'), 7)}  ${pad(up, 5)}  ${rss}`);
+		const alerts = service.alerts?.length ? `  ${alertWords(service.alerts)}` : '';
+		lines.push(`  ${pad(clean(service.path), width)}  ${pad(service.state, 10)}  ${pad(String(service.pid || '-'), 7)}  ${pad(up, 5)}  ${rss}${alerts}`);
 	}
+
+	lines.push(...deviceAlertLines(report.alerts ?? [], new Set(report.services.filter(service => service.alerts?.length).map(service => service.path))));
 
 	return lines.join('\n') + '\n';
 }
 
 export const statusCommand: Command = async (args, io) => {
-	const {values, positionals} = parseCommandArgs('status', args, {...deviceFlags, json: {type: 'boolean'}});
+	const {values, positionals} = parseCommandArgs('status', args, {...deviceFlags, json: {type: 'boolean'}, prometheus: {type: 'string'}});
 	if (values.help) {
 		writeLine(io.stdout, help);
 		return 0;
 	}
 
 	const timeout = timeoutMs('status', values);
+	const prometheusUrl = values.prometheus === 'off'
+		? null
+		: values.prometheus ?? (await readSettings(registryOptionsFrom(io.env))).settings.prometheusUrl;
 	let targets: DeviceTarget[];
 	if (positionals.length > 0) {
 		targets = await Promise.all(positionals.map(async spec => resolveTarget(spec, values, io)));
@@ -142,7 +157,7 @@ export const statusCommand: Command = async (args, io) => {
 		}
 
 		targets = known.targets;
-		if (targets.length === 0) {
+		if (targets.length === 0 && prometheusUrl === null) {
 			throw new DeviceError('krazy-tui', 'config', 'no devices known: create one with gok new, add one with "krazy-tui devices add NAME URL", give a URL, or try "krazy-tui demo"');
 		}
 	}
@@ -151,11 +166,26 @@ export const statusCommand: Command = async (args, io) => {
 		throw new UsageError('status: the same device was given twice');
 	}
 
-	const reports = await Promise.all(targets.map(async target => ask(target, timeout)));
+	const [reports, prometheusRead] = await Promise.all([
+		Promise.all(targets.map(async target => ask(target, timeout))),
+		prometheusUrl === null ? undefined : readPrometheus(prometheusUrl, timeout, io.signal),
+	]);
+	const prometheus = prometheusRead && attachPrometheus(reports, prometheusUrl!, prometheusRead, positionals.length === 0);
 	if (values.json) {
-		io.stdout.write(JSON.stringify({devices: reports}) + '\n');
+		io.stdout.write(JSON.stringify(prometheus ? {devices: reports, prometheus} : {devices: reports}) + '\n');
 	} else {
 		io.stdout.write(reports.map(report => renderHuman(report)).join('\n'));
+		if (prometheus) {
+			io.stdout.write((reports.length > 0 ? '\n' : '') + renderPrometheusHuman(prometheus));
+		}
+	}
+
+	for (const warning of prometheus?.warnings ?? []) {
+		writeLine(io.stderr, warning);
+	}
+
+	if (prometheus?.error) {
+		writeLine(io.stderr, prometheus.error);
 	}
 
 	let failed = 0;
@@ -166,5 +196,5 @@ export const statusCommand: Command = async (args, io) => {
 		}
 	}
 
-	return failed > 0 ? 1 : 0;
+	return failed > 0 || prometheus?.error ? 1 : 0;
 };

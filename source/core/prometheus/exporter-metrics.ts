@@ -4,21 +4,9 @@
 // subscribe/getSnapshot API, so the store can change inside without this file noticing.
 import {Counter, Gauge, Registry, collectDefaultMetrics} from 'prom-client';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore} from '../fleet-store.js';
+import {metricNames} from './metric-names.js';
 
-/** Metric names, shared with the alert rules (prometheus/krazy-tui.rules.yml) and the history queries. */
-export const metricNames = {
-	deviceUp: 'gokrazy_device_up',
-	deviceInfo: 'gokrazy_device_info',
-	lastSeen: 'gokrazy_device_last_seen_timestamp_seconds',
-	buildTimestamp: 'gokrazy_device_build_timestamp_seconds',
-	memoryTotal: 'gokrazy_device_memory_total_bytes',
-	memoryAvailable: 'gokrazy_device_memory_available_bytes',
-	serviceRunning: 'gokrazy_service_running',
-	serviceStopped: 'gokrazy_service_stopped',
-	serviceStart: 'gokrazy_service_start_time_seconds',
-	serviceRss: 'gokrazy_service_resident_memory_bytes',
-	serviceRestarts: 'gokrazy_service_restarts_total',
-} as const;
+export {metricNames} from './metric-names.js';
 
 /** Device-controlled text (hostname, model, kernel) is cut to this many characters in a label value. */
 export const maxLabelChars = 256;
