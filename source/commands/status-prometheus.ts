@@ -124,11 +124,13 @@ export function alertWords(alerts: readonly AlertReport[]): string {
 	return alerts.map(alert => `${alert.state === 'firing' ? 'ALERT' : 'pending'} ${clean(alert.name)}`).join(', ');
 }
 
-/** The device's alerts not shown on a service row, one line each. */
-export function deviceAlertLines(alerts: readonly AlertReport[], shownOnServices: ReadonlySet<string>): string[] {
-	return alerts
-		.filter(alert => alert.service === null || !shownOnServices.has(alert.service))
-		.map(alert => `  ${alert.state === 'firing' ? 'ALERT' : 'pending'} ${clean(alert.name)}${alert.severity ? ` (${clean(alert.severity)})` : ''}: ${clean(alert.summary)}`);
+/** A device's alerts, one line each, under its service table: "  ALERT GokrazyServiceCrashLooping on /user/crasher (warning): …". */
+export function alertLines(alerts: readonly AlertReport[]): string[] {
+	return alerts.map(alert => {
+		const where = alert.service === null ? '' : ` on ${clean(alert.service)}`;
+		const severity = alert.severity ? ` (${clean(alert.severity)})` : '';
+		return `  ${alert.state === 'firing' ? 'ALERT' : 'pending'} ${clean(alert.name)}${where}${severity}: ${clean(alert.summary)}`;
+	});
 }
 
 export function renderPrometheusHuman(part: PrometheusReport): string {

@@ -6,7 +6,7 @@ import type {DeviceTarget} from '../core/device-target.js';
 import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
 import {sanitizeForTerminal} from '../core/sanitize-terminal.js';
 import {readSettings} from '../core/settings.js';
-import {alertWords, attachPrometheus, deviceAlertLines, readPrometheus, renderPrometheusHuman, type AlertReport} from './status-prometheus.js';
+import {alertLines, attachPrometheus, readPrometheus, renderPrometheusHuman, type AlertReport} from './status-prometheus.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
 import {deviceFlags, failureLine, resolveTarget, timeoutMs, writeLine} from './device-options.js';
 
@@ -112,26 +112,23 @@ function pad(text: string, width: number): string {
 function renderHuman(report: DeviceReport): string {
 	const clean = (text: string | null) => sanitizeForTerminal(text ?? '');
 	if (!report.online) {
-		return [`${clean(report.name)}  ${report.url}  OFFLINE`, ...deviceAlertLines(report.alerts ?? [], new Set())].join('\n') + '\n';
+		return [`${clean(report.name)}  ${report.url}  OFFLINE`, ...alertLines(report.alerts ?? [])].join('\n') + '\n';
 	}
 
 	const memory = report.memory
 		? `  memory ${formatBytes(report.memory.total - report.memory.available)} of ${formatBytes(report.memory.total)} in use`
 		: '';
-	const alerting = report.alerts?.filter(alert => alert.state === 'firing').length ?? 0;
-	const alertText = alerting > 0 ? `  ${alerting} alert(s) firing` : '';
-	const lines = [`${clean(report.name)}  ${report.url}  online  ${clean(report.hostname)} · ${clean(report.model)}${memory}${alertText}`];
+	const lines = [`${clean(report.name)}  ${report.url}  online  ${clean(report.hostname)} · ${clean(report.model)}${memory}`];
 	const now = Date.now();
 	const width = Math.max(8, ...report.services.map(service => service.path.length));
 	lines.push(`  ${pad('SERVICE', width)}  ${pad('STATE', 10)}  ${pad('PID', 7)}  ${pad('UP', 5)}  RSS`);
 	for (const service of report.services) {
 		const up = service.state === 'stopped' ? '-' : formatAge(service.startTime, now);
 		const rss = service.rss === null ? '-' : formatBytes(service.rss);
-		const alerts = service.alerts?.length ? `  ${alertWords(service.alerts)}` : '';
-		lines.push(`  ${pad(clean(service.path), width)}  ${pad(service.state, 10)}  ${pad(String(service.pid || '-'), 7)}  ${pad(up, 5)}  ${rss}${alerts}`);
+		lines.push(`  ${pad(clean(service.path), width)}  ${pad(service.state, 10)}  ${pad(String(service.pid || '-'), 7)}  ${pad(up, 5)}  ${rss}`);
 	}
 
-	lines.push(...deviceAlertLines(report.alerts ?? [], new Set(report.services.filter(service => service.alerts?.length).map(service => service.path))));
+	lines.push(...alertLines(report.alerts ?? []));
 
 	return lines.join('\n') + '\n';
 }
