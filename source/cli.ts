@@ -26,6 +26,7 @@ Usage:
   krazy-tui devices [list|add NAME URL|remove NAME]
   krazy-tui update DEVICE... [--gaf FILE] [--testboot] [--no-reboot] [--settle SECONDS] [--yes] [--json]
   krazy-tui rollback DEVICE [--yes] [--json]
+  krazy-tui exporter [DEVICE...] [--listen ADDR:PORT]   serve the devices as Prometheus metrics
 
 DEVICE is a gok instance name (from $GOKRAZY_PARENT_DIR or ~/gokrazy), a saved device name, or a URL
 http[s]://[gokrazy:PASSWORD@]host[:port]. --password-file FILE or $KRAZY_PASSWORD also give a password.
@@ -46,6 +47,7 @@ const commands: Record<string, () => Promise<Command>> = {
 	dashboard: async () => (await import('./commands/dashboard.js')).dashboardCommand,
 	update: async () => (await import('./commands/update.js')).updateCommand,
 	rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
+	exporter: async () => (await import('./commands/exporter.js')).exporterCommand,
 };
 
 function version(): string {

@@ -1,10 +1,13 @@
 // `krazy-tui demo --serve`: runs embedded demo devices, prints how to reach them, serves until SIGINT/SIGTERM.
 import {readFile} from 'node:fs/promises';
-import {UsageError, parseCommandArgs, type Command} from './command-io.js';
+import {UsageError, parseCommandArgs, type Command, type CommandIo} from './command-io.js';
 import type {DemoArchives} from '../demo/demo-archives.js';
 import type {DemoDevice, DemoDeviceOptions, ExtraService} from '../demo/demo-device.js';
 
-const usage = 'usage: krazy-tui demo --serve [--json] [--port N] [--host H] [--password-file F] [--count N] [--flood-rate N] [--extra weird,flood,late,exit0] [--ssh-port N] [--state-dir DIR]';
+const usage = `usage: krazy-tui demo --serve [--json] [--port N] [--host H] [--password-file F] [--count N] [--flood-rate N] [--extra weird,flood,late,exit0] [--ssh-port N] [--state-dir DIR]
+       krazy-tui demo --serve --light --count N [--json] [--port N] [--host H] [--password-file F]
+--light: the light fleet, for hundreds of devices: one process serves them all, the demo's HTTP API over simulated
+services (no child processes, no breakglass SSH).`;
 
 function positiveInteger(flag: string, text: string | undefined, allowZero = false): number | undefined {
 	if (text === undefined) {
@@ -46,6 +49,7 @@ export const demoCommand: Command = async (args, io) => {
 		extra: {type: 'string'},
 		'ssh-port': {type: 'string'},
 		'state-dir': {type: 'string'},
+		light: {type: 'boolean'},
 		help: {type: 'boolean', short: 'h'},
 	});
 	if (values.help) {
@@ -88,6 +92,15 @@ export const demoCommand: Command = async (args, io) => {
 		floodRate: positiveInteger('flood-rate', values['flood-rate']),
 		extraServices: extras as ExtraService[],
 	};
+
+	if (values.light) {
+		const unsupported = (['extra', 'flood-rate', 'ssh-port', 'state-dir'] as const).find(flag => values[flag] !== undefined);
+		if (unsupported) {
+			throw new UsageError(`demo: --${unsupported} is not available in the light fleet (its services are simulated)`);
+		}
+
+		return serveLightFleet(count, options, values.json ?? false, io);
+	}
 
 	const {startDemoDevice, startDemoFleet} = await import('../demo/demo-device.js');
 	let devices: DemoDevice[];
@@ -138,3 +151,30 @@ export const demoCommand: Command = async (args, io) => {
 	await Promise.all(devices.map(device => device.stop()));
 	return 0;
 };
+
+async function serveLightFleet(count: number, options: DemoDeviceOptions, json: boolean, io: CommandIo): Promise<number> {
+	const {startLightFleet} = await import('../demo/light-fleet.js');
+	let fleet: Awaited<ReturnType<typeof startLightFleet>>;
+	try {
+		fleet = await startLightFleet({count, host: options.host, port: options.port, password: options.password});
+	} catch (error) {
+		io.stderr.write(`demo: cannot start the light fleet: ${(error as Error).message}\n`);
+		return 1;
+	}
+
+	io.stdout.write(fleet.devices.map(device => json
+		? `${JSON.stringify({url: device.url, baseUrl: device.baseUrl, password: device.password, hostname: device.hostname, light: true})}\n`
+		: `light demo device "${device.hostname}" at ${device.baseUrl}, password ${device.password}\n`).join(''));
+	if (!json) {
+		io.stdout.write(`${count} light demo device(s): simulated services, no breakglass. Serving until Ctrl-C.\n`);
+	}
+
+	if (!io.signal.aborted) {
+		await new Promise(resolve => {
+			io.signal.addEventListener('abort', resolve, {once: true});
+		});
+	}
+
+	await fleet.stop();
+	return 0;
+}

@@ -13,9 +13,9 @@ import {
 	registryOptionsFrom,
 	type RegistryOptions,
 } from '../core/device-registry.js';
-import {addSavedDevice, removeSavedDevice, settingsPath, type SavedDevice} from '../core/settings.js';
+import {addSavedDevice, removeSavedDevice, setSetting, settingsPath, type SavedDevice} from '../core/settings.js';
 
-const usage = 'usage: krazy-tui devices [list|add NAME URL|remove NAME] [--json] [--password-file FILE] [--certificate FILE] [--ssh-port N] [--node-exporter URL]';
+const usage = 'usage: krazy-tui devices [list|add NAME URL|remove NAME|prometheus URL|prometheus off] [--json] [--password-file FILE] [--certificate FILE] [--ssh-port N] [--node-exporter URL]';
 
 const options = {
 	json: {type: 'boolean'},
@@ -60,6 +60,20 @@ export const devicesCommand: Command = async (args, io) => {
 				expectArguments(action, rest, 1);
 				rejectFlags(action, values, ['password-file', 'certificate', 'ssh-port', 'node-exporter']);
 				return await removeDevice(io, registry, rest[0], values.json === true);
+			}
+
+			case 'prometheus': {
+				// The Prometheus server status (and later the dashboard) reads alerts, history and more devices from.
+				expectArguments(action, rest, 1);
+				rejectFlags(action, values, ['password-file', 'certificate', 'ssh-port', 'node-exporter']);
+				const url = rest[0] === 'off' ? null : rest[0]!;
+				if (url !== null && !/^https?:\/\/\S+$/.test(url)) {
+					throw new UsageError(`devices prometheus: expects an http(s) URL or off, not ${JSON.stringify(url)}`);
+				}
+
+				await setSetting(registry, 'prometheusUrl', url);
+				write(io.stdout, url === null ? 'Prometheus: off' : `Prometheus: ${redactUrl(url)}`);
+				return 0;
 			}
 
 			default: {

@@ -5,12 +5,16 @@ import {serviceName, serviceState, type DeviceOverview, type HtmlOverview} from 
 import type {DeviceTarget} from '../core/device-target.js';
 import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
 import {jsonForTerminal, sanitizeForTerminal} from '../core/sanitize-terminal.js';
+import {readSettings} from '../core/settings.js';
+import {alertLines, attachPrometheus, readPrometheus, renderPrometheusHuman, type AlertReport} from './status-prometheus.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
 import {deviceFlags, failureLine, resolveTarget, timeoutMs, writeErrorLine, writeLine} from './device-options.js';
 
-const help = `Usage: krazy-tui status [DEVICE...] [--json] [--password-file FILE] [--timeout SECONDS]
+const help = `Usage: krazy-tui status [DEVICE...] [--json] [--prometheus URL|off] [--password-file FILE] [--timeout SECONDS]
 
 Shows each device (all known devices when none is given) and its services, once.
+--prometheus URL (default: the saved prometheusUrl setting; off: none) adds the alerts Prometheus holds on each
+device and service and, without DEVICE, the devices only Prometheus knows.
 DEVICE is a gok instance name, a saved device name, or http[s]://[gokrazy:PASSWORD@]host[:port].
 Exit status 1 when any device could not be asked; each failure is one line on stderr.`;
 
@@ -32,7 +36,10 @@ type DeviceReport = {
 		startTime: string | null;
 		args: string[];
 		rss: number | null;
+		alerts?: AlertReport[];
 	}>;
+	/** With --prometheus: the alerts Prometheus holds on this device (service ones too). */
+	alerts?: AlertReport[];
 };
 
 async function ask(target: DeviceTarget, timeout: number | undefined, signal: AbortSignal): Promise<DeviceReport> {
@@ -105,7 +112,7 @@ function pad(text: string, width: number): string {
 function renderHuman(report: DeviceReport): string {
 	const clean = (text: string | null) => sanitizeForTerminal(text ?? '');
 	if (!report.online) {
-		return `${clean(report.name)}  ${report.url}  OFFLINE\n`;
+		return [`${clean(report.name)}  ${report.url}  OFFLINE`, ...alertLines(report.alerts ?? [])].join('\n') + '\n';
 	}
 
 	const memory = report.memory
@@ -121,17 +128,22 @@ function renderHuman(report: DeviceReport): string {
 		lines.push(`  ${pad(clean(service.path), width)}  ${pad(service.state, 10)}  ${pad(String(service.pid || '-'), 7)}  ${pad(up, 5)}  ${rss}`);
 	}
 
+	lines.push(...alertLines(report.alerts ?? []));
+
 	return lines.join('\n') + '\n';
 }
 
 export const statusCommand: Command = async (args, io) => {
-	const {values, positionals} = parseCommandArgs('status', args, {...deviceFlags, json: {type: 'boolean'}});
+	const {values, positionals} = parseCommandArgs('status', args, {...deviceFlags, json: {type: 'boolean'}, prometheus: {type: 'string'}});
 	if (values.help) {
 		writeLine(io.stdout, help);
 		return 0;
 	}
 
 	const timeout = timeoutMs('status', values);
+	const prometheusUrl = values.prometheus === 'off'
+		? null
+		: values.prometheus ?? (await readSettings(registryOptionsFrom(io.env))).settings.prometheusUrl;
 	let targets: DeviceTarget[];
 	if (positionals.length > 0) {
 		targets = await Promise.all(positionals.map(async spec => resolveTarget(spec, values, io)));
@@ -142,7 +154,7 @@ export const statusCommand: Command = async (args, io) => {
 		}
 
 		targets = known.targets;
-		if (targets.length === 0) {
+		if (targets.length === 0 && prometheusUrl === null) {
 			throw new DeviceError('krazy-tui', 'config', 'no devices known: create one with gok new, add one with "krazy-tui devices add NAME URL", give a URL, or try "krazy-tui demo"');
 		}
 	}
@@ -151,17 +163,32 @@ export const statusCommand: Command = async (args, io) => {
 		throw new UsageError('status: the same device was given twice');
 	}
 
-	const reports = await Promise.all(targets.map(async target => ask(target, timeout, io.signal)));
+	const [reports, prometheusRead] = await Promise.all([
+		Promise.all(targets.map(async target => ask(target, timeout, io.signal))),
+		prometheusUrl === null ? undefined : readPrometheus(prometheusUrl, timeout, io.signal),
+	]);
 	if (io.signal.aborted) {
 		// Ctrl-C: every request ended at once; half-asked devices are not reported as offline.
 		writeErrorLine(io.stderr, 'status: interrupted');
 		return 130;
 	}
 
+	const prometheus = prometheusRead && attachPrometheus(reports, prometheusUrl!, prometheusRead, positionals.length === 0);
 	if (values.json) {
-		io.stdout.write(jsonForTerminal({devices: reports}) + '\n');
+		io.stdout.write(jsonForTerminal(prometheus ? {devices: reports, prometheus} : {devices: reports}) + '\n');
 	} else {
 		io.stdout.write(reports.map(report => renderHuman(report)).join('\n'));
+		if (prometheus) {
+			io.stdout.write((reports.length > 0 ? '\n' : '') + renderPrometheusHuman(prometheus));
+		}
+	}
+
+	for (const warning of prometheus?.warnings ?? []) {
+		writeErrorLine(io.stderr, warning);
+	}
+
+	if (prometheus?.error) {
+		writeErrorLine(io.stderr, prometheus.error);
 	}
 
 	let failed = 0;
@@ -172,5 +199,5 @@ export const statusCommand: Command = async (args, io) => {
 		}
 	}
 
-	return failed > 0 ? 1 : 0;
+	return failed > 0 || prometheus?.error ? 1 : 0;
 };

@@ -2,6 +2,7 @@
 import type {DeviceClient} from './device-client.js';
 import type {DeviceOverview, HtmlOverview} from './device-model.js';
 import {DeviceError, describeError, isDeviceError} from './device-error.js';
+import type {PollLimiter} from './poll-limiter.js';
 import {
 	defaultNodeExporterUrl,
 	runsNodeExporter,
@@ -61,6 +62,8 @@ export type DevicePollerOptions = {
 	nodeExporterRetryMs?: number;
 	/** Delay before the first poll (spreads many devices over the interval). */
 	initialDelayMs?: number;
+	/** Shared by a fleet's pollers: a poll waits for a slot before its first request. */
+	limiter?: PollLimiter;
 	onResult: (result: PollResult) => void;
 	now?: () => number;
 };
@@ -159,9 +162,13 @@ export class DevicePoller {
 		this.#pollAgain = false;
 		const abort = new AbortController();
 		this.#abort = abort;
-		const startedAt = this.#now();
+		let startedAt = this.#now();
 		let result: PollResult;
+		let release: (() => void) | undefined;
 		try {
+			release = await this.#options.limiter?.acquire(abort.signal, this.#options.client.target.name);
+			// The interval counts from when the requests start, not from the wait for a slot.
+			startedAt = this.#now();
 			result = await this.#fetchAll(abort.signal, startedAt);
 			this.#failures = 0;
 		} catch (error) {
@@ -177,6 +184,7 @@ export class DevicePoller {
 				nextAttemptInMs: DevicePoller.backoffMs(this.#intervalMs, this.#failures, this.#options.maxBackoffMs),
 			};
 		} finally {
+			release?.();
 			this.#inFlight = false;
 			this.#abort = undefined;
 		}

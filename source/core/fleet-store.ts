@@ -25,6 +25,7 @@ import {
 import {DeviceError, describeError, type DeviceErrorKind} from './device-error.js';
 import {displayUrl, type DeviceTarget} from './device-target.js';
 import {DevicePoller, type FleetClient, type NodeExporterLocator, type PollResult, type PollSuccess} from './device-poller.js';
+import {createPollLimiter} from './poll-limiter.js';
 import {MetricRing, ringCapacity, type MetricSeries} from './metric-ring.js';
 import {nodeExporterRates, type NodeExporterReading} from './node-exporter.js';
 import {followLog, type LogFollower} from './log-buffer.js';
@@ -148,6 +149,8 @@ export type FleetStoreOptions = {
 	actionTimeoutMs?: number;
 	/** Back-off cap while a device fails (default 30 s). */
 	maxBackoffMs?: number;
+	/** Polls running at once across the fleet (default 32); the others wait their turn. */
+	maxConcurrentPolls?: number;
 	now?: () => number;
 };
 
@@ -271,6 +274,9 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 		return candidate;
 	};
 
+	const limiter = createPollLimiter(options.maxConcurrentPolls ?? 32);
+	// First polls are spread over a second for a few devices, over up to the whole interval (20 ms apart) for many.
+	const spreadMs = Math.min(intervalMs, Math.max(1000, options.targets.length * 20));
 	options.targets.forEach((target, index) => {
 		const name = uniqueName(target.name);
 		const client = clientFactory(target);
@@ -283,8 +289,8 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 				intervalMs,
 				maxBackoffMs: options.maxBackoffMs,
 				nodeExporter: options.nodeExporter,
-				// The first polls are spread over up to a second, so 50 devices do not all connect at once.
-				initialDelayMs: Math.floor((index / Math.max(1, options.targets.length)) * Math.min(intervalMs, 1000)),
+				initialDelayMs: Math.floor((index / Math.max(1, options.targets.length)) * spreadMs),
+				limiter,
 				onResult: result => {
 					applyPoll(record, result);
 				},

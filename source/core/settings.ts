@@ -27,6 +27,8 @@ export type Settings = {
 	pollIntervalMs: number;
 	theme: Theme;
 	logBufferLines: number;
+	/** The Prometheus server holding the fleet's history, targets and alerts (`--prometheus`); null: none. */
+	prometheusUrl: string | null;
 	devices: SavedDevice[];
 };
 
@@ -37,6 +39,7 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
 	pollIntervalMs: 2000,
 	theme: 'auto',
 	logBufferLines: 10_000,
+	prometheusUrl: null,
 	devices: [],
 });
 
@@ -155,6 +158,14 @@ function decodeStored(stored: unknown, file: string): Decoded {
 			settings.logBufferLines = values.logBufferLines;
 		} else {
 			report(`logBufferLines must be a whole number of at least 1; using ${defaultSettings.logBufferLines}`);
+		}
+	}
+
+	if (values.prometheusUrl !== undefined && values.prometheusUrl !== null) {
+		if (typeof values.prometheusUrl === 'string' && /^https?:\/\/\S+$/.test(values.prometheusUrl)) {
+			settings.prometheusUrl = values.prometheusUrl;
+		} else {
+			report('prometheusUrl must be an http(s) URL or null; not using Prometheus');
 		}
 	}
 

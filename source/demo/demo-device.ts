@@ -107,7 +107,7 @@ async function freePort(host: string): Promise<number> {
 	return port;
 }
 
-function listen(server: net.Server, port: number, host: string): Promise<number> {
+export function listen(server: net.Server, port: number, host: string): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const onError = (error: Error) => {
 			reject(error);
@@ -121,7 +121,7 @@ function listen(server: net.Server, port: number, host: string): Promise<number>
 	});
 }
 
-function closeServer(server: net.Server & {closeAllConnections?: () => void}): Promise<void> {
+export function closeServer(server: net.Server & {closeAllConnections?: () => void}): Promise<void> {
 	return new Promise(resolve => {
 		if (!server.listening) {
 			server.closeAllConnections?.();
@@ -143,7 +143,7 @@ function goClientError(error: Error & {code?: string}, socket: net.Socket): void
 	}
 }
 
-function httpServer(handler: http.RequestListener, tls: DemoDeviceOptions['tls']): http.Server | https.Server {
+export function httpServer(handler: http.RequestListener, tls: DemoDeviceOptions['tls']): http.Server | https.Server {
 	const server = tls ? https.createServer({cert: tls.cert, key: tls.key}, handler) : http.createServer(handler);
 	// Go keeps idle connections open; node's default would close them after 5 s and advertise Keep-Alive.
 	server.keepAliveTimeout = 0;

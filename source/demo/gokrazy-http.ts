@@ -18,7 +18,19 @@ import {sendGo, sendGoError, writeGoHead, type HeaderList} from './go-http-respo
 import {renderOverview, renderStatus, type PageDevice} from './gokrazy-pages.js';
 import {diskUsage, interfaceAddresses, readMeminfo, rssOfPid} from './device-facts.js';
 import type {RawLine} from './line-ring.js';
-import type {SupervisedService, Supervisor} from './supervisor.js';
+import type {SupervisedService} from './supervisor.js';
+
+/** What the API reads and does with one service: the real supervisor's, or the light fleet's simulated one. */
+export type ServiceView = Pick<SupervisedService, 'path' | 'args' | 'stopped' | 'startTime' | 'pid' | 'running' | 'stdout' | 'stderr' | 'restart' | 'stop'> & {
+	/** Resident memory in bytes, for a service that is not a real process (default: read from /proc by pid). */
+	rss?(): number;
+};
+
+/** The services the API fronts. */
+export type ServiceHost = {
+	readonly services: readonly ServiceView[];
+	find(path: string): ServiceView | undefined;
+};
 
 /** What the API needs to know about the device it fronts. */
 export type InitState = PageDevice & {
@@ -26,7 +38,9 @@ export type InitState = PageDevice & {
 	permDir: string;
 	permDev: string;
 	permUuid: string;
-	supervisor: Supervisor;
+	supervisor: ServiceHost;
+	/** MemTotal and MemAvailable in bytes (default: this machine's /proc/meminfo). */
+	meminfo?: () => {MemTotal: number; MemAvailable: number};
 	/** Power requests: the device stops its services and goes away (and, for reboot, comes back). */
 	power(kind: 'reboot' | 'poweroff', waitPerSignalMs: number): Promise<void>;
 	/** Called once the answer to a power request has gone out. */
@@ -132,7 +146,7 @@ function wantsJson(req: IncomingMessage): boolean {
 	return (req.headers.accept ?? '').includes('application/json') || (req.headers['content-type'] ?? '').includes('application/json');
 }
 
-function serviceJson(service: SupervisedService, utcOffsetMinutes: number) {
+function serviceJson(service: ServiceView, utcOffsetMinutes: number) {
 	return {
 		Stopped: service.stopped,
 		StartTime: formatRfc3339Nano(service.startTime, utcOffsetMinutes),
@@ -348,7 +362,7 @@ export class GokrazyHttpApi {
 		const headers: HeaderList = [['Access-Control-Allow-Origin', '*']];
 		const perm = diskUsage(init.permDir);
 		const {privateAddrs, publicAddrs} = interfaceAddresses();
-		const meminfo = readMeminfo();
+		const meminfo = init.meminfo?.() ?? readMeminfo();
 		const services = init.supervisor.services;
 		if (wantsJson(req)) {
 			headers.push(['Content-Type', 'application/json']);
@@ -382,7 +396,7 @@ export class GokrazyHttpApi {
 				startTime: service.startTime,
 				lastStdout: service.stdout.last(),
 				lastStderr: service.stderr.last(),
-				rss: service.running ? rssOfPid(service.pid) : 0,
+				rss: service.running ? (service.rss?.() ?? rssOfPid(service.pid)) : 0,
 			})),
 			initRss: rssOfPid(process.pid),
 			meminfo,

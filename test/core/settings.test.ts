@@ -30,7 +30,7 @@ async function makeLocation(t: {teardown(fn: () => Promise<void>): void}): Promi
 test('no file: the defaults, no problems, and nothing created by reading', async t => {
 	const location = await makeLocation(t);
 	const read = await readSettings(location);
-	t.deepEqual(read.settings, {pollIntervalMs: 2000, theme: 'auto', logBufferLines: 10_000, devices: []});
+	t.deepEqual(read.settings, {pollIntervalMs: 2000, theme: 'auto', logBufferLines: 10_000, prometheusUrl: null, devices: []});
 	t.deepEqual(read.problems, []);
 	t.is(read.path, path.join(location.root, 'config', 'config.json'));
 	await t.throwsAsync(stat(path.join(location.root, 'config')), {code: 'ENOENT'});
@@ -43,6 +43,7 @@ test('written through conf, read by the fast reader: the same settings; file 060
 	await addSavedDevice(location, {name: 'lab', url: 'http://10.0.0.5'});
 	await setSetting(location, 'theme', 'mono');
 	await setSetting(location, 'pollIntervalMs', 5000);
+	await setSetting(location, 'prometheusUrl', 'http://prometheus.lan:9090');
 
 	const read = await readSettings(location);
 	t.deepEqual(read.problems, []);
@@ -50,6 +51,7 @@ test('written through conf, read by the fast reader: the same settings; file 060
 		pollIntervalMs: 5000,
 		theme: 'mono',
 		logBufferLines: 10_000,
+		prometheusUrl: 'http://prometheus.lan:9090',
 		devices: [
 			{name: 'casa', url: 'https://casa:8443', password, certificatePath: '/etc/casa.pem', sshPort: 2222},
 			{name: 'lab', url: 'http://10.0.0.5'},
@@ -167,3 +169,13 @@ for (const withXdg of [false, true]) {
 		t.is(stdout.trim(), settingsPath({env, home: location.home}));
 	});
 }
+
+test('a prometheusUrl that is not an http(s) URL is reported and not used', async t => {
+	const location = await makeLocation(t);
+	await mkdir(path.join(location.root, 'config'), {recursive: true});
+	await writeFile(path.join(location.root, 'config', 'config.json'), JSON.stringify({prometheusUrl: 'prometheus.lan:9090'}));
+	const read = await readSettings(location);
+	t.is(read.settings.prometheusUrl, null);
+	t.is(read.problems.length, 1);
+	t.regex(read.problems[0]!.message, /config\.json: prometheusUrl must be an http\(s\) URL or null/);
+});

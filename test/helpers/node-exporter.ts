@@ -11,11 +11,11 @@ export type RunningNodeExporter = {
 
 export const nodeExporterBinary = process.env.NODE_EXPORTER_BIN ?? 'prometheus-node-exporter';
 
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const server = net.createServer();
 		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
+		server.listen(0, host, () => {
 			const address = server.address();
 			server.close(() => {
 				if (address && typeof address === 'object') {
@@ -29,10 +29,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** The exporter with only the collectors the dashboard reads: cpu, meminfo, loadavg, netdev, filesystem. */
-export async function startNodeExporter(): Promise<RunningNodeExporter> {
-	const port = await freePort();
+export async function startNodeExporter(options: {host?: string} = {}): Promise<RunningNodeExporter> {
+	// Another loopback address (127.0.0.2) gives the exporter a host of its own, as a device's would be.
+	const host = options.host ?? '127.0.0.1';
+	const port = await freePort(host);
 	const child: ChildProcess = spawn(nodeExporterBinary, [
-		`--web.listen-address=127.0.0.1:${port}`,
+		`--web.listen-address=${host}:${port}`,
 		'--collector.disable-defaults',
 		'--collector.cpu',
 		'--collector.meminfo',
@@ -49,7 +51,7 @@ export async function startNodeExporter(): Promise<RunningNodeExporter> {
 			resolve();
 		});
 	});
-	const url = `http://127.0.0.1:${port}/metrics`;
+	const url = `http://${host}:${port}/metrics`;
 	const deadline = Date.now() + 10_000;
 	for (;;) {
 		if (child.exitCode !== null || child.signalCode !== null) {
