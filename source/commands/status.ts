@@ -1,10 +1,14 @@
 // `krazy-tui status [DEVICE...] [--json]`: every device and its services, once.
 import {DeviceClient} from '../core/device-client.js';
 import {DeviceError} from '../core/device-error.js';
+import {healthFromError, type DeviceHealth} from '../core/device-health.js';
 import {serviceName, serviceState, type DeviceOverview, type HtmlOverview} from '../core/device-model.js';
 import type {DeviceTarget} from '../core/device-target.js';
 import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
-import {sanitizeForTerminal} from '../core/sanitize-terminal.js';
+import {textWidth} from '../display/columns.js';
+import {clean} from '../display/device-text.js';
+import {longBytes, shortDuration} from '../display/units.js';
+import {healthLook, lookText, stateLook} from '../display/vocabulary.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
 import {deviceFlags, failureLine, resolveTarget, timeoutMs, writeLine} from './device-options.js';
 
@@ -19,6 +23,8 @@ type DeviceReport = {
 	url: string;
 	online: boolean;
 	error: string | null;
+	/** For people: what kind of trouble (not in --json, which has `error`). */
+	health: DeviceHealth;
 	hostname: string | null;
 	model: string | null;
 	kernel: string | null;
@@ -38,7 +44,7 @@ type DeviceReport = {
 async function ask(target: DeviceTarget, timeout: number | undefined): Promise<DeviceReport> {
 	const client = new DeviceClient(target, {timeoutMs: timeout});
 	const report: DeviceReport = {
-		name: target.name, url: target.url, online: false, error: null, hostname: null, model: null, kernel: null,
+		name: target.name, url: target.url, online: false, error: null, health: 'connecting', hostname: null, model: null, kernel: null,
 		buildTimestamp: null, memory: null, services: [],
 	};
 	try {
@@ -50,6 +56,7 @@ async function ask(target: DeviceTarget, timeout: number | undefined): Promise<D
 		fill(report, overview, html);
 	} catch (error) {
 		report.error = failureLine(error, target.name);
+		report.health = healthFromError(error instanceof DeviceError ? error.kind : 'unreachable');
 	} finally {
 		client.close();
 	}
@@ -60,6 +67,7 @@ async function ask(target: DeviceTarget, timeout: number | undefined): Promise<D
 function fill(report: DeviceReport, overview: DeviceOverview, html: HtmlOverview | undefined): void {
 	const now = Date.now();
 	report.online = true;
+	report.health = 'online';
 	report.hostname = overview.hostname;
 	report.model = overview.model;
 	report.kernel = overview.kernel;
@@ -76,49 +84,28 @@ function fill(report: DeviceReport, overview: DeviceOverview, html: HtmlOverview
 	}));
 }
 
-function formatBytes(bytes: number): string {
-	const mib = bytes / 1024 / 1024;
-	return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${mib.toFixed(1)} MiB`;
-}
-
-function formatAge(startTime: string | null, now: number): string {
-	if (startTime === null) {
-		return '-';
-	}
-
-	const seconds = Math.max(0, Math.round((now - Date.parse(startTime)) / 1000));
-	if (seconds < 120) {
-		return `${seconds}s`;
-	}
-
-	if (seconds < 7200) {
-		return `${Math.round(seconds / 60)}m`;
-	}
-
-	return seconds < 172_800 ? `${Math.round(seconds / 3600)}h` : `${Math.round(seconds / 86_400)}d`;
-}
-
+/** Pads to `width` columns (never cuts: a terminal or a pager shows the whole name). */
 function pad(text: string, width: number): string {
-	return text.length >= width ? text : text + ' '.repeat(width - text.length);
+	return text + ' '.repeat(Math.max(0, width - textWidth(text)));
 }
 
 function renderHuman(report: DeviceReport): string {
-	const clean = (text: string | null) => sanitizeForTerminal(text ?? '');
+	const health = lookText(healthLook[report.health]);
 	if (!report.online) {
-		return `${clean(report.name)}  ${report.url}  OFFLINE\n`;
+		return `${clean(report.name)}  ${report.url}  ${health}\n`;
 	}
 
 	const memory = report.memory
-		? `  memory ${formatBytes(report.memory.total - report.memory.available)} of ${formatBytes(report.memory.total)} in use`
+		? `  memory ${longBytes(report.memory.total - report.memory.available)} of ${longBytes(report.memory.total)} in use`
 		: '';
-	const lines = [`${clean(report.name)}  ${report.url}  online  ${clean(report.hostname)} · ${clean(report.model)}${memory}`];
+	const lines = [`${clean(report.name)}  ${report.url}  ${health}  ${clean(report.hostname)} · ${clean(report.model)}${memory}`];
 	const now = Date.now();
-	const width = Math.max(8, ...report.services.map(service => service.path.length));
-	lines.push(`  ${pad('SERVICE', width)}  ${pad('STATE', 10)}  ${pad('PID', 7)}  ${pad('UP', 5)}  RSS`);
+	const width = Math.max(8, ...report.services.map(service => textWidth(clean(service.path))));
+	lines.push(`  ${pad('SERVICE', width)}  ${pad('STATE', 12)}  ${pad('PID', 7)}  ${pad('UP', 6)}  RSS`);
 	for (const service of report.services) {
-		const up = service.state === 'stopped' ? '-' : formatAge(service.startTime, now);
-		const rss = service.rss === null ? '-' : formatBytes(service.rss);
-		lines.push(`  ${pad(clean(service.path), width)}  ${pad(service.state, 10)}  ${pad(String(service.pid || '-'), 7)}  ${pad(up, 5)}  ${rss}`);
+		const up = service.state === 'stopped' || service.startTime === null ? '-' : shortDuration(now - Date.parse(service.startTime));
+		const rss = service.rss === null ? '-' : longBytes(service.rss);
+		lines.push(`  ${pad(clean(service.path), width)}  ${pad(lookText(stateLook[service.state]), 12)}  ${pad(String(service.pid || '-'), 7)}  ${pad(up, 6)}  ${rss}`);
 	}
 
 	return lines.join('\n') + '\n';
@@ -153,7 +140,7 @@ export const statusCommand: Command = async (args, io) => {
 
 	const reports = await Promise.all(targets.map(async target => ask(target, timeout)));
 	if (values.json) {
-		io.stdout.write(JSON.stringify({devices: reports}) + '\n');
+		io.stdout.write(JSON.stringify({devices: reports.map(({health: _health, ...report}) => report)}) + '\n');
 	} else {
 		io.stdout.write(reports.map(report => renderHuman(report)).join('\n'));
 	}

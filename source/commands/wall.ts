@@ -5,6 +5,7 @@ import type {DeviceTarget} from '../core/device-target.js';
 import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
 import {createFleetStore} from '../core/fleet-store.js';
 import {readSettings} from '../core/settings.js';
+import {colorWanted} from '../display/vocabulary.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
 import {deviceFlags, resolveTarget, timeoutMs, writeLine} from './device-options.js';
 
@@ -79,10 +80,9 @@ export const wallCommand: Command = async (args, io) => {
 	}
 
 	const pollIntervalMs = pollSeconds === undefined ? settings.pollIntervalMs : Math.round(pollSeconds * 1000);
-	const [{runWall}, {FleetStderr}, {colorEnabled}] = await Promise.all([
+	const [{runWall}, {FleetStderr}] = await Promise.all([
 		import('../wall/wall-screen.js'),
 		import('../wall/fleet-stderr.js'),
-		import('../wall/wall-widgets.js'),
 	]);
 	const store = createFleetStore({
 		targets,
@@ -99,7 +99,7 @@ export const wallCommand: Command = async (args, io) => {
 		await runWall({
 			store,
 			stderr,
-			color: colorEnabled(io.env, settings.theme),
+			color: colorWanted(io.env, settings.theme),
 			pageSeconds,
 			output: io.stdout as NodeJS.WriteStream,
 			input,

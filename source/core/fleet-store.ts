@@ -24,6 +24,7 @@ import {
 } from './device-model.js';
 import {DeviceError, describeError, type DeviceErrorKind} from './device-error.js';
 import {displayUrl, type DeviceTarget} from './device-target.js';
+import {healthFromError, type DeviceHealth} from './device-health.js';
 import {DevicePoller, type FleetClient, type NodeExporterLocator, type PollResult, type PollSuccess} from './device-poller.js';
 import {MetricRing, ringCapacity, type MetricSeries} from './metric-ring.js';
 import {nodeExporterRates, type NodeExporterReading} from './node-exporter.js';
@@ -32,17 +33,7 @@ import type {LogStreamChoice} from './device-model.js';
 
 export type {FleetClient, NodeExporterLocator} from './device-poller.js';
 
-/** How a device is doing, as a mark; `healthText` says it in words. */
-export type DeviceHealth = 'connecting' | 'online' | 'unreachable' | 'auth' | 'tls' | 'bad-answer';
-
-export const healthText: Readonly<Record<DeviceHealth, string>> = {
-	connecting: 'connecting',
-	online: 'online',
-	unreachable: 'unreachable',
-	auth: 'wrong password',
-	tls: 'TLS problem',
-	'bad-answer': 'bad answer',
-};
+export type {DeviceHealth} from './device-health.js';
 
 /** The device's own state, plus crash-looping: restarted `crashLoop.restarts` times within `crashLoop.windowMs`. */
 export type ServiceDisplayState = ServiceState | 'crash-looping';
@@ -98,7 +89,6 @@ export type DeviceSnapshot = {
 	/** The URL to show: never the password. */
 	readonly url: string;
 	readonly health: DeviceHealth;
-	readonly healthText: string;
 	/** The last failure, naming the device and the cause; null while it answers. */
 	readonly error: string | null;
 	readonly errorKind: DeviceErrorKind | null;
@@ -219,28 +209,6 @@ type DeviceRecord = {
 	powerSawDown: boolean;
 	snapshot: DeviceSnapshot | undefined;
 };
-
-export function healthFromError(kind: DeviceErrorKind): DeviceHealth {
-	switch (kind) {
-		case 'auth': {
-			return 'auth';
-		}
-
-		case 'tls': {
-			return 'tls';
-		}
-
-		case 'unreachable':
-		case 'timeout':
-		case 'aborted': {
-			return 'unreachable';
-		}
-
-		default: {
-			return 'bad-answer';
-		}
-	}
-}
 
 export function createFleetStore(options: FleetStoreOptions): FleetStore {
 	const now = options.now ?? Date.now;
@@ -396,7 +364,6 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 			target: record.target,
 			url: displayUrl(record.target),
 			health: record.health,
-			healthText: healthText[record.health],
 			error: record.error ? record.error.message : null,
 			errorKind: record.error ? record.error.kind : null,
 			lastSeen: record.lastSeen,

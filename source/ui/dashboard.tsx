@@ -20,7 +20,8 @@ import {keyHints} from './key-table.js';
 import {useTerminalSize, type TerminalSize} from './terminal-size.js';
 import {FramePacer} from './frame-pacer.js';
 import {PaletteContext, paletteFor, usePalette, type ThemeName} from './theme.js';
-import {clean} from './device-text.js';
+import {clean} from '../display/device-text.js';
+import {fleetCounts} from '../display/vocabulary.js';
 import {Line, LineWidthContext, type Segment} from './components/line.js';
 import {DeviceTable} from './components/device-table.js';
 import {ServiceTable} from './components/service-table.js';
@@ -316,14 +317,13 @@ function DashboardScreen(props: DashboardProps) {
 		);
 	}
 
-	const online = snapshot.devices.filter(device => device.health === 'online').length;
-	const down = snapshot.devices.length - online - snapshot.devices.filter(device => device.health === 'connecting').length;
+	const counts = fleetCounts(snapshot.devices);
 	const titleSegments: Segment[] = [
 		{text: 'krazy-tui', bold: true, color: palette.title},
-		{text: ` · ${snapshot.devices.length} device${snapshot.devices.length === 1 ? '' : 's'} · ${online} online`},
+		{text: ` · ${snapshot.devices.length} device${snapshot.devices.length === 1 ? '' : 's'} · ${counts.online} online`},
 	];
-	if (down > 0) {
-		titleSegments.push({text: ` · ${down} not answering`, color: palette.bad, bold: true});
+	if (counts.failing > 0) {
+		titleSegments.push({text: ` · ${counts.failing} not answering`, color: palette.bad, bold: true});
 	}
 
 	if (readonly) {

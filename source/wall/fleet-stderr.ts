@@ -1,7 +1,7 @@
 // The fleet's newest stderr lines in one bounded ring: one store log follower per device and service, merged as they arrive.
 import type {DeviceSnapshot, FleetSnapshot, FleetStore} from '../core/fleet-store.js';
 import type {LogFollower} from '../core/log-buffer.js';
-import type {FleetLine} from './wall-widgets.js';
+import type {FleetLine} from './wall-model.js';
 
 export type FleetStderrEntry = FleetLine & {readonly seq: number};
 

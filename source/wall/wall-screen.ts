@@ -6,20 +6,20 @@ import type {DeviceSnapshot, FleetSnapshot, FleetStore} from '../core/fleet-stor
 import type {FleetStderr} from './fleet-stderr.js';
 import {wallHelpLines, wallKeys, type WallIntent} from './wall-keys.js';
 import {wallLayout, type Rect, type Tile, type WallLayout} from './wall-layout.js';
+import {textWidth} from '../display/columns.js';
+import {canvasColors, painter} from './wall-paint.js';
 import {
-	canvasColors,
 	chartModel,
 	factsLines,
 	listHeading,
 	listRow,
-	painter,
 	permGauge,
 	serviceTable,
 	stderrLine,
 	tileHeader,
 	titleLine,
 	tooSmallText,
-} from './wall-widgets.js';
+} from './wall-model.js';
 
 export type WallScreenOptions = {
 	store: Pick<FleetStore, 'subscribe' | 'getSnapshot'>;
@@ -86,8 +86,6 @@ function unwrapItems(list: blessed.Widgets.ListElement): void {
 		}
 	}
 }
-
-const visibleWidth = (text: string) => text.replace(/\u001b\[[\d;]*m/g, '').length;
 
 type CanvasInternals = {
 	ctx?: {_canvas: {frame(): string}};
@@ -380,7 +378,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 			setBorderColor(widgets.table, edge);
 			// contrib pads every row to the column width and the list wraps what is longer than itself, so the column is
 			// exactly as wide as the widest row (colour sequences do not count).
-			widgets.table.options.columnWidth = [Math.max(1, visibleWidth(model.header), ...model.rows.map(row => visibleWidth(row)))];
+			widgets.table.options.columnWidth = [Math.max(1, textWidth(model.header), ...model.rows.map(row => textWidth(row)))];
 			widgets.table.setData({headers: [model.header], data: model.rows.map(row => [row])});
 			unwrapItems((widgets.table as unknown as {rows: blessed.Widgets.ListElement}).rows);
 		});

@@ -51,8 +51,8 @@ test('status --json follows the CLI contract', async t => {
 test('status for people: a table per device', async t => {
 	const result = await runCli(['status', demo.url], {env});
 	t.is(result.code, 0);
-	t.regex(result.stdout, /^casa|127\.0\.0\.1:\d+ {2}http:\/\/127\.0\.0\.1:\d+ {2}online {2}casa/m);
-	t.regex(result.stdout, /\/user\/breakglass\s+stopped/);
+	t.regex(result.stdout, /^casa|127\.0\.0\.1:\d+ {2}http:\/\/127\.0\.0\.1:\d+ {2}● online {2}casa/m);
+	t.regex(result.stdout, /\/user\/breakglass\s+■ stopped/);
 	t.false(result.stdout.includes(demo.password));
 });
 
@@ -151,6 +151,7 @@ test('unreachable host, HTML port, unknown service: one line each, exit 1', asyn
 	const unreachable = await runCli(['status', `http://127.0.0.1:${port}`], {env});
 	t.is(unreachable.code, 1);
 	t.is(unreachable.stderr, `127.0.0.1:${port}: connection refused by 127.0.0.1:${port} (is the device up?)\n`);
+	t.is(unreachable.stdout, `127.0.0.1:${port}  http://127.0.0.1:${port}  ✗ unreachable\n`);
 
 	const html = await startHttpServer(t, (_request, response) => {
 		response.writeHead(200, {'Content-Type': 'text/html'});

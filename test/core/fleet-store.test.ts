@@ -51,7 +51,6 @@ test('an online device: services with pids, RSS and last lines from the HTML pag
 	await until(() => device(store).memoryHistory.values.length >= 3, 20_000, 'three polls');
 	const snapshot = device(store);
 	t.is(snapshot.health, 'online');
-	t.is(snapshot.healthText, 'online');
 	t.is(snapshot.overview?.hostname, demo.hostname);
 	t.is(snapshot.url, demo.baseUrl);
 	t.false(snapshot.url.includes(demo.password));

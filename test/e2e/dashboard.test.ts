@@ -105,7 +105,7 @@ test.serial('navigate, restart and see the new pid, stop and start, follow and s
 
 	// The device's server goes away: unreachable, with its last data; then it comes back.
 	await demo.stop();
-	screen = await tmux.waitForText(text => text.includes('✖ unreachable') && /last seen \d+ s ago/.test(text), 20_000);
+	screen = await tmux.waitForText(text => text.includes('✗ unreachable') && /last seen \d+ s ago/.test(text), 20_000);
 	t.regex(screen, /last known data/);
 	t.regex(screen, /retrying in \d+ s/);
 	demo = await startDemoDevice({port, password});

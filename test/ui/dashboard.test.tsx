@@ -31,7 +31,7 @@ test('every health is shown in words and marks; an offline device says when it w
 	devices.get('garage')!.failure = new DeviceError('garage', 'auth', 'wrong password');
 	devices.get('attic')!.failure = new DeviceError('attic', 'tls', 'the certificate does not match');
 	const frame = await waitForFrame(app, text => text.includes('unreachable') && text.includes('wrong password') && text.includes('TLS problem'));
-	t.regex(frame, /✖ unreachable\s+casa\s+last seen \d+ s ago/);
+	t.regex(frame, /✗ unreachable\s+casa\s+last seen \d+ s ago/);
 	t.regex(frame, /⚷ wrong password/);
 	t.regex(frame, /⚠ TLS problem/);
 	t.regex(frame, /3 not answering/);

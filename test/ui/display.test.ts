@@ -1,7 +1,8 @@
 // Sparklines, figures, and the layout that never draws taller than the terminal.
 import test from 'ava';
-import {sparkline} from '../../source/ui/sparkline.js';
-import {agoText, fit, rule, shortBytes, shortDuration} from '../../source/ui/display-format.js';
+import {sparkline} from '../../source/display/sparkline.js';
+import {fit, rule} from '../../source/display/columns.js';
+import {agoText, shortBytes, shortDuration} from '../../source/display/units.js';
 import {fleetLayout, windowStart} from '../../source/ui/fleet-layout.js';
 
 test('a sparkline is always as wide as asked, newest values right, gaps blank', t => {

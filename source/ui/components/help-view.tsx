@@ -2,7 +2,7 @@
 import React from 'react';
 import {Box} from 'ink';
 import {helpSections} from '../key-table.js';
-import {fit, rule} from '../display-format.js';
+import {fit, rule} from '../../display/columns.js';
 import {usePalette} from '../theme.js';
 import {Line, type Segment} from './line.js';
 

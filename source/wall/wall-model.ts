@@ -1,166 +1,20 @@
-// What each wall widget shows, from a device snapshot: chart series, gauge value, table rows, lines (no blessed here).
+// The wall's view model: from a device snapshot, what each widget shows (header, chart series, gauge, service rows,
+// list rows, stderr lines, title), as plain strings and numbers. No blessed here: wall-screen.ts draws these.
+// Formats, widths, marks and words come from display/, the same as the dashboard's.
 import type {DeviceSnapshot, ServiceSnapshot} from '../core/fleet-store.js';
-import {sanitizeForTerminal} from '../core/sanitize-terminal.js';
-import {expandTabs, fit, shortBytes, shortDuration} from '../ui/display-format.js';
-
-export type Tone = 'ok' | 'bad' | 'warn' | 'muted' | 'accent';
-
-/** Colours as SGR sequences (blessed parses them in any content); with colour off, text passes unchanged. */
-export type Painter = {
-	readonly color: boolean;
-	paint(text: string, tone: Tone): string;
-	bold(text: string): string;
-};
-
-// Muted is a 256-colour grey: blessed turns the bright-black SGR 90 into plain black, invisible on a dark terminal.
-const sgr: Readonly<Record<Tone, string>> = {ok: '32', bad: '31', warn: '33', muted: '38;5;245', accent: '36'};
-
-export function painter(color: boolean): Painter {
-	return {
-		color,
-		paint: (text, tone) => (color && text !== '' ? `\u001b[${sgr[tone]}m${text}\u001b[39m` : text),
-		// Bold is emphasis, not colour: NO_COLOR keeps it.
-		bold: text => (text === '' ? text : `\u001b[1m${text}\u001b[22m`),
-	};
-}
-
-/** NO_COLOR (any non-empty value, per no-color.org) or the mono theme turns every colour off. */
-export function colorEnabled(env: NodeJS.ProcessEnv, theme?: string): boolean {
-	return !((env.NO_COLOR !== undefined && env.NO_COLOR !== '') || theme === 'mono');
-}
-
-/** Colours the canvas widgets (chart, gauge) take; `normal` is the terminal's own. */
-export type CanvasColors = {memory: string; cpu: string; text: string; baseline: string; border: string};
-
-export function canvasColors(color: boolean): CanvasColors {
-	return color
-		? {memory: 'cyan', cpu: 'yellow', text: 'normal', baseline: 'normal', border: 'cyan'}
-		: {memory: 'normal', cpu: 'normal', text: 'normal', baseline: 'normal', border: 'normal'};
-}
-
-/** Device text made printable: no control sequences, tabs expanded, one line. */
-export function clean(text: string | null | undefined): string {
-	return expandTabs(sanitizeForTerminal(text ?? '')).replaceAll('\n', ' ');
-}
-
-/** The contrib table's rows are parsed for blessed tags: device text must not be able to open one. */
-export function escapeTags(text: string): string {
-	return text.replace(/[{}]/g, char => (char === '{' ? '{open}' : '{close}'));
-}
-
-export type Segment = {readonly text: string; readonly tone?: Tone; readonly bold?: boolean};
-
-/** Segments cut together to `width` columns (an ellipsis where cut), then painted. */
-export function paintSegments(segments: readonly Segment[], width: number, paint: Painter): string {
-	let room = width;
-	let out = '';
-	for (const segment of segments) {
-		if (room <= 0) {
-			break;
-		}
-
-		const length = [...segment.text].length;
-		const text = length > room ? fit(segment.text, room) : segment.text;
-		room -= Math.min(length, room);
-		const toned = segment.tone ? paint.paint(text, segment.tone) : text;
-		out += segment.bold ? paint.bold(toned) : toned;
-	}
-
-	return out;
-}
-
-/**
- * A label on a widget's top border, a space either side. blessed puts it two columns in and wraps (over the widget's
- * first row) what does not fit before the corner, so it is cut to leave the corner and one line character free.
- */
-export function borderLabel(segments: readonly Segment[], widgetWidth: number, paint: Painter): string {
-	return ` ${paintSegments(segments, Math.max(1, widgetWidth - 7), paint)} `;
-}
-
-function visibleLength(segments: readonly Segment[]): number {
-	return segments.reduce((sum, segment) => sum + [...segment.text].length, 0);
-}
-
-/** Words into at most `maxLines` lines of `width`; what does not fit ends the last line with an ellipsis. */
-export function wrapWords(text: string, width: number, maxLines: number): string[] {
-	const cut = (line: string) => ([...line].length > width ? fit(line, width) : line);
-	const lines: string[] = [];
-	let current = '';
-	const words = text.split(' ');
-	for (const [index, word] of words.entries()) {
-		const candidate = current === '' ? word : `${current} ${word}`;
-		if ([...candidate].length <= width || current === '') {
-			current = candidate;
-			continue;
-		}
-
-		if (lines.length >= maxLines - 1) {
-			lines.push(cut(`${current} ${words.slice(index).join(' ')}`));
-			return lines;
-		}
-
-		lines.push(cut(current));
-		current = word;
-	}
-
-	lines.push(cut(current));
-	return lines.slice(0, Math.max(1, maxLines));
-}
-
-/** 14:03:07 on the local clock. */
-export function clockTime(ms: number): string {
-	const date = new Date(ms);
-	return [date.getHours(), date.getMinutes(), date.getSeconds()].map(part => String(part).padStart(2, '0')).join(':');
-}
+import {fit, runsWidth, textWidth, wrapWords} from '../display/columns.js';
+import {clean, failureCause} from '../display/device-text.js';
+import {clockTime, percentOf, percentText, shortBytes, shortDuration} from '../display/units.js';
+import {fleetCounts, healthLook, lookText, stateLook, type Tone} from '../display/vocabulary.js';
+import {borderLabel, canvasColors, escapeTags, paintSegments, type Painter, type Segment} from './wall-paint.js';
 
 export type HealthView = {readonly mark: string; readonly text: string; readonly tone: Tone};
 
-/** online; unreachable since 14:03:07; wrong password; …: the mark and words carry it without colour too. */
+/** online; unreachable since 14:03:07; wrong password; …: the shared vocabulary, with the time it was last seen. */
 export function healthView(device: DeviceSnapshot, formatTime: (ms: number) => string = clockTime): HealthView {
-	switch (device.health) {
-		case 'online': {
-			return {mark: '●', text: 'online', tone: 'ok'};
-		}
-
-		case 'connecting': {
-			return {mark: '…', text: 'connecting', tone: 'muted'};
-		}
-
-		case 'unreachable': {
-			return {mark: '✗', text: device.lastSeen === null ? 'unreachable' : `unreachable since ${formatTime(device.lastSeen)}`, tone: 'bad'};
-		}
-
-		default: {
-			return {mark: '✗', text: device.healthText, tone: 'bad'};
-		}
-	}
-}
-
-/** The device's own words for a failure, without the leading "name: ". */
-export function failureCause(device: DeviceSnapshot): string | null {
-	if (device.error === null) {
-		return null;
-	}
-
-	// The message names the device as its target is called; the fleet may have suffixed that name (casa#2).
-	const prefix = [`${device.name}: `, `${device.target.name}: `].find(candidate => device.error?.startsWith(candidate));
-	return clean(prefix ? device.error.slice(prefix.length) : device.error);
-}
-
-function percentOf(part: number | null | undefined, whole: number | null | undefined): number | null {
-	if (part === null || part === undefined || !whole || whole <= 0 || !Number.isFinite(part)) {
-		return null;
-	}
-
-	return Math.max(0, (part / whole) * 100);
-}
-
-function percentText(percent: number | null): string {
-	if (percent === null) {
-		return '–';
-	}
-
-	return percent > 0 && percent < 1 ? '<1%' : `${Math.round(percent)}%`;
+	const look = healthLook[device.health];
+	const since = device.health === 'unreachable' && device.lastSeen !== null ? ` since ${formatTime(device.lastSeen)}` : '';
+	return {mark: look.mark, text: `${look.words}${since}`, tone: look.tone};
 }
 
 function permPercent(device: DeviceSnapshot): number | null {
@@ -191,16 +45,16 @@ export function tileHeader(
 ): string {
 	const health = healthView(device, options.formatTime);
 	const title = deviceTitle(device);
-	const titleLength = [...title].length;
+	const titleLength = textWidth(title);
 	const right: Segment[] = [{text: `${health.mark} ${health.text}`, tone: health.tone}];
 	if (options.compact && device.overview) {
 		const usage: Segment = {text: `mem ${percentText(memoryPercent(device))}  perm ${percentText(permPercent(device))}  `, tone: 'muted'};
-		if (titleLength + 1 + visibleLength([usage, ...right]) <= width) {
+		if (titleLength + 1 + runsWidth([usage, ...right]) <= width) {
 			right.unshift(usage);
 		}
 	}
 
-	const rightWidth = Math.min(width, visibleLength(right));
+	const rightWidth = Math.min(width, runsWidth(right));
 	const leftWidth = Math.max(0, width - rightWidth - 1);
 	const left = paintSegments([{text: title, bold: true}], leftWidth, paint);
 	const gap = ' '.repeat(Math.max(0, width - rightWidth - Math.min(leftWidth, titleLength)));
@@ -387,15 +241,10 @@ export function factsLines(device: DeviceSnapshot, size: {width: number; height:
 	return lines.slice(0, Math.max(0, size.height)).map(segments => paintSegments(segments, size.width, paint));
 }
 
-const stateTone: Readonly<Record<ServiceSnapshot['state'], Tone>> = {
-	running: 'ok',
-	stopped: 'muted',
-	restarting: 'warn',
-	'crash-looping': 'bad',
-};
-
+/** The state cell: the shared mark and words; a crash loop says how many restarts made it one. */
 function stateText(service: ServiceSnapshot): string {
-	return service.state === 'crash-looping' ? `crash-loop ×${service.restartsInWindow}` : service.state;
+	const look = stateLook[service.state];
+	return service.state === 'crash-looping' ? `${look.mark} crash-loop ×${service.restartsInWindow}` : lookText(look);
 }
 
 /** Trouble first (crash loops, restarts), then the user's own services, then the system's; the device's order within. */
@@ -442,7 +291,7 @@ export function serviceTable(device: DeviceSnapshot, size: {width: number; heigh
 		{title: 'RSS', width: 5, align: 'right', cell: service => shortBytes(service.rss)},
 		{title: 'PID', width: 7, align: 'right', cell: service => (service.status.pid > 0 ? String(service.status.pid) : '–')},
 	];
-	const stateWidth = 13;
+	const stateWidth = 15;
 	const columns: Column[] = [];
 	let used = stateWidth + 1;
 	for (const column of optional) {
@@ -455,7 +304,7 @@ export function serviceTable(device: DeviceSnapshot, size: {width: number; heigh
 	const nameWidth = Math.max(1, inner - used);
 	const rowFor = (service: ServiceSnapshot) => {
 		const name = escapeTags(fit(clean(service.name), nameWidth));
-		const state = paint.paint(fit(stateText(service), stateWidth), stateTone[service.state]);
+		const state = paint.paint(fit(stateText(service), stateWidth), stateLook[service.state].tone);
 		const rest = columns.map(column => ` ${fit(column.cell(service), column.width, column.align)}`).join('');
 		return `${name} ${state}${rest}`;
 	};
@@ -556,28 +405,6 @@ export function stderrLine(entry: FleetLine, width: number, paint: Painter): str
 		{text: `${clean(entry.device)}/${clean(entry.service)}  `, tone: 'accent'},
 		entry.kind === 'gap' ? {text: `[${clean(entry.text)}]`, tone: 'muted'} : {text: clean(entry.text)},
 	], width, paint);
-}
-
-export type FleetCounts = {readonly online: number; readonly failing: number; readonly connecting: number; readonly crashLooping: number};
-
-export function fleetCounts(devices: readonly DeviceSnapshot[]): FleetCounts {
-	let online = 0;
-	let failing = 0;
-	let connecting = 0;
-	let crashLooping = 0;
-	for (const device of devices) {
-		if (device.health === 'online') {
-			online++;
-		} else if (device.health === 'connecting') {
-			connecting++;
-		} else {
-			failing++;
-		}
-
-		crashLooping += device.counts.crashLooping;
-	}
-
-	return {online, failing, connecting, crashLooping};
 }
 
 export type TitleInput = {

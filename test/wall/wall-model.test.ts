@@ -1,45 +1,34 @@
-// The wall's widget contents as plain functions: device snapshot → header, chart series, gauge, table rows, lines.
+// The wall's view model as plain functions: device snapshot → header, chart series, gauge, table rows, lines.
 import test from 'ava';
+import stringWidth from 'string-width';
 import {createFleetStore, type DeviceSnapshot} from '../../source/core/fleet-store.js';
 import {targetFromUrl} from '../../source/core/device-target.js';
 import {startDemoDevice} from '../../source/demo/demo-device.js';
 import {wallHelpLines, wallIntent, wallKeys} from '../../source/wall/wall-keys.js';
+import {borderLabel, escapeTags, painter} from '../../source/wall/wall-paint.js';
 import {
-	borderLabel,
 	chartModel,
-	colorEnabled,
-	escapeTags,
 	factsLines,
 	healthView,
 	listHeading,
 	listRow,
 	niceMaxPercent,
 	orderServices,
-	painter,
 	permGauge,
 	serviceTable,
 	stderrLine,
 	tileHeader,
 	titleLine,
-	wrapWords,
 	yLabelCount,
-} from '../../source/wall/wall-widgets.js';
+} from '../../source/wall/wall-model.js';
 import {startNodeExporter} from '../helpers/node-exporter.js';
 import {device, gib, overview, series, service} from './wall-fixtures.js';
 
 const plain = painter(false);
 const colored = painter(true);
 const stripSgr = (text: string) => text.replace(/\u001b\[[\d;]*m/g, '');
-const width = (text: string) => [...stripSgr(text)].length;
+const width = (text: string) => stringWidth(text);
 const clock = (ms: number) => `T${ms}`;
-
-test('colour is off with NO_COLOR set to anything but empty, or with the mono theme', t => {
-	t.false(colorEnabled({NO_COLOR: '1'}));
-	t.false(colorEnabled({NO_COLOR: 'yes'}, 'dark'));
-	t.true(colorEnabled({NO_COLOR: ''}));
-	t.true(colorEnabled({}));
-	t.false(colorEnabled({}, 'mono'));
-});
 
 test('the painter adds colour sequences only when colour is on', t => {
 	t.is(plain.paint('online', 'ok'), 'online');
@@ -50,11 +39,12 @@ test('the painter adds colour sequences only when colour is on', t => {
 
 const healthCases: Array<[string, Partial<DeviceSnapshot>, string, string]> = [
 	['online', {health: 'online'}, '●', 'online'],
-	['connecting', {health: 'connecting', lastSeen: null}, '…', 'connecting'],
+	['connecting', {health: 'connecting', lastSeen: null}, '◌', 'connecting'],
 	['unreachable after it answered', {health: 'unreachable', lastSeen: 42}, '✗', 'unreachable since T42'],
 	['unreachable from the start', {health: 'unreachable', lastSeen: null}, '✗', 'unreachable'],
-	['wrong password', {health: 'auth', healthText: 'wrong password'}, '✗', 'wrong password'],
-	['garbage', {health: 'bad-answer', healthText: 'bad answer'}, '✗', 'bad answer'],
+	['wrong password', {health: 'auth'}, '⚷', 'wrong password'],
+	['a TLS problem', {health: 'tls'}, '⚠', 'TLS problem'],
+	['garbage', {health: 'bad-answer'}, '?', 'bad answer'],
 ];
 
 for (const [name, overrides, mark, text] of healthCases) {
@@ -75,6 +65,16 @@ test('the tile header names the hostname and the device and keeps the health who
 	t.is(width(narrow), 34);
 	t.true(narrow.endsWith('✗ unreachable since T7'), narrow);
 	t.true(narrow.startsWith('casa · 1'), narrow);
+});
+
+test('a hostname in wide characters is cut by columns: the header stays exactly as wide as the tile', t => {
+	const wide = device({overview: overview({hostname: '日本語のホスト名です'})});
+	for (const columns of [12, 20, 33, 50]) {
+		t.is(width(tileHeader(wide, columns, colored)), columns, `${columns} columns`);
+	}
+
+	const table = serviceTable(device({services: [service('/user/日本語のサービス名です')]}), {width: 30, height: 8}, colored);
+	t.true(table.rows.every(row => width(row) <= 27), table.rows.join('\n'));
 });
 
 test('the compact header adds memory and /perm use when the name still fits', t => {
@@ -221,10 +221,10 @@ test('the service table fits its rows to the width, colours states, and drops co
 	t.regex(wide.header, /^ SERVICE +STATE +UP +RSS +PID$/);
 	t.is(width(wide.header), 58);
 	t.deepEqual(wide.rows.map(row => width(row)), [57, 57, 57]);
-	t.regex(stripSgr(wide.rows[0]), /^crashy +crash-loop ×4/);
-	t.true(wide.rows[0].includes('\u001b[31mcrash-loop ×4'));
-	t.regex(stripSgr(wide.rows[1]), /^golink +running +1h00m +12M +4242$/);
-	t.true(wide.rows[2].includes('\u001b[38;5;245mstopped'));
+	t.regex(stripSgr(wide.rows[0]), /^crashy +! crash-loop ×4/);
+	t.true(wide.rows[0].includes('\u001b[31m! crash-loop ×4'));
+	t.regex(stripSgr(wide.rows[1]), /^golink +▶ running +1h00m +12M +4242$/);
+	t.true(wide.rows[2].includes('\u001b[38;5;245m■ stopped'));
 	t.regex(stripSgr(wide.label), /services: 1 running · 1 stopped · 1 crash-looping/);
 	const narrow = serviceTable(snapshot, {width: 30, height: 10}, plain);
 	t.regex(narrow.header, /^ SERVICE +STATE +$/);
@@ -254,12 +254,6 @@ test('a device that never answered gets its cause over a few rows', t => {
 	const table = serviceTable(snapshot, {width: 35, height: 10}, plain);
 	t.deepEqual(table.rows.map(row => row.trimEnd()), ['✗ wrong password (the device', 'said: invalid username/password)', 'for http://127.0.0.1:8080']);
 	t.is(serviceTable(snapshot, {width: 35, height: 6}, plain).rows.length, 2);
-});
-
-test('words wrap to the width and the last line says what was cut', t => {
-	t.deepEqual(wrapWords('one two three four five', 9, 2), ['one two', 'three fo…']);
-	t.deepEqual(wrapWords('one two', 20, 3), ['one two']);
-	t.deepEqual(wrapWords('abcdefghijkl mn', 5, 3), ['abcd…', 'mn']);
 });
 
 test('labels on a border leave the corner free', t => {
@@ -343,5 +337,5 @@ test('real data: a demo device polled by the store with a node exporter gives a 
 	t.true(gauge.percent !== null && gauge.percent > 0);
 	const table = serviceTable(snapshot, {width: 60, height: 20}, plain);
 	// Just started: the web UI's rule calls a service under 5 s old "restarting".
-	t.true(table.rows.some(row => /^golink +(?:running|restarting)/.test(row)));
+	t.true(table.rows.some(row => /^golink +(?:▶ running|↻ restarting)/.test(row)));
 });
