@@ -1,6 +1,6 @@
 // The dashboard screen: devices, services of the selected one, graphs, logs, help and dialogs, all fed by the fleet store.
 import React, {Suspense, lazy, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore, type ComponentType, type ReactElement, type ReactNode} from 'react';
-import {Box, Text, useInput, type Key} from 'ink';
+import {Box, Text, useInput} from 'ink';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore, ServiceSnapshot} from '../core/fleet-store.js';
 import type {LogFollower, LogFollowerState} from '../core/log-buffer.js';
 import {saveLogEntries, logFileName} from '../core/log-buffer.js';
@@ -16,7 +16,7 @@ import {
 } from './dashboard-state.js';
 import {entryVisible} from './log-view-state.js';
 import {fleetLayout} from './fleet-layout.js';
-import {keyHints} from './key-table.js';
+import {dashboardKeys} from './dashboard-keys.js';
 import {useTerminalSize, type TerminalSize} from './terminal-size.js';
 import {FramePacer} from './frame-pacer.js';
 import {PaletteContext, paletteFor, usePalette, type ThemeName} from './theme.js';
@@ -199,9 +199,7 @@ function DashboardScreen(props: DashboardProps) {
 	envRef.current = env;
 
 	useInput((input, key) => {
-		for (const single of splitKeys(input, key)) {
-			dispatch({type: 'key', input: single.input, key: single.key, env: envRef.current});
-		}
+		dispatch({type: 'key', input, key, env: envRef.current});
 	}, {isActive: state.screen !== 'flash'});
 
 	// Effects run once each, after the render that queued them.
@@ -411,7 +409,7 @@ function DashboardScreen(props: DashboardProps) {
 		const intents = state.focus === 'services'
 			? (['help', 'open', 'filter', 'restart', 'stop', 'start', 'once', 'kill', 'shell', 'quit'] as const)
 			: (['help', 'open', 'focusNext', 'filter', 'shell', 'flash', 'reboot', 'quit'] as const);
-		footer = [{text: keyHints(intents, {readonly}), color: palette.muted}];
+		footer = [{text: dashboardKeys.hints(intents, {readonly}), color: palette.muted}];
 	}
 
 	return (
@@ -424,65 +422,6 @@ function DashboardScreen(props: DashboardProps) {
 		</Box>
 		</LineWidthContext.Provider>
 	);
-}
-
-const plainKey: Key = {
-	upArrow: false,
-	downArrow: false,
-	leftArrow: false,
-	rightArrow: false,
-	pageDown: false,
-	pageUp: false,
-	home: false,
-	end: false,
-	return: false,
-	escape: false,
-	ctrl: false,
-	shift: false,
-	tab: false,
-	backspace: false,
-	delete: false,
-	meta: false,
-	super: false,
-	hyper: false,
-	capsLock: false,
-	numLock: false,
-};
-
-/**
- * Ink hands over text that arrived in one chunk as one input ("\r/golink" when Enter and a typed filter come
- * together, as with fast typing, a paste or tmux send-keys). Each character is a key of its own here.
- */
-export function splitKeys(input: string, key: Key): Array<{input: string; key: Key}> {
-	const characters = [...input];
-	if (characters.length <= 1 || key.meta || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) {
-		return [{input, key}];
-	}
-
-	return characters.map(character => {
-		const code = character.codePointAt(0) ?? 0;
-		if (character === '\r' || character === '\n') {
-			return {input: '', key: {...plainKey, return: true}};
-		}
-
-		if (character === '\t') {
-			return {input: '', key: {...plainKey, tab: true}};
-		}
-
-		if (character === '\u007f' || character === '\b') {
-			return {input: '', key: {...plainKey, backspace: true}};
-		}
-
-		if (code >= 1 && code <= 26) {
-			return {input: String.fromCodePoint(code + 96), key: {...plainKey, ctrl: true}};
-		}
-
-		if (code < 0x20) {
-			return {input: '', key: plainKey};
-		}
-
-		return {input: character, key: {...plainKey, shift: /[A-Z]/.test(character)}};
-	});
 }
 
 function noSubscribe(): () => void {

@@ -4,7 +4,7 @@ import blessed from 'blessed';
 import type * as contrib from 'blessed-contrib';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore} from '../core/fleet-store.js';
 import type {FleetStderr} from './fleet-stderr.js';
-import {wallHelpLines, wallKeys, type WallIntent} from './wall-keys.js';
+import {wallHelpLines, wallKeyNames, type WallIntent} from './wall-keys.js';
 import {wallLayout, type Rect, type Tile, type WallLayout} from './wall-layout.js';
 import {textWidth} from '../display/columns.js';
 import {canvasColors, painter} from './wall-paint.js';
@@ -568,8 +568,8 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 			}
 		};
 
-		for (const binding of wallKeys) {
-			screen.key([...binding.keys], () => {
+		for (const binding of wallKeyNames()) {
+			screen.key(binding.names, () => {
 				act(binding.intent);
 			});
 		}

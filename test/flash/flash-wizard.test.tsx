@@ -9,7 +9,7 @@ import {render} from 'ink-testing-library';
 import type {Key} from 'ink';
 import {FlashWizard} from '../../source/ui/flash/flash-wizard.js';
 import {initialWizardState, wizardReducer, type WizardState} from '../../source/ui/flash/flash-wizard-state.js';
-import {flashHints} from '../../source/ui/flash/flash-keys.js';
+import {flashKeys} from '../../source/ui/flash/flash-keys.js';
 import {createLoopDevice, mountExt4, readDevice} from '../helpers/loop-device.js';
 import {keys, press, waitForFrame, type App} from '../ui/frames.js';
 import {MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
@@ -123,6 +123,13 @@ const plainKey = (overrides: Partial<Key> = {}): Key => ({
 	escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, ...overrides,
 } as Key);
 
+test('a path pasted with its Enter, as one chunk, is the path and moves on to checking it', t => {
+	const state = wizardReducer(initialWizardState({}), {type: 'key', input: 'images/casa.img\r', key: plainKey()});
+	t.is(state.imagePath, 'images/casa.img');
+	t.true(state.checking);
+	t.deepEqual(state.request, {id: 1, kind: 'inspect', path: 'images/casa.img'});
+});
+
 test('keys arriving in one burst are all applied, in order, against the step they land in', t => {
 	let state: WizardState = initialWizardState({});
 	for (const character of '/tmp/a.img') {
@@ -137,7 +144,7 @@ test('keys arriving in one burst are all applied, in order, against the step the
 	// Typed while the image is being checked: ignored, not appended.
 	state = wizardReducer(state, {type: 'key', input: 'q', key: plainKey()});
 	t.is(state.imagePath, '/tmp/a.imx');
-	t.is(flashHints('write'), 'Ctrl+C stop (the card is then incomplete)');
-	t.is(flashHints('finish'), 'Enter leave · n flash another card · q leave the wizard · Ctrl+C leave');
-	t.is(flashHints('target'), '↑↓ move · Enter continue · a show loop devices too, or hide them · Esc back · q leave the wizard · Ctrl+C leave');
+	t.is(flashKeys.contextHints('write'), 'Ctrl+C stop (the card is then incomplete)');
+	t.is(flashKeys.contextHints('finish'), 'Enter leave · n flash another card · q leave the wizard · Ctrl+C leave');
+	t.is(flashKeys.contextHints('target'), '↑↓ move · Enter continue · a show loop devices too, or hide them · Esc back · q leave the wizard · Ctrl+C leave');
 });

@@ -1,7 +1,14 @@
 // The one key table: lookup by context, read-only, and the help and README list generated from it.
 import test from 'ava';
 import type {Key} from 'ink';
-import {helpSections, keyHints, keyTable, keyTableMarkdown, matchKey} from '../../source/ui/key-table.js';
+import {dashboardHelpSections, dashboardKeys} from '../../source/ui/dashboard-keys.js';
+import {flashKeys} from '../../source/ui/flash/flash-keys.js';
+
+const keyTable = dashboardKeys.bindings;
+const matchKey = dashboardKeys.match;
+const helpSections = dashboardKeys.helpSections;
+const keyTableMarkdown = dashboardKeys.markdown;
+const keyHints = dashboardKeys.hints;
 
 const noKey: Key = {
 	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false,
@@ -54,4 +61,11 @@ test('the README key list is a markdown table per section, made from the same ta
 test('hints name keys by the table and drop actions when read-only', t => {
 	t.is(keyHints(['help', 'restart', 'quit']), '? help · r restart · q quit');
 	t.is(keyHints(['help', 'restart', 'quit'], {readonly: true}), '? help · q quit');
+});
+
+test('the help overlay ends with the flashing wizard\'s keys, hidden when read-only like the f that opens it', t => {
+	const sections = dashboardHelpSections();
+	t.is(sections.at(-1)?.title, 'Flashing wizard (f)');
+	t.is(sections.at(-1)?.rows.length, flashKeys.bindings.length);
+	t.false(dashboardHelpSections({readonly: true}).some(section => section.title.startsWith('Flashing')));
 });

@@ -4,7 +4,7 @@ import stringWidth from 'string-width';
 import {createFleetStore, type DeviceSnapshot} from '../../source/core/fleet-store.js';
 import {targetFromUrl} from '../../source/core/device-target.js';
 import {startDemoDevice} from '../../source/demo/demo-device.js';
-import {wallHelpLines, wallIntent, wallKeys} from '../../source/wall/wall-keys.js';
+import {wallHelpLines, wallIntent, wallKeyNames, wallKeys} from '../../source/wall/wall-keys.js';
 import {borderLabel, escapeTags, painter} from '../../source/wall/wall-paint.js';
 import {
 	chartModel,
@@ -295,14 +295,19 @@ test('the title sums the fleet up and shows the page and the rotation', t => {
 
 test('every key in the table is in the help and maps back to its intent', t => {
 	const help = wallHelpLines().join('\n');
-	for (const binding of wallKeys.filter(key => key.intent !== 'dismiss')) {
-		t.true(help.includes(binding.label));
+	for (const binding of wallKeys.bindings) {
 		t.true(help.includes(binding.description));
-		for (const key of binding.keys) {
-			t.is(wallIntent(key), binding.intent);
+	}
+
+	for (const entry of wallKeyNames()) {
+		for (const name of entry.names) {
+			t.is(wallIntent(name), entry.intent);
 		}
 	}
 
+	t.deepEqual(wallKeyNames().find(entry => entry.intent === 'quit')?.names, ['q', 'C-c']);
+	t.deepEqual(wallKeyNames().find(entry => entry.intent === 'previousPage')?.names, ['left', 'up', 'pageup']);
+	t.deepEqual(wallKeyNames().find(entry => entry.intent === 'pause')?.names, ['p', 'space']);
 	t.is(wallIntent('x'), undefined);
 	t.regex(help, /nothing here changes a device/);
 });

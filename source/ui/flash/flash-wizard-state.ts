@@ -4,8 +4,10 @@ import type {PowerOffResult} from '../../core/flash/card-eject.js';
 import type {FlashOutcome} from '../../core/flash/flash-job.js';
 import type {FlashProgress} from '../../core/flash/flash-progress.js';
 import type {ImageInfo} from '../../core/flash/image-source.js';
-import type {Key} from 'ink';
-import {flashIntent, type FlashIntent, type WizardStep} from './flash-keys.js';
+import {splitKeys} from '../../input/key-chunks.js';
+import type {KeyEvent} from '../../input/key-table.js';
+import {editText} from '../../input/text-input.js';
+import {flashKeys, type FlashIntent, type WizardStep} from './flash-keys.js';
 
 export type ConfirmOption = 'fast' | 'verify' | 'unmount';
 
@@ -47,8 +49,11 @@ export type WizardState = {
 };
 
 export type WizardAction =
-	/** A key as Ink reports it: mapped to an intent against the state's own step, so a burst of keys is read in order. */
-	| {type: 'key'; input: string; key: Key}
+	/**
+	 * Keys as the terminal delivered them (a paste is one chunk): split into single keys, each mapped to an intent
+	 * against the step the earlier keys left, so a burst is read in order.
+	 */
+	| {type: 'key'; input: string; key: KeyEvent}
 	| {type: 'instances'; names: string[]}
 	| {type: 'imageChecked'; image: ImageInfo}
 	| {type: 'imageFailed'; message: string}
@@ -101,8 +106,9 @@ export function nameToType(drive: DriveAssessment): string {
 
 const keepLines = 200;
 
-function onKey(state: WizardState, intent: FlashIntent | undefined, input: string): WizardState {
+function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 	const {step} = state;
+	const intent: FlashIntent | undefined = flashKeys.match([step], input, key);
 	if (intent === 'cancel' && (step === 'write' || step === 'verify' || step === 'build')) {
 		return {...state, cancelling: true};
 	}
@@ -135,15 +141,12 @@ function onKey(state: WizardState, intent: FlashIntent | undefined, input: strin
 				return request({...state, checking: true, sourceError: undefined}, {kind: 'inspect', path: state.imagePath.trim()});
 			}
 
-			if (state.sourceIndex !== 0 || state.checking) {
+			if (state.sourceIndex !== 0 || state.checking || intent !== undefined) {
 				return state;
 			}
 
-			if (intent === 'erase') {
-				return {...state, imagePath: state.imagePath.slice(0, -1), sourceError: undefined};
-			}
-
-			return intent === undefined && input !== '' ? {...state, imagePath: state.imagePath + input, sourceError: undefined} : state;
+			const edited = editText(state.imagePath, input, key);
+			return edited.value === state.imagePath ? state : {...state, imagePath: edited.value, sourceError: undefined};
 		}
 
 		case 'target': {
@@ -206,10 +209,6 @@ function onKey(state: WizardState, intent: FlashIntent | undefined, input: strin
 				? {...state, confirmError: `${drive.device.path} is mounted at ${drive.mounted.join(', ')}: switch on "unmount first"`}
 				: request({...state, step: state.instance ? 'build' : 'write', progress: undefined, outcome: undefined, error: undefined, buildLines: [], cancelling: false, powerOff: undefined}, {kind: 'run'});
 			if (drive.verdict === 'warn') {
-				if (intent === 'erase') {
-					return {...state, typedName: state.typedName.slice(0, -1), confirmError: undefined};
-				}
-
 				if (intent === 'next') {
 					return state.typedName.trim() === nameToType(drive) || state.typedName.trim() === drive.device.path
 						? start()
@@ -217,7 +216,12 @@ function onKey(state: WizardState, intent: FlashIntent | undefined, input: strin
 				}
 
 				// Letters, y included, are the name being typed.
-				return input !== '' && (intent === undefined || intent === 'write') ? {...state, typedName: state.typedName + input, confirmError: undefined} : state;
+				if (intent !== undefined && intent !== 'write') {
+					return state;
+				}
+
+				const edited = editText(state.typedName, input, key);
+				return edited.value === state.typedName ? state : {...state, typedName: edited.value, confirmError: undefined};
 			}
 
 			return intent === 'write' ? start() : state;
@@ -244,8 +248,13 @@ function onKey(state: WizardState, intent: FlashIntent | undefined, input: strin
 export function wizardReducer(state: WizardState, action: WizardAction): WizardState {
 	switch (action.type) {
 		case 'key': {
-			const printable = action.key.ctrl || action.key.meta ? '' : action.input;
-			return onKey(state, flashIntent(state.step, action.input, action.key), printable);
+			let next = state;
+			for (const single of splitKeys(action.input, action.key)) {
+				// The terminal belongs to sudo's password prompt on that step.
+				next = next.step === 'sudo' ? next : onKey(next, single.input, single.key);
+			}
+
+			return next;
 		}
 
 		case 'instances': {

@@ -9,7 +9,7 @@ import type {GokBuild} from '../../core/flash/gok-image.js';
 import {usePalette} from '../theme.js';
 import {useTerminalSize} from '../terminal-size.js';
 import {defaultFlashServices, type FlashServices} from './flash-services.js';
-import {flashHints, type FlashIntent} from './flash-keys.js';
+import {flashKeys, type FlashIntent} from './flash-keys.js';
 import {initialWizardState, selectedDrive, wizardReducer, type WizardState} from './flash-wizard-state.js';
 import {ConfirmStep, FinishStep, ProgressStep, SourceStep, TargetStep} from './wizard-steps.js';
 
@@ -217,7 +217,7 @@ export function FlashWizard(props: FlashWizardProps) {
 		<Box flexDirection="column">
 			<Text bold color={palette.title}>Flash an SD card</Text>
 			<Box flexDirection="column" marginY={1}>{body}</Box>
-			{state.step === 'sudo' ? null : <Text color={palette.muted} wrap="truncate-end">{flashHints(state.step, except)}</Text>}
+			{state.step === 'sudo' ? null : <Text color={palette.muted} wrap="truncate-end">{flashKeys.contextHints(state.step, except)}</Text>}
 		</Box>
 	);
 }
