@@ -1,7 +1,7 @@
 // The wizard's state and its reducer: keys, survey results and job events all arrive as actions, so no keystroke is lost.
 import type {DriveAssessment} from '../../core/flash/drive-verdict.js';
-import type {PowerOffResult} from '../../core/flash/card-eject.js';
 import type {FlashOutcome} from '../../core/flash/flash-job.js';
+import type {FlashSessionEvent} from '../../core/flash/flash-session.js';
 import type {FlashProgress} from '../../core/flash/flash-progress.js';
 import type {ImageInfo} from '../../core/flash/image-source.js';
 import {splitKeys} from '../../input/key-chunks.js';
@@ -40,8 +40,8 @@ export type WizardState = {
 	confirmError?: string;
 	buildLines: string[];
 	progress?: FlashProgress;
+	/** The finished flash, with the power-off result in it. */
 	outcome?: FlashOutcome;
-	powerOff?: PowerOffResult;
 	error?: string;
 	cancelling: boolean;
 	request?: WizardRequest;
@@ -59,12 +59,8 @@ export type WizardAction =
 	| {type: 'imageFailed'; message: string}
 	| {type: 'drives'; drives: DriveAssessment[]}
 	| {type: 'surveyFailed'; message: string}
-	| {type: 'step'; step: WizardStep}
-	| {type: 'buildLine'; line: string}
-	| {type: 'progress'; progress: FlashProgress}
-	| {type: 'imageBuilt'; image: ImageInfo}
-	| {type: 'finished'; outcome: FlashOutcome}
-	| {type: 'poweredOff'; result: PowerOffResult}
+	/** What the flash session reports while it runs. */
+	| {type: 'session'; event: FlashSessionEvent}
 	| {type: 'failed'; message: string};
 
 export function initialWizardState(options: {showAll?: boolean; initialImage?: string}): WizardState {
@@ -109,7 +105,7 @@ const keepLines = 200;
 function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 	const {step} = state;
 	const intent: FlashIntent | undefined = flashKeys.match([step], input, key);
-	if (intent === 'cancel' && (step === 'write' || step === 'verify' || step === 'build')) {
+	if (intent === 'cancel' && (step === 'write' || step === 'verify' || step === 'build' || step === 'power-off')) {
 		return {...state, cancelling: true};
 	}
 
@@ -207,7 +203,7 @@ function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 			const mountedAndKept = drive.mounted.length > 0 && !state.options.unmount;
 			const start = (): WizardState => mountedAndKept
 				? {...state, confirmError: `${drive.device.path} is mounted at ${drive.mounted.join(', ')}: switch on "unmount first"`}
-				: request({...state, step: state.instance ? 'build' : 'write', progress: undefined, outcome: undefined, error: undefined, buildLines: [], cancelling: false, powerOff: undefined}, {kind: 'run'});
+				: request({...state, step: state.instance ? 'build' : 'write', progress: undefined, outcome: undefined, error: undefined, buildLines: [], cancelling: false}, {kind: 'run'});
 			if (drive.verdict === 'warn') {
 				if (intent === 'next') {
 					return state.typedName.trim() === nameToType(drive) || state.typedName.trim() === drive.device.path
@@ -229,7 +225,7 @@ function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 
 		case 'finish': {
 			if (intent === 'again') {
-				return {...state, step: 'target', progress: undefined, outcome: undefined, error: undefined, powerOff: undefined};
+				return {...state, step: 'target', progress: undefined, outcome: undefined, error: undefined};
 			}
 
 			if (intent === 'next' || intent === 'back') {
@@ -289,32 +285,48 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
 			return {...state, surveyed: true, surveyError: action.message};
 		}
 
-		case 'step': {
-			return {...state, step: action.step};
-		}
-
-		case 'buildLine': {
-			return {...state, buildLines: [...state.buildLines.slice(-(keepLines - 1)), action.line]};
-		}
-
-		case 'imageBuilt': {
-			return {...state, image: action.image, step: 'write'};
-		}
-
-		case 'progress': {
-			return {...state, progress: action.progress, step: action.progress.phase};
-		}
-
-		case 'finished': {
-			return {...state, outcome: action.outcome, step: 'finish', cancelling: false};
-		}
-
-		case 'poweredOff': {
-			return {...state, powerOff: action.result};
+		case 'session': {
+			return onSessionEvent(state, action.event);
 		}
 
 		case 'failed': {
 			return {...state, error: action.message, step: 'finish', cancelling: false};
+		}
+	}
+}
+
+function onSessionEvent(state: WizardState, event: FlashSessionEvent): WizardState {
+	switch (event.type) {
+		case 'unmounting': {
+			return state;
+		}
+
+		case 'build-output': {
+			return {...state, buildLines: [...state.buildLines.slice(-(keepLines - 1)), event.line]};
+		}
+
+		case 'image-built': {
+			return {...state, image: event.image, step: 'write'};
+		}
+
+		case 'progress': {
+			return {...state, progress: event.progress, step: event.progress.phase};
+		}
+
+		case 'sudo': {
+			return {...state, step: 'sudo'};
+		}
+
+		case 'sudo-granted': {
+			return {...state, step: 'write'};
+		}
+
+		case 'power-off': {
+			return {...state, step: 'power-off'};
+		}
+
+		case 'done': {
+			return {...state, outcome: event.outcome, step: 'finish', cancelling: false};
 		}
 	}
 }
