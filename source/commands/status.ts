@@ -4,13 +4,12 @@ import {DeviceError} from '../core/device-error.js';
 import {healthFromError, type DeviceHealth} from '../core/device-health.js';
 import {serviceName, serviceState, type DeviceOverview, type HtmlOverview} from '../core/device-model.js';
 import type {DeviceTarget} from '../core/device-target.js';
-import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
 import {textWidth} from '../display/columns.js';
 import {clean} from '../display/device-text.js';
 import {longBytes, shortDuration} from '../display/units.js';
 import {healthLook, lookText, stateLook} from '../display/vocabulary.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
-import {deviceFlags, failureLine, resolveTarget, timeoutMs, writeLine} from './device-options.js';
+import {deviceFlags, failureLine, reportProblems, resolveFleet, writeLine} from './device-options.js';
 
 const help = `Usage: krazy-tui status [DEVICE...] [--json] [--password-file FILE] [--timeout SECONDS]
 
@@ -118,22 +117,8 @@ export const statusCommand: Command = async (args, io) => {
 		return 0;
 	}
 
-	const timeout = timeoutMs('status', values);
-	let targets: DeviceTarget[];
-	if (positionals.length > 0) {
-		targets = await Promise.all(positionals.map(async spec => resolveTarget(spec, values, io)));
-	} else {
-		const known = await listKnownDevices(registryOptionsFrom(io.env));
-		for (const problem of known.problems) {
-			writeLine(io.stderr, problem.message);
-		}
-
-		targets = known.targets;
-		if (targets.length === 0) {
-			throw new DeviceError('krazy-tui', 'config', 'no devices known: create one with gok new, add one with "krazy-tui devices add NAME URL", give a URL, or try "krazy-tui demo"');
-		}
-	}
-
+	const {targets, problems, timeoutMs: timeout} = await resolveFleet('status', positionals, values, io);
+	reportProblems(io, problems);
 	if (new Set(targets.map(target => target.name)).size !== targets.length) {
 		throw new UsageError('status: the same device was given twice');
 	}

@@ -125,8 +125,10 @@ export type FleetStoreOptions = {
 	pollIntervalMs?: number;
 	/** How much history the rings keep (default 5 minutes at the poll rate). */
 	historyMs?: number;
-	/** Default: the real HTTP client with a 5 s timeout. */
+	/** Default: the real HTTP client with `timeoutMs`. */
 	clientFactory?: (target: DeviceTarget) => FleetClient;
+	/** The real client's timeout per request (--timeout; default the client's 5 s). */
+	timeoutMs?: number;
 	/** Where to look for node exporters; default `http://<host>:9100/metrics`; null: never. */
 	nodeExporter?: NodeExporterLocator | null;
 	/** Refuse every action (the dashboard's --readonly). */
@@ -219,7 +221,7 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 	const urgentNotifyMs = 16;
 	const crashLoop = options.crashLoop ?? {restarts: 3, windowMs: 60_000};
 	const actionTimeoutMs = options.actionTimeoutMs ?? 20_000;
-	const clientFactory = options.clientFactory ?? ((target: DeviceTarget) => new DeviceClient(target));
+	const clientFactory = options.clientFactory ?? ((target: DeviceTarget) => new DeviceClient(target, {timeoutMs: options.timeoutMs}));
 	const isReadonly = options.readonly ?? false;
 	const listeners = new Set<FleetListener>();
 	const records = new Map<string, DeviceRecord>();

@@ -183,7 +183,7 @@ test('without devices it says how to add one, before anything else', async t => 
 	const result = await runCli(['wall'], {env: {HOME: home, KRAZY_TUI_CONFIG_DIR: path.join(home, 'config'), GOKRAZY_PARENT_DIR: path.join(home, 'gokrazy')}});
 	t.is(result.code, 1);
 	t.is(result.stdout, '');
-	t.regex(result.stderr, /^krazy-tui: no devices to show: add one with "krazy-tui devices add NAME URL", create one with "gok new", give a URL, or try "krazy-tui demo"\n$/);
+	t.regex(result.stderr, /^krazy-tui: no devices known: add one with "krazy-tui devices add NAME URL", create one with "gok new", give a URL, or try "krazy-tui demo"\n$/);
 });
 
 test('without a terminal it points at krazy-tui status', async t => {
