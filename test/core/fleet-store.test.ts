@@ -283,3 +283,25 @@ test('reboot: "rebooting…" until the device was away and answers again', async
 	const back = await until(() => (device(store).power?.text === 'back after reboot' ? device(store) : undefined), 30_000, 'back after reboot');
 	t.is(back.health, 'online');
 });
+
+test('--timeout reaches every request of the store\'s own clients', async t => {
+	const sockets = new Set<net.Socket>();
+	const silent = net.createServer(socket => {
+		sockets.add(socket);
+	});
+	await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
+	const {port} = silent.address() as net.AddressInfo;
+	const store = createFleetStore({targets: [targetFromUrl(`http://127.0.0.1:${port}`, 'silent')], pollIntervalMs: 200, notifyMs: 20, nodeExporter: null, timeoutMs: 300});
+	store.start();
+	t.teardown(() => {
+		store.stop();
+		for (const socket of sockets) {
+			socket.destroy();
+		}
+
+		silent.close();
+	});
+	// The client's default would wait 5 s: with 300 ms the device is unreachable within the test's 4 s.
+	const down = await until(() => (device(store, 'silent').health === 'unreachable' ? device(store, 'silent') : undefined), 4000, 'the timeout');
+	t.regex(down.error!, /no answer/);
+});
