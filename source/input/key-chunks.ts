@@ -28,7 +28,9 @@ export function splitKeys<K extends KeyEvent>(input: string, key: K): Array<{inp
 		return [{input, key}];
 	}
 
-	return characters.map(character => {
+	// An escape sequence inside a chunk (a colour in a paste) is dropped whole: none of it is a key or text.
+	const plain = [...input.replace(/\u001b\[[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]/g, '')];
+	return plain.map(character => {
 		const code = character.codePointAt(0) ?? 0;
 		if (character === '\r' || character === '\n') {
 			return {input: '', key: {...noKey, return: true}};

@@ -1,15 +1,15 @@
 // Test setup for the shell command: a temporary home with keys, krazy-tui's config dir, and running the real CLI.
-import {execFile, spawn} from 'node:child_process';
+import {execFile} from 'node:child_process';
 import {mkdirSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {runCli as runKrazyTui, sourceCliPath, type CliResult} from '../helpers/cli.js';
 import {makeKeyPair} from '../helpers/sshd.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export {repoRoot} from '../helpers/cli.js';
 /** The CLI from source, so the tests need no build. */
-export const cliArgv = ['--import=tsx', path.join(repoRoot, 'source/cli.ts')];
+export const cliArgv = ['--import=tsx', sourceCliPath];
 
 export type Home = {
 	dir: string;
@@ -44,25 +44,11 @@ export async function makeHome(options: {passphrase?: string} = {}): Promise<Hom
 	};
 }
 
-export type CliResult = {code: number | null; stdout: string; stderr: string};
+export type {CliResult} from '../helpers/cli.js';
 
-/** Runs `krazy-tui ARGS` with stdin from `input` (closed at once when none); `onStdout` sees the output as it comes. */
+/** Runs `krazy-tui ARGS` from source with stdin from `input` (closed at once when none); `onStdout` sees the output as it comes. */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string, onStdout?: (soFar: string) => void): Promise<CliResult> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [...cliArgv, ...args], {env, cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (data: Buffer) => {
-			stdout += data.toString();
-			onStdout?.(stdout);
-		});
-		child.stderr.on('data', (data: Buffer) => {
-			stderr += data.toString();
-		});
-		child.on('error', reject);
-		child.on('close', code => resolve({code, stdout, stderr}));
-		child.stdin.end(input ?? '');
-	});
+	return runKrazyTui(args, {env, input, onOutput: onStdout, fromSource: true});
 }
 
 export function run(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{stdout: string; stderr: string}> {

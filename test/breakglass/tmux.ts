@@ -1,7 +1,9 @@
-// Drives a program in a real terminal: a tmux server on its own socket, keys sent, the screen read back and polled.
+// The shell tests' view of a terminal, on the one tmux driver (helpers/tmux.ts): a bash script that runs the command,
+// then reports its exit status and the terminal's settings, so a test can see the terminal krazy-tui left behind.
 import {writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {run} from './harness.js';
+import {TmuxSession} from '../helpers/tmux.js';
+import {waitFor} from '../helpers/wait-for.js';
 
 /** A remote shell's prompt as the screen shows it: bash's `root@host:~# ` behind OpenSSH, busybox's `/ # `. */
 const shellPrompt = /[#$] $/m;
@@ -29,38 +31,29 @@ export type Tmux = {
  * `EXIT=<status>` and the terminal's `stty -a`, then waits, so the test can look at the terminal it left behind.
  */
 export async function startTmux(dir: string, command: string, env: NodeJS.ProcessEnv, size = {columns: 100, rows: 30}): Promise<Tmux> {
-	const socket = `krazy-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-	const script = path.join(dir, `${socket}.sh`);
+	const script = path.join(dir, `krazy-${process.pid}-${Math.random().toString(36).slice(2, 8)}.sh`);
 	const exports = Object.entries(env)
 		.filter(([name, value]) => value !== undefined && /^[A-Z_][A-Z\d_]*$/i.test(name) && !name.startsWith('TMUX'))
 		.map(([name, value]) => `export ${name}='${value!.replaceAll('\'', '\'\\\'\'')}'`)
 		.join('\n');
 	writeFileSync(script, `${exports}\nunset SSH_AUTH_SOCK_UNUSED\n${command}\necho "EXIT=$?"\nstty -a | tr '\\n' ' '; echo\necho STTY-DONE\nexec sleep 600\n`, {mode: 0o755});
-	const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
-	await tmux('new-session', '-d', '-x', String(size.columns), '-y', String(size.rows), `bash ${script}`);
-	const screen = async () => (await tmux('capture-pane', '-p', '-J')).stdout;
+	// The one tmux driver; the script's environment is its own (exported above), tmux only adds TERM.
+	const session = await TmuxSession.start({command: ['bash', script], columns: size.columns, rows: size.rows, env: {TERM: env.TERM ?? 'xterm-256color'}});
+	const screen = async () => session.capture({join: true});
 	const self: Tmux = {
 		async send(...keys) {
-			await tmux('send-keys', ...keys);
+			await session.sendKeys(...keys);
 		},
 		async type(text) {
-			await tmux('send-keys', '-l', text);
+			await session.type(text);
 		},
 		screen,
 		async waitFor(pattern, timeoutMs = 20_000) {
-			const started = Date.now();
-			const deadline = started + timeoutMs;
 			let last = '';
-			while (Date.now() < deadline) {
+			return waitFor(async () => {
 				last = await screen();
-				if (pattern.test(last)) {
-					return last;
-				}
-
-				await new Promise(resolve => setTimeout(resolve, 100));
-			}
-
-			throw new Error(`screen never matched ${pattern} in ${Date.now() - started} ms:\n${last}`);
+				return pattern.test(last) ? last : undefined;
+			}, {timeoutMs, what: `the screen to match ${pattern}`, intervalMs: 100, lastSeen: () => last});
 		},
 		async untilAnswered(line, pattern, timeoutMs = 60_000) {
 			const started = Date.now();
@@ -79,13 +72,13 @@ export async function startTmux(dir: string, command: string, env: NodeJS.Proces
 			}
 		},
 		async display(format) {
-			return (await tmux('display-message', '-p', format)).stdout.trim();
+			return session.display(format);
 		},
 		async resize(columns, rows) {
-			await tmux('resize-window', '-x', String(columns), '-y', String(rows));
+			await session.resize(columns, rows);
 		},
 		async stop() {
-			await tmux('kill-server').catch(() => {});
+			await session.kill();
 		},
 	};
 	return self;

@@ -1,6 +1,7 @@
 // The fleet store against real demo devices: health, history, actions with their new pid, crash loops, logs, failures.
 import net from 'node:net';
 import test from 'ava';
+import {waitFor} from '../helpers/wait-for.js';
 import {DeviceClient} from '../../source/core/device-client.js';
 import {targetFromUrl} from '../../source/core/device-target.js';
 import {createFleetStore, type DeviceSnapshot, type FleetSnapshot, type FleetStore} from '../../source/core/fleet-store.js';
@@ -9,19 +10,7 @@ import {startNodeExporter} from '../helpers/node-exporter.js';
 import {scriptedFleet} from '../ui/scripted-fleet.js';
 
 async function until<T>(read: () => T | undefined | false, timeoutMs = 20_000, what = 'a condition'): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = read();
-		if (value !== undefined && value !== false) {
-			return value;
-		}
-
-		if (Date.now() > deadline) {
-			throw new Error(`timed out waiting for ${what}`);
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 25));
-	}
+	return waitFor(read, {timeoutMs, what});
 }
 
 function storeFor(demo: DemoDevice, options: Partial<Parameters<typeof createFleetStore>[0]> = {}): FleetStore {

@@ -1,51 +1,17 @@
-// Runs the real CLI (`node --import=tsx source/cli.ts flash …`) for the flashing tests, optionally as another user (then
-// the built dist/cli.js: tsx's loader checks access with the real uid and cannot see a checkout in a 0700 folder).
-import {spawn, type ChildProcess} from 'node:child_process';
+// The flashing tests' ways to run `flash`: the real CLI through the one runner (helpers/cli.ts), or the command in this
+// process; and a minimal PATH with scripts standing in for sudo, udisksctl or gok.
 import {chmod, mkdir, symlink, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {runCli as runKrazyTui, type CliOptions as SharedCliOptions, type CliResult} from '../helpers/cli.js';
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const cliPath = path.join(repoRoot, 'source', 'cli.ts');
-const builtCliPath = path.join(repoRoot, 'dist', 'cli.js');
+export {repoRoot} from '../helpers/cli.js';
+export type {CliResult} from '../helpers/cli.js';
 
-export type CliResult = {code: number | null; stdout: string; stderr: string};
+export type CliOptions = Pick<SharedCliOptions, 'env' | 'uid' | 'onLine'>;
 
-export type CliOptions = {
-	env?: NodeJS.ProcessEnv;
-	/** Run as this uid (setpriv, no supplementary groups): for the tests that need to lack permission. */
-	uid?: number;
-	/** Called with each stdout line as it arrives. */
-	onLine?: (line: string, child: ChildProcess) => void;
-};
-
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-	const nodeArgs = options.uid === undefined ? ['--import=tsx', cliPath, ...args] : [builtCliPath, ...args];
-	const [command, commandArgs] = options.uid === undefined
-		? [process.execPath, nodeArgs]
-		// CAP_DAC_READ_SEARCH lets the unprivileged user read the checkout wherever it is (CI clones into a 0700 temp
-		// dir) without giving it any right to write: opening the card for writing is still refused.
-		: ['/usr/bin/setpriv', [`--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search', '--', process.execPath, ...nodeArgs]];
-	return new Promise((resolve, reject) => {
-		const child = spawn(command, commandArgs, {cwd: repoRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		let partial = '';
-		child.stdout.on('data', (data: Buffer) => {
-			stdout += data.toString('utf8');
-			partial += data.toString('utf8');
-			const lines = partial.split('\n');
-			partial = lines.pop() ?? '';
-			for (const line of lines) {
-				options.onLine?.(line, child);
-			}
-		});
-		child.stderr.on('data', (data: Buffer) => {
-			stderr += data.toString('utf8');
-		});
-		child.on('error', reject);
-		child.on('close', code => resolve({code, stdout, stderr}));
-	});
+/** `krazy-tui ARGS` from source (as another user: the built one), in this process's environment unless one is given. */
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+	return runKrazyTui(args, {...options, env: options.env ?? process.env, fromSource: true});
 }
 
 export function jsonLines(stdout: string): Array<Record<string, unknown>> {

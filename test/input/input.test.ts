@@ -13,6 +13,7 @@ test('a chunk becomes one key per character: Enter, Tab, Backspace and Ctrl lett
 	t.true(keys[5].key.ctrl);
 	t.true(keys[6].key.shift);
 	t.deepEqual(splitKeys('x', noKey), [{input: 'x', key: noKey}]);
+	t.deepEqual(splitKeys('a\u001b[1;31mb', noKey).map(({input}) => input), ['a', 'b'], 'a colour inside a paste is dropped whole');
 	t.deepEqual(splitKeys('[A', {...noKey, upArrow: true}), [{input: '[A', key: {...noKey, upArrow: true}}], 'a named key passes whole');
 });
 

@@ -1,6 +1,7 @@
 // The dashboard component over the real fleet store (scripted devices answering with captured data), frame by frame.
 import React from 'react';
 import test from 'ava';
+import {waitFor} from '../helpers/wait-for.js';
 import {render} from 'ink-testing-library';
 import {DeviceError} from '../../source/core/device-error.js';
 import {Dashboard, type DashboardProps} from '../../source/ui/dashboard.js';
@@ -76,19 +77,7 @@ test('navigate to a service, open its logs, see new lines arrive, search and go 
 });
 
 async function waitForValue<T>(read: () => T | undefined): Promise<T> {
-	const deadline = Date.now() + 10_000;
-	for (;;) {
-		const value = read();
-		if (value !== undefined) {
-			return value;
-		}
-
-		if (Date.now() > deadline) {
-			throw new Error('timed out');
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 15));
-	}
+	return waitFor(read, {intervalMs: 15});
 }
 
 test('restart asks first, then the row shows the new pid without waiting for a poll', async t => {
