@@ -1,9 +1,10 @@
 // Text measured in terminal columns, not code points: widths, cutting with an ellipsis, padding, wrapping, tabs.
 //
 // A hostname like 日本語のホスト名です is 20 columns wide in 10 code points; cut by code points it would overflow
-// its cell and push the frame off the terminal. Widths come from string-width (the library Ink itself measures with);
-// cutting is cli-truncate's, wrapping wrap-ansi's. Most text on screen is ASCII, box drawing, blocks and marks, all
-// one column each: those take a fast path that a test checks against string-width character by character.
+// its cell and push the frame off the terminal. Widths come from string-width (the library Ink itself measures with),
+// wrapping from wrap-ansi, cutting coloured text from cli-truncate. Most text on screen is ASCII, box drawing, blocks
+// and marks, all one column each: those take a fast path (a test checks it against string-width character by
+// character), since cells are fitted many times per frame and the libraries cost forty times more.
 import cliTruncate from 'cli-truncate';
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
@@ -43,7 +44,11 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 		used = textWidth(shown);
 	}
 
-	const padding = ' '.repeat(Math.max(0, width - used));
+	if (used === width) {
+		return shown;
+	}
+
+	const padding = ' '.repeat(width - used);
 	return align === 'left' ? shown + padding : padding + shown;
 }
 
@@ -53,14 +58,26 @@ export function cut(text: string, width: number): string {
 		return '';
 	}
 
-	if (textWidth(text) <= width) {
+	// The common case, one column per code unit, is cut in place: this runs for many cells of every frame.
+	if (narrowOnly.test(text)) {
+		return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+	}
+
+	if (stringWidth(text) <= width) {
 		return text;
 	}
 
-	const truncated = cliTruncate(text, width);
-	// cli-truncate 5 can end a column over when a wide character meets the ellipsis (日本語… in 2 columns): then the
-	// text is cut here, cluster by cluster.
-	return textWidth(truncated) <= width ? truncated : cutByClusters(text, width);
+	if (text.includes('\u001b')) {
+		// Colour sequences are kept whole (and closed) by cli-truncate.
+		const truncated = cliTruncate(text, width);
+		if (textWidth(truncated) <= width) {
+			return truncated;
+		}
+	}
+
+	// By grapheme cluster, so a wide character never straddles the edge (cli-truncate 5 can end a column over when
+	// one meets the ellipsis: 日本語… in 2 columns).
+	return cutByClusters(text.replaceAll(/\u001b\[[\d;]*m/g, ''), width);
 }
 
 const clusters = new Intl.Segmenter();
