@@ -178,7 +178,9 @@ function DashboardScreen(props: DashboardProps) {
 	const services = visibleServices(selectedDevice, state.serviceFilter);
 	const selectedServicePath = effectiveService(state, {devices: devicesFor, services: servicesFor});
 	const selectedService = services.find(service => service.path === selectedServicePath);
-	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: state.dialog ? dialogRows : 0});
+	// Until a device has answered, nobody knows how many services there are: the service list keeps its room.
+	const serviceCount = snapshot.devices.some(device => device.overview) ? Math.max(...snapshot.devices.map(device => device.services.length)) : undefined;
+	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: state.dialog ? dialogRows : 0, serviceCount});
 	// The clock ticks every second only while something on screen counts seconds ("last seen 12 s ago", a fresh
 	// uptime, an action's result); otherwise every 10 s is enough for minutes, and the dashboard stays idle.
 	const wantedTick = countsSeconds(devices, services, now) ? 1000 : 10_000;
