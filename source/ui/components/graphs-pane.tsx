@@ -111,7 +111,7 @@ export function GraphsPane({device, service, rows, width, historyMinutes}: {
 	const sparkWidth = Math.max(8, Math.min(40, Math.floor(width * 0.3)));
 	const title = `Graphs · ${clean(device.overview?.hostname) || device.name} · last ${historyMinutes} min${device.stale ? ' · paused while offline' : ''}`;
 	const lines = graphLines(device, service).slice(0, rows - 1);
-	// Rows beyond one a graph (a tall terminal) make every graph taller, up to 8 rows each.
+	// Rows beyond one a graph (a tall terminal) make every graph taller, up to 8 rows each, headed by its figures.
 	const graphHeight = Math.max(1, Math.min(8, Math.floor((rows - 1) / Math.max(1, lines.length))));
 	const valueWidth = Math.max(10, Math.min(36, width - sparkWidth - 6 - 20));
 	return (
@@ -121,13 +121,13 @@ export function GraphsPane({device, service, rows, width, historyMinutes}: {
 				const chart = line.series
 					? tallSparkline(line.series.values, {width: sparkWidth, height: graphHeight, min: 0, max: line.max, empty: '·'})
 					: Array.from({length: graphHeight}, (_, index) => (index === graphHeight - 1 ? '·'.repeat(sparkWidth) : ' '.repeat(sparkWidth)));
-				// The figures sit on the chart's bottom row, beside its baseline.
+				// The label and the figures head each chart, on its top row.
 				return chart.map((chartRow, index) => {
-					const last = index === chart.length - 1;
+					const head = index === 0;
 					const segments: Segment[] = [
-						{text: fit(last ? line.label : '', 5), bold: true},
+						{text: fit(head ? line.label : '', 5), bold: true},
 						{text: fit(chartRow, sparkWidth + 1), color: line.series ? palette.accent : palette.muted},
-						...(last
+						...(head
 							? [
 								{text: fit(line.value, valueWidth)},
 								{text: fit(` ${line.source}`, Math.max(0, width - 5 - sparkWidth - 1 - valueWidth)), color: palette.muted, dim: !palette.color},
