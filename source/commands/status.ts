@@ -4,8 +4,6 @@ import {DeviceError} from '../core/device-error.js';
 import {healthFromError, type DeviceHealth} from '../core/device-health.js';
 import {serviceName, serviceState, type DeviceOverview, type HtmlOverview} from '../core/device-model.js';
 import type {DeviceTarget} from '../core/device-target.js';
-import {textWidth} from '../display/columns.js';
-import {clean} from '../display/device-text.js';
 import {longBytes, shortDuration} from '../display/units.js';
 import {healthLook, lookText, stateLook} from '../display/vocabulary.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
@@ -83,12 +81,17 @@ function fill(report: DeviceReport, overview: DeviceOverview, html: HtmlOverview
 	}));
 }
 
-/** Pads to `width` columns (never cuts: a terminal or a pager shows the whole name). */
-function pad(text: string, width: number): string {
-	return text + ' '.repeat(Math.max(0, width - textWidth(text)));
+type TextTools = {textWidth: (text: string) => number; clean: (text: string | null | undefined) => string};
+
+/** The table for people. Measuring text in columns loads its libraries (~100 ms): only this path pays for them. */
+async function loadTextTools(): Promise<TextTools> {
+	const [{textWidth}, {clean}] = await Promise.all([import('../display/columns.js'), import('../display/device-text.js')]);
+	return {textWidth, clean};
 }
 
-function renderHuman(report: DeviceReport): string {
+function renderHuman(report: DeviceReport, {textWidth, clean}: TextTools): string {
+	/** Pads to `width` columns (never cuts: a terminal or a pager shows the whole name). */
+	const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - textWidth(text)));
 	const health = lookText(healthLook[report.health]);
 	if (!report.online) {
 		return `${clean(report.name)}  ${report.url}  ${health}\n`;
@@ -127,7 +130,8 @@ export const statusCommand: Command = async (args, io) => {
 	if (values.json) {
 		io.stdout.write(JSON.stringify({devices: reports.map(({health: _health, ...report}) => report)}) + '\n');
 	} else {
-		io.stdout.write(reports.map(report => renderHuman(report)).join('\n'));
+		const tools = await loadTextTools();
+		io.stdout.write(reports.map(report => renderHuman(report, tools)).join('\n'));
 	}
 
 	let failed = 0;

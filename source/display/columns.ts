@@ -25,9 +25,18 @@ export const narrowRanges: ReadonlyArray<readonly [number, number]> = [
 
 const narrowOnly = new RegExp(`^[${narrowRanges.map(([from, to]) => `\\u{${from.toString(16)}}-\\u{${to.toString(16)}}`).join('')}]*$`, 'u');
 
+const sgrSequence = /\u001b\[[\d;]*m/g;
+
 /** Columns the text takes on a terminal (colour sequences count nothing). */
 export function textWidth(text: string): number {
-	return narrowOnly.test(text) ? text.length : stringWidth(text);
+	if (narrowOnly.test(text)) {
+		return text.length;
+	}
+
+	// A painted row of marks (the wall's) is still one column a character once its colours are off: string-width's
+	// Unicode tables (emoji, grapheme clusters) are only needed, and only loaded, for the rest.
+	const plain = text.includes('\u001b') ? text.replaceAll(sgrSequence, '') : text;
+	return plain !== text && narrowOnly.test(plain) ? plain.length : stringWidth(plain);
 }
 
 /** Fits text into exactly `width` columns: cut with an ellipsis, or padded with spaces. */
@@ -77,7 +86,7 @@ export function cut(text: string, width: number): string {
 
 	// By grapheme cluster, so a wide character never straddles the edge (cli-truncate 5 can end a column over when
 	// one meets the ellipsis: 日本語… in 2 columns).
-	return cutByClusters(text.replaceAll(/\u001b\[[\d;]*m/g, ''), width);
+	return cutByClusters(text.replaceAll(sgrSequence, ''), width);
 }
 
 const clusters = new Intl.Segmenter();
