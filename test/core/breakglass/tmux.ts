@@ -2,8 +2,8 @@
 // then reports its exit status and the terminal's settings, so a test can see the terminal krazy-tui left behind.
 import {writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {TmuxSession} from '../helpers/tmux.js';
-import {waitFor} from '../helpers/wait-for.js';
+import {TmuxSession} from '../../helpers/tmux.js';
+import {waitFor} from '../../helpers/wait-for.js';
 
 /** A remote shell's prompt as the screen shows it: bash's `root@host:~# ` behind OpenSSH, busybox's `/ # `. */
 const shellPrompt = /[#$] $/m;

@@ -4,10 +4,10 @@ import {mkdirSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {runCli as runKrazyTui, sourceCliPath, type CliResult} from '../helpers/cli.js';
-import {makeKeyPair} from '../helpers/sshd.js';
+import {runCli as runKrazyTui, sourceCliPath, type CliResult} from '../../helpers/cli.js';
+import {makeKeyPair} from '../../helpers/sshd.js';
 
-export {repoRoot} from '../helpers/cli.js';
+export {repoRoot} from '../../helpers/cli.js';
 /** The CLI from source, so the tests need no build. */
 export const cliArgv = ['--import=tsx', sourceCliPath];
 
@@ -44,7 +44,7 @@ export async function makeHome(options: {passphrase?: string} = {}): Promise<Hom
 	};
 }
 
-export type {CliResult} from '../helpers/cli.js';
+export type {CliResult} from '../../helpers/cli.js';
 
 /** Runs `krazy-tui ARGS` from source with stdin from `input` (closed at once when none); `onStdout` sees the output as it comes. */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string, onStdout?: (soFar: string) => void): Promise<CliResult> {

@@ -5,7 +5,7 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
-import {ImageError, inspectImage, openImageReader, type ImageInfo} from '../../source/core/flash/image-source.js';
+import {ImageError, inspectImage, openImageReader, type ImageInfo} from '../../../source/core/flash/image-source.js';
 import {MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
 
 const run = promisify(execFile);

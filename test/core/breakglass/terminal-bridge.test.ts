@@ -1,6 +1,6 @@
 // What the terminal bridge switches back off after a remote program: modes followed across chunk boundaries.
 import test from 'ava';
-import {TerminalModeTracker} from '../../source/core/breakglass/terminal-bridge.js';
+import {TerminalModeTracker} from '../../../source/core/breakglass/terminal-bridge.js';
 
 test('modes a remote program switched on are switched off, the alternate screen last, the cursor always shown', t => {
 	const tracker = new TerminalModeTracker();

@@ -10,7 +10,7 @@ import type {ExecutionContext} from 'ava';
 import {breakglassBanner} from '../../source/demo/breakglass-server.js';
 import {makeKeyPair} from '../helpers/sshd.js';
 import {startDemoBreakglass, type DemoBreakglass} from './demo-server.js';
-import {run} from './harness.js';
+import {run} from '../core/breakglass/harness.js';
 
 const banner = {hostname: 'casa', model: 'unknown model', build: '2026-11-20T09:14:03+01:00'};
 

@@ -2,10 +2,10 @@
 // process; and a minimal PATH with scripts standing in for sudo, udisksctl or gok.
 import {chmod, mkdir, symlink, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {runCli as runKrazyTui, type CliOptions as SharedCliOptions, type CliResult} from '../helpers/cli.js';
+import {runCli as runKrazyTui, type CliOptions as SharedCliOptions, type CliResult} from '../../helpers/cli.js';
 
-export {repoRoot} from '../helpers/cli.js';
-export type {CliResult} from '../helpers/cli.js';
+export {repoRoot} from '../../helpers/cli.js';
+export type {CliResult} from '../../helpers/cli.js';
 
 export type CliOptions = Pick<SharedCliOptions, 'env' | 'uid' | 'onLine'>;
 
@@ -37,8 +37,8 @@ export async function installScript(bin: string, name: string, text: string): Pr
 
 /** `flash ARGS` in this process (no tsx start-up per call): the same command the CLI runs, with captured output. */
 export async function runFlash(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
-	const {flashCommand} = await import('../../source/commands/flash.js');
-	const {UsageError} = await import('../../source/commands/command-io.js');
+	const {flashCommand} = await import('../../../source/commands/flash.js');
+	const {UsageError} = await import('../../../source/commands/command-io.js');
 	const {Writable} = await import('node:stream');
 	let stdout = '';
 	let stderr = '';

@@ -2,11 +2,11 @@
 import {chmod, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import {findDevice, isSystemMountpoint, judgeDrive, offeredDevices, type DriveAssessment} from '../../source/core/flash/drive-verdict.js';
-import {parseLsblkJson, runLsblk, type BlockDevice} from '../../source/core/flash/lsblk.js';
+import {findDevice, isSystemMountpoint, judgeDrive, offeredDevices, type DriveAssessment} from '../../../source/core/flash/drive-verdict.js';
+import {parseLsblkJson, runLsblk, type BlockDevice} from '../../../source/core/flash/lsblk.js';
 import {tempDir} from './test-images.js';
 
-const fixtures = new URL('../fixtures/lsblk/', import.meta.url);
+const fixtures = new URL('../../fixtures/lsblk/', import.meta.url);
 
 async function fixture(name: string): Promise<BlockDevice[]> {
 	return parseLsblkJson(await readFile(new URL(name, fixtures), 'utf8'));

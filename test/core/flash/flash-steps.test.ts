@@ -3,10 +3,10 @@ import {createHash} from 'node:crypto';
 import {access, mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import {powerOffCard} from '../../source/core/flash/card-eject.js';
-import {elevatedFlashArgs} from '../../source/core/flash/elevation.js';
-import {buildGokImage, listGokInstances} from '../../source/core/flash/gok-image.js';
-import {createLoopDevice} from '../helpers/loop-device.js';
+import {powerOffCard} from '../../../source/core/flash/card-eject.js';
+import {elevatedFlashArgs} from '../../../source/core/flash/elevation.js';
+import {buildGokImage, listGokInstances} from '../../../source/core/flash/gok-image.js';
+import {createLoopDevice} from '../../helpers/loop-device.js';
 import {installScript, jsonLines, runFlash} from './cli-runner.js';
 import {MiB, mixedImage, tempDir} from './test-images.js';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import ssh2 from 'ssh2';
-import {changedHostKeyMessage, fingerprint, KnownHosts, knownHostName, parseHostPort} from '../../source/core/breakglass/known-hosts.js';
+import {changedHostKeyMessage, fingerprint, KnownHosts, knownHostName, parseHostPort} from '../../../source/core/breakglass/known-hosts.js';
 import {run} from './harness.js';
 
 function newKey(): {blob: Buffer; line: string} {

@@ -2,9 +2,9 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {goArch} from '../../source/demo/go-format.js';
+import {goArch} from '../../../source/demo/go-format.js';
 import type {ExecutionContext} from 'ava';
-import {startDemoDevice} from '../../source/demo/demo-device.js';
+import {startDemoDevice} from '../../../source/demo/demo-device.js';
 import {cliArgv, makeHome, run, runCli} from './harness.js';
 import {startTmux} from './tmux.js';
 

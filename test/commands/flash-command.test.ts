@@ -7,8 +7,8 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {createLoopDevice, mountExt4, readDevice} from '../helpers/loop-device.js';
-import {installScript, jsonLines, minimalPath, runCli, runFlash} from './cli-runner.js';
-import {gokrazyImage, MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
+import {installScript, jsonLines, minimalPath, runCli, runFlash} from '../core/flash/cli-runner.js';
+import {gokrazyImage, MiB, mixedImage, tempDir, writeImageFiles} from '../core/flash/test-images.js';
 
 const run = promisify(execFile);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

@@ -4,8 +4,8 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {alignedBuffers} from '../../source/core/flash/aligned-memory.js';
-import {ChunkHasher, startInlineHasher, startWorkerHasher, type HashSpan} from '../../source/core/flash/chunk-hasher.js';
+import {alignedBuffers} from '../../../source/core/flash/aligned-memory.js';
+import {ChunkHasher, startInlineHasher, startWorkerHasher, type HashSpan} from '../../../source/core/flash/chunk-hasher.js';
 
 const sha256 = (...parts: Uint8Array[]) => {
 	const hash = createHash('sha256');

@@ -7,12 +7,12 @@ import React from 'react';
 import test from 'ava';
 import {render} from 'ink-testing-library';
 import type {Key} from 'ink';
-import {FlashWizard} from '../../source/ui/flash/flash-wizard.js';
-import {initialWizardState, wizardReducer, type WizardState} from '../../source/ui/flash/flash-wizard-state.js';
-import {flashKeys} from '../../source/ui/flash/flash-keys.js';
-import {createLoopDevice, mountExt4, readDevice} from '../helpers/loop-device.js';
-import {keys, press, waitForFrame, type App} from '../ui/frames.js';
-import {MiB, mixedImage, tempDir, writeImageFiles} from './test-images.js';
+import {FlashWizard} from '../../../source/ui/flash/flash-wizard.js';
+import {initialWizardState, wizardReducer, type WizardState} from '../../../source/ui/flash/flash-wizard-state.js';
+import {flashKeys} from '../../../source/ui/flash/flash-keys.js';
+import {createLoopDevice, mountExt4, readDevice} from '../../helpers/loop-device.js';
+import {keys, press, waitForFrame, type App} from '../frames.js';
+import {MiB, mixedImage, tempDir, writeImageFiles} from '../../core/flash/test-images.js';
 
 const run = promisify(execFile);
 

@@ -4,8 +4,8 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {agentSocketFrom, discoverIdentityFiles, loadPrivateKey} from '../../source/core/breakglass/ssh-keys.js';
-import {makeKeyPair} from '../helpers/sshd.js';
+import {agentSocketFrom, discoverIdentityFiles, loadPrivateKey} from '../../../source/core/breakglass/ssh-keys.js';
+import {makeKeyPair} from '../../helpers/sshd.js';
 
 async function tempHome(t: {teardown(fn: () => Promise<void>): void}): Promise<string> {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'krazy-keys-'));

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import ssh2 from 'ssh2';
-import {demoIdentityPath, prepareDemoKeys} from '../../source/core/breakglass/demo-keys.js';
-import {makeKeyPair} from '../helpers/sshd.js';
+import {demoIdentityPath, prepareDemoKeys} from '../../../source/core/breakglass/demo-keys.js';
+import {makeKeyPair} from '../../helpers/sshd.js';
 
 async function temp(t: {teardown(fn: () => Promise<void>): void}) {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'krazy-demokeys-'));

@@ -4,9 +4,9 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {KnownHosts} from '../../source/core/breakglass/known-hosts.js';
-import {startSshAgent} from '../helpers/ssh-agent.js';
-import {freePort, makeKeyPair, startSshd, type Sshd} from '../helpers/sshd.js';
+import {KnownHosts} from '../../../source/core/breakglass/known-hosts.js';
+import {startSshAgent} from '../../helpers/ssh-agent.js';
+import {freePort, makeKeyPair, startSshd, type Sshd} from '../../helpers/sshd.js';
 import {startDeviceStub, type DeviceStub} from './device-stub.js';
 import {makeHome, run, runCli, type Home} from './harness.js';
 

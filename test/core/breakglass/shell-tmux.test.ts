@@ -1,6 +1,6 @@
 // The interactive shell in a real terminal (tmux) against OpenSSH's sshd: prompts, typing, resize, Ctrl-C, and the terminal restored.
 import test, {type ExecutionContext} from 'ava';
-import {makeKeyPair, startSshd} from '../helpers/sshd.js';
+import {makeKeyPair, startSshd} from '../../helpers/sshd.js';
 import {startDeviceStub} from './device-stub.js';
 import {cliArgv, makeHome, type Home} from './harness.js';
 import {startTmux} from './tmux.js';
