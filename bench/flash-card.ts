@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {cardProfile, createCardSimulator, type CardIo, type CardSimulator} from '../test/helpers/card-simulator.js';
-import {writeGokrazyImageFile} from '../test/flash/test-images.js';
+import {writeGokrazyImageFile} from '../test/core/flash/test-images.js';
 import {median, report, timeCommand} from './bench-util.js';
 
 const run = promisify(execFile);

@@ -9,7 +9,7 @@ import {alignedBuffers} from '../source/core/flash/aligned-memory.js';
 import {FlashDevice} from '../source/core/flash/flash-device.js';
 import {inspectImage} from '../source/core/flash/image-source.js';
 import {writeImage} from '../source/core/flash/image-writer.js';
-import {writeGokrazyImageFile} from '../test/flash/test-images.js';
+import {writeGokrazyImageFile} from '../test/core/flash/test-images.js';
 import {median, report, timeCommand, type Figure} from './bench-util.js';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@ import {mkdirSync, writeFileSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {startDeviceStub} from '../test/breakglass/device-stub.js';
+import {startDeviceStub} from '../test/core/breakglass/device-stub.js';
 import {makeKeyPair, startSshd} from '../test/helpers/sshd.js';
 import {median, report} from './bench-util.js';
 

@@ -1,20 +1,35 @@
-// Writes the dashboard's key list into README.md between its keys markers, from the one key table (`npm run readme`).
+// Writes the key lists into README.md between their markers, from the key tables (`npm run readme`): the dashboard's,
+// the flashing wizard's and the wall's.
 import {readFileSync, writeFileSync} from 'node:fs';
-import {keyTableMarkdown} from '../source/ui/key-table.js';
+import {dashboardKeys} from '../source/ui/dashboard-keys.js';
+import {flashKeys} from '../source/ui/flash/flash-keys.js';
+import {wallKeys} from '../source/wall/wall-keys.js';
 
 export const readmePath = new URL('../README.md', import.meta.url);
-const start = '<!-- keys:start -->';
-const end = '<!-- keys:end -->';
 
-/** README text with the key section replaced by the key table's markdown. */
+/** Each marker pair and the table that fills it. */
+export const keySections = [
+	{name: 'keys', markdown: () => dashboardKeys.markdown()},
+	{name: 'wizard-keys', markdown: () => flashKeys.markdown()},
+	{name: 'wall-keys', markdown: () => wallKeys.markdown()},
+] as const;
+
+/** README text with every key section replaced by its table's markdown. */
 export function withKeyTable(readme: string): string {
-	const from = readme.indexOf(start);
-	const to = readme.indexOf(end);
-	if (from === -1 || to < from) {
-		throw new Error('README.md has no keys markers');
+	let text = readme;
+	for (const section of keySections) {
+		const start = `<!-- ${section.name}:start -->`;
+		const end = `<!-- ${section.name}:end -->`;
+		const from = text.indexOf(start);
+		const to = text.indexOf(end);
+		if (from === -1 || to < from) {
+			throw new Error(`README.md has no ${section.name} markers`);
+		}
+
+		text = `${text.slice(0, from + start.length)}\n${section.markdown().trim()}\n${text.slice(to)}`;
 	}
 
-	return `${readme.slice(0, from + start.length)}\n${keyTableMarkdown().trim()}\n${readme.slice(to)}`;
+	return text;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,21 +1,25 @@
-// Renders real runs of the dashboard against the demo device into screenshots/ (SVG pictures and plain-text copies).
+// Renders real runs of every screen into screenshots/ (SVG pictures and plain-text copies), for the README.
 //
-//   npm run build && npm run screenshots
+//   npm run build && npm run screenshots [-- dashboard shell flash wall]
 //
-// The dashboard runs in tmux at 100×30 on a demo device started here (and on a real prometheus-node-exporter when the
-// machine has one, for the CPU and network graphs); each screen is captured with its colours (`capture-pane -e`) and
-// drawn as an SVG terminal: dashboard.svg, logs.svg, help.svg.
-import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
+// Each program runs in tmux on demo devices started here (the dashboard also on a real prometheus-node-exporter when
+// the machine has one, for the CPU and network graphs); each screen is captured with its colours (`capture-pane -e`)
+// and drawn as an SVG terminal: the dashboard, its logs and help; the breakglass shell from the dashboard's `b`; each
+// step of the flashing wizard on a loop device (needs root for losetup; the sudo and gok build steps need a non-root
+// user and gok); the wall over four demo devices.
+import {execFileSync} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {startDemoDevice} from '../source/demo/demo-device.js';
+import {startDemoDevice, startDemoFleet} from '../source/demo/demo-device.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
 import {nodeExporterBinary, startNodeExporter, type RunningNodeExporter} from '../test/helpers/node-exporter.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = path.join(root, 'screenshots');
-const columns = 100;
-const rows = 30;
+type Size = {columns: number; rows: number};
+const standard: Size = {columns: 100, rows: 30};
 
 type Style = {fg?: string; bg?: string; bold?: boolean; dim?: boolean; underline?: boolean; inverse?: boolean};
 type Cell = {char: string; style: Style};
@@ -91,7 +95,7 @@ function applySgr(style: Style, parameters: number[]): Style {
 }
 
 /** The screen as cells: tmux's capture with escapes holds only SGR sequences and text. */
-function parseCapture(capture: string): Cell[][] {
+function parseCapture(capture: string, rows: number): Cell[][] {
 	return capture.split('\n').slice(0, rows).map(line => {
 		const cells: Cell[] = [];
 		let style: Style = {};
@@ -114,7 +118,7 @@ function escapeXml(text: string): string {
 	return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-function toSvg(capture: string, title: string): string {
+function toSvg(capture: string, title: string, {columns, rows}: Size): string {
 	const cellWidth = 8.4;
 	const cellHeight = 18;
 	const padding = 12;
@@ -125,7 +129,7 @@ function toSvg(capture: string, title: string): string {
 		`<rect width="100%" height="100%" rx="6" fill="${defaultBg}"/>`,
 		'<g font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="14" xml:space="preserve">',
 	];
-	for (const [y, cells] of parseCapture(capture).entries()) {
+	for (const [y, cells] of parseCapture(capture, rows).entries()) {
 		let x = 0;
 		while (x < cells.length) {
 			// One text run per stretch of equal style.
@@ -167,11 +171,180 @@ function toSvg(capture: string, title: string): string {
 	return parts.join('\n') + '\n';
 }
 
-async function save(tmux: TmuxSession, name: string, title: string): Promise<void> {
+async function save(tmux: TmuxSession, name: string, title: string, size: Size = standard): Promise<void> {
 	const capture = await tmux.capture({escapes: true});
-	writeFileSync(path.join(outDir, `${name}.svg`), toSvg(capture, title));
+	writeFileSync(path.join(outDir, `${name}.svg`), toSvg(capture, title, size));
 	writeFileSync(path.join(outDir, `${name}.txt`), await tmux.capture());
 	console.log(`screenshots/${name}.svg`);
+}
+
+const pause = async (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** The dashboard, a service's log searched, and the help. */
+async function dashboardShots(): Promise<void> {
+	const demo = await startDemoDevice({hostname: 'casa'});
+	let exporter: RunningNodeExporter | undefined;
+	try {
+		exporter = await startNodeExporter();
+	} catch {
+		console.error(`screenshots: no ${nodeExporterBinary}; the CPU and network graphs will say so`);
+	}
+
+	const configDir = path.join(root, '.tmp', 'screenshots-config');
+	const command = exporter
+		? ['node', '--import=tsx', 'test/helpers/dashboard-entry.ts', '--poll', '1000', '--node-exporter', exporter.url, demo.url]
+		: ['node', 'dist/cli.js', '--poll-interval', '1', demo.url];
+	const tmux = await TmuxSession.start({command, cwd: root, ...standard, env: {KRAZY_TUI_CONFIG_DIR: configDir}});
+	try {
+		await tmux.waitForText(text => text.includes('● online') && text.includes('/user/golink'), 30_000);
+		// Let the rings fill a little, so the sparklines have a shape.
+		await pause(20_000);
+		await tmux.sendKeys('Enter');
+		await tmux.type('jjjj');
+		await tmux.waitForText(text => /▸ \/user\/golink/.test(text));
+		await save(tmux, 'dashboard', 'krazy-tui: the dashboard on the demo device');
+
+		// A tall terminal: the graphs take the rows the services do not need.
+		await tmux.resize(100, 48);
+		await tmux.waitForText(text => text.split('\n').filter(line => /[▁▂▃▄▅▆▇█]/.test(line)).length > 12, 10_000);
+		await save(tmux, 'dashboard-tall', 'krazy-tui: on a tall terminal the graphs grow', {columns: 100, rows: 48});
+		await tmux.resize(standard.columns, standard.rows);
+
+		await tmux.type('j');
+		await tmux.sendKeys('Enter');
+		await tmux.waitForText(text => text.includes('Logs · casa /user/chatty') && text.includes('warning'), 20_000);
+		await pause(3000);
+		await tmux.type('/warning');
+		await tmux.sendKeys('Enter');
+		await tmux.waitForText('search "warning"');
+		await save(tmux, 'logs', 'krazy-tui: the logs of a service, searched');
+
+		await tmux.type('q');
+		await tmux.type('?');
+		await tmux.waitForText('Keys ·');
+		await save(tmux, 'help', 'krazy-tui: every key');
+		await tmux.sendKeys('Escape');
+		await tmux.type('q');
+		await tmux.type('q');
+	} finally {
+		await tmux.kill();
+		await exporter?.stop();
+		await demo.stop();
+	}
+}
+
+/** `krazy-tui demo`, then `b`: the breakglass shell on the demo device, with a command's answer on it. */
+async function shellShot(): Promise<void> {
+	const home = mkdtempSync(path.join(os.tmpdir(), 'krazy-shots-'));
+	const tmux = await TmuxSession.start({
+		command: ['node', 'dist/cli.js', 'demo'],
+		cwd: root,
+		...standard,
+		env: {HOME: home, KRAZY_TUI_CONFIG_DIR: path.join(home, 'config'), GOKRAZY_PARENT_DIR: path.join(home, 'gokrazy')},
+	});
+	try {
+		await tmux.waitForText(text => text.includes('● online') && text.includes('b shell'), 30_000);
+		await tmux.type('b');
+		// The prompt (busybox's `… # `; capture-pane trims its trailing space).
+		await tmux.waitForText(/[#$] ?$/m, 30_000);
+		await tmux.type('uname -sm; ps | head -n 8');
+		await tmux.sendKeys('Enter');
+		await tmux.waitForText(text => /PID/.test(text) && /[#$] ?$/.test(text.trimEnd()), 10_000);
+		await save(tmux, 'shell', 'krazy-tui: the breakglass shell on the demo device');
+		await tmux.type('exit');
+		await tmux.sendKeys('Enter');
+		await tmux.waitForText('back from the shell', 20_000);
+		await tmux.type('q');
+	} finally {
+		await tmux.kill();
+		rmSync(home, {recursive: true, force: true});
+	}
+}
+
+/** The flashing wizard, step by step, writing a real image to a loop device. */
+async function flashShots(): Promise<void> {
+	if (process.getuid?.() !== 0) {
+		console.error('screenshots: the wizard\'s shots need root (losetup); skipped');
+		return;
+	}
+
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'krazy-shots-flash-'));
+	const image = path.join(dir, 'casa.img');
+	const card = path.join(dir, 'card.img');
+	// Big enough that the write and the verify each stay on screen a moment; random, so nothing is skipped.
+	execFileSync('dd', ['if=/dev/urandom', `of=${image}`, 'bs=1M', 'count=768', 'status=none']);
+	execFileSync('truncate', ['-s', '1G', card]);
+	const loop = execFileSync('losetup', ['--find', '--show', card], {encoding: 'utf8'}).trim();
+	// Run in the image's folder and given by its bare name, so the pictures do not change with the folder's name.
+	const tmux = await TmuxSession.start({command: ['node', path.join(root, 'dist/cli.js'), 'flash', '--show-all', '--image', 'casa.img'], cwd: dir, ...standard, env: {}});
+	try {
+		await tmux.waitForText('Image file:', 20_000);
+		await save(tmux, 'flash-1-source', 'krazy-tui flash: 1. the image');
+		await tmux.sendKeys('Enter');
+		await tmux.waitForText(text => text.includes('2. Which card') && text.includes(`${loop} `), 30_000);
+		// Other loop devices may be listed: the cursor goes to ours.
+		for (let attempt = 0; attempt < 40; attempt++) {
+			const screen = await tmux.capture();
+			const lines = screen.split('\n');
+			const ours = lines.findIndex(line => line.includes(` ${loop} `) && /^(›| ) /.test(line));
+			const cursor = lines.findIndex(line => line.startsWith('› '));
+			if (ours !== -1 && ours === cursor) {
+				break;
+			}
+
+			await tmux.sendKeys(ours !== -1 && cursor !== -1 && ours < cursor ? 'Up' : 'Down');
+			await pause(300);
+		}
+
+		await save(tmux, 'flash-2-target', 'krazy-tui flash: 2. which card');
+		await tmux.sendKeys('Enter');
+		await tmux.waitForText('3. Confirm', 10_000);
+		const confirm = await tmux.capture();
+		if (/type .*loop\d+/i.test(confirm) || !confirm.includes('Press y')) {
+			await tmux.type(path.basename(loop));
+		}
+
+		await save(tmux, 'flash-3-confirm', 'krazy-tui flash: 3. confirm');
+		if (confirm.includes('Press y')) {
+			await tmux.type('y');
+		} else {
+			await tmux.sendKeys('Enter');
+		}
+
+		await tmux.waitForText(text => /4\. Writing to .*\n.*█/.test(text), 60_000);
+		await save(tmux, 'flash-4-write', 'krazy-tui flash: 4. writing');
+		await tmux.waitForText(text => /5\. Verifying .*\n.*█/.test(text) || text.includes('6. Done'), 120_000);
+		if ((await tmux.capture()).includes('5. Verifying')) {
+			await save(tmux, 'flash-5-verify', 'krazy-tui flash: 5. verifying');
+		} else {
+			console.error('screenshots: the verify step went by too fast to catch; flash-5-verify kept as it was');
+		}
+
+		await tmux.waitForText('6. Done', 120_000);
+		await save(tmux, 'flash-6-finish', 'krazy-tui flash: 6. done');
+		await tmux.sendKeys('Enter');
+	} finally {
+		await tmux.kill();
+		execFileSync('losetup', ['-d', loop]);
+		rmSync(dir, {recursive: true, force: true});
+	}
+}
+
+/** The wall over four demo devices, one of them with a crash-looping service. */
+async function wallShot(): Promise<void> {
+	const fleet = await startDemoFleet(4);
+	const size = {columns: 140, rows: 40};
+	const tmux = await TmuxSession.start({command: ['node', 'dist/cli.js', 'wall', '--poll-interval', '1', ...fleet.map(device => device.url)], cwd: root, ...size, env: {}});
+	try {
+		await tmux.waitForText(text => fleet.every(device => text.includes(device.hostname)) && text.includes('4 online'), 30_000);
+		// The charts need a few samples, the stderr pane a few lines.
+		await pause(15_000);
+		await save(tmux, 'wall', 'krazy-tui wall: four demo devices', size);
+		await tmux.type('q');
+	} finally {
+		await tmux.kill();
+		await Promise.all(fleet.map(async device => device.stop()));
+	}
 }
 
 if (!existsSync(path.join(root, 'dist/cli.js'))) {
@@ -180,46 +353,10 @@ if (!existsSync(path.join(root, 'dist/cli.js'))) {
 }
 
 mkdirSync(outDir, {recursive: true});
-const demo = await startDemoDevice({hostname: 'casa'});
-let exporter: RunningNodeExporter | undefined;
-try {
-	exporter = await startNodeExporter();
-} catch {
-	console.error(`screenshots: no ${nodeExporterBinary}; the CPU and network graphs will say so`);
-}
-
-const configDir = path.join(root, '.tmp', 'screenshots-config');
-const command = exporter
-	? ['node', '--import=tsx', 'test/helpers/dashboard-entry.ts', '--poll', '1000', '--node-exporter', exporter.url, demo.url]
-	: ['node', 'dist/cli.js', '--poll-interval', '1', demo.url];
-const tmux = await TmuxSession.start({command, cwd: root, columns, rows, env: {KRAZY_TUI_CONFIG_DIR: configDir}});
-try {
-	await tmux.waitForText(text => text.includes('● online') && text.includes('/user/golink'), 30_000);
-	// Let the rings fill a little, so the sparklines have a shape.
-	await new Promise(resolve => setTimeout(resolve, 20_000));
-	await tmux.sendKeys('Enter');
-	await tmux.type('jjjj');
-	await tmux.waitForText(text => /▸ \/user\/golink/.test(text));
-	await save(tmux, 'dashboard', 'krazy-tui: the dashboard on the demo device');
-
-	await tmux.type('j');
-	await tmux.sendKeys('Enter');
-	await tmux.waitForText(text => text.includes('Logs · casa /user/chatty') && text.includes('warning'), 20_000);
-	await new Promise(resolve => setTimeout(resolve, 3000));
-	await tmux.type('/warning');
-	await tmux.sendKeys('Enter');
-	await tmux.waitForText('search "warning"');
-	await save(tmux, 'logs', 'krazy-tui: the logs of a service, searched');
-
-	await tmux.type('q');
-	await tmux.type('?');
-	await tmux.waitForText('Keys ·');
-	await save(tmux, 'help', 'krazy-tui: every key');
-	await tmux.sendKeys('Escape');
-	await tmux.type('q');
-	await tmux.type('q');
-} finally {
-	await tmux.kill();
-	await exporter?.stop();
-	await demo.stop();
+const shots: Record<string, () => Promise<void>> = {dashboard: dashboardShots, shell: shellShot, flash: flashShots, wall: wallShot};
+const wanted = process.argv.slice(2);
+for (const [name, shoot] of Object.entries(shots)) {
+	if (wanted.length === 0 || wanted.includes(name)) {
+		await shoot();
+	}
 }

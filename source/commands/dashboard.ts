@@ -1,12 +1,11 @@
 // `krazy-tui [DEVICE...]`: resolves the devices and settings, then lazily loads the Ink dashboard and hands it the terminal.
 import type {DeviceTarget} from '../core/device-target.js';
-import {DeviceError} from '../core/device-error.js';
-import {listKnownDevices, registryOptionsFrom, type ConfigProblem} from '../core/device-registry.js';
+import {registryOptionsFrom, type ConfigProblem} from '../core/device-registry.js';
 import {readSettings, settingsDirectory, type Settings} from '../core/settings.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
-import {deviceFlags, resolveTarget, writeLine} from './device-options.js';
+import {deviceFlags, resolveFleet, writeLine} from './device-options.js';
 
-const help = `Usage: krazy-tui [DEVICE...] [--readonly] [--poll-interval SECONDS] [--password-file FILE]
+const help = `Usage: krazy-tui [DEVICE...] [--readonly] [--poll-interval SECONDS] [--password-file FILE] [--timeout SECONDS]
 
 The interactive dashboard over every known device (gok instances, saved devices), or over the DEVICEs given.
 --readonly hides every action (restart, stop, start, kill, reboot, power off, shell, flash).
@@ -17,7 +16,8 @@ export type DashboardLaunch = {
 	problems?: ConfigProblem[];
 	settings: Settings;
 	readonly: boolean;
-	/** Called once the dashboard is on screen (the demo prints nothing over it). */
+	/** --timeout for every request to the devices; undefined: the client's default. */
+	timeoutMs?: number;
 	io: CommandIo;
 };
 
@@ -34,6 +34,7 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 		problems: launch.problems,
 		settings: {pollIntervalMs: settings.pollIntervalMs, theme: settings.theme, logBufferLines: settings.logBufferLines},
 		readonly: launch.readonly,
+		storeOptions: {timeoutMs: launch.timeoutMs},
 		env: io.env,
 		signal: io.signal,
 		async runShell(target, terminal) {
@@ -69,22 +70,10 @@ export const dashboardCommand: Command = async (args, io) => {
 		return 0;
 	}
 
-	const location = registryOptionsFrom(io.env);
-	const {settings, problems: settingsProblems} = await readSettings(location);
+	const {settings, problems: settingsProblems} = await readSettings(registryOptionsFrom(io.env));
 	settings.pollIntervalMs = pollIntervalFrom('krazy-tui', values['poll-interval'], settings.pollIntervalMs);
-	let targets: DeviceTarget[];
-	let problems: ConfigProblem[] = settingsProblems;
-	if (positionals.length > 0) {
-		targets = await Promise.all(positionals.map(async spec => resolveTarget(spec, values, io)));
-	} else {
-		const known = await listKnownDevices(location);
-		targets = known.targets;
-		problems = known.problems;
-	}
-
-	if (targets.length === 0) {
-		throw new DeviceError('krazy-tui', 'config', 'no devices known: create one with gok new, add one with "krazy-tui devices add NAME URL", give a URL, or try "krazy-tui demo"');
-	}
-
-	return launchDashboard({targets, problems, settings, readonly: values.readonly ?? false, io});
+	const fleet = await resolveFleet('krazy-tui', positionals, values, io);
+	// The dashboard owns the terminal: problems are shown in its footer, not printed under it.
+	const problems: ConfigProblem[] = [...settingsProblems, ...fleet.problems];
+	return launchDashboard({targets: fleet.targets, problems, settings, readonly: values.readonly ?? false, timeoutMs: fleet.timeoutMs, io});
 };

@@ -4,17 +4,15 @@ import path from 'node:path';
 import os from 'node:os';
 import {assessDevicePath, surveyDrives} from '../core/flash/drive-survey.js';
 import {refusalLine, type DriveAssessment} from '../core/flash/drive-verdict.js';
-import {currentInvocation, elevatedFlashArgs, findSudo, noSudoMessage, runElevatedFlash, validateSudo} from '../core/flash/elevation.js';
 import {FlashError, isFlashError} from '../core/flash/flash-error.js';
-import {runFlash, type FlashEvent, type FlashOutcome} from '../core/flash/flash-job.js';
+import type {FlashEvent, FlashOutcome} from '../core/flash/flash-job.js';
+import {defaultFlashServices} from '../core/flash/flash-services.js';
+import {runFlashSession} from '../core/flash/flash-session.js';
 import {fractionDone, secondsLeft} from '../core/flash/flash-progress.js';
 import {doneRecord, type FlashRecord} from '../core/flash/flash-record.js';
 import {formatBytes, formatDuration, formatRate} from '../core/flash/flash-units.js';
-import {buildGokImage, type GokBuild} from '../core/flash/gok-image.js';
 import {inspectImage, ImageError, type ImageInfo} from '../core/flash/image-source.js';
 import {jsonForTerminal} from '../core/sanitize-terminal.js';
-import {powerOffCard} from '../core/flash/card-eject.js';
-import {unmountAll} from '../core/flash/unmount.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
 
 const help = `Usage: krazy-tui flash                      the flashing wizard (needs a terminal)
@@ -214,7 +212,7 @@ export function summaryLines(outcome: FlashOutcome, devicePath: string): string[
 	return lines;
 }
 
-async function accept(assessment: DriveAssessment, values: Values, io: CommandIo, image: string): Promise<void> {
+async function accept(assessment: DriveAssessment, values: Values, image: string): Promise<void> {
 	const given = values.device ?? assessment.device.path;
 	if (assessment.verdict === 'refuse') {
 		throw new FlashError(assessment.device.path, 'refused', refusalLine(assessment).slice(assessment.device.path.length + 2));
@@ -247,13 +245,9 @@ async function accept(assessment: DriveAssessment, values: Values, io: CommandIo
 		}
 	}
 
-	const mounted = assessment.mounted;
-	if (mounted.length > 0) {
-		if (!values.unmount) {
-			throw new FlashError(given, 'busy', `mounted at ${mounted.join(', ')}; unmount first (or pass --unmount), refusing`);
-		}
-
-		await unmountAll(given, mounted, io.env);
+	// The session unmounts with --unmount; without it, refused here with the flag to pass.
+	if (assessment.mounted.length > 0 && !values.unmount) {
+		throw new FlashError(given, 'busy', `mounted at ${assessment.mounted.join(', ')}; unmount first (or pass --unmount), refusing`);
 	}
 }
 
@@ -261,48 +255,31 @@ async function flashUnattended(values: Values, io: CommandIo): Promise<number> {
 	const json = Boolean(values.json);
 	const printer = new ProgressPrinter(io, json);
 	const devicePath = values.device!;
-	let build: GokBuild | undefined;
 	try {
-		let image: ImageInfo | undefined = values.image ? await inspectImage(values.image) : undefined;
-		const assessment = await assessDevicePath(devicePath, {image: image && {path: image.path, size: image.size}});
-		await accept(assessment, values, io, values.image ?? `gok instance ${values.instance}`);
-		if (!image) {
-			const instance = values.instance!;
-			build = await buildGokImage(instance, assessment.device.size, {
-				env: io.env,
-				signal: io.signal,
-				onOutput: text => printer.record({phase: 'build', line: text}),
-			});
-			image = await inspectImage(build.imagePath);
-		}
-
-		const plan = {image, devicePath, fast: values.fast, verify: !values['no-verify'], powerOff: !values['no-power-off'], env: io.env};
-		const onEvent = (event: FlashEvent) => printer.record(event);
-		let outcome: FlashOutcome;
-		try {
-			outcome = await runFlash(plan, {signal: io.signal, onEvent});
-		} catch (error) {
-			if (!isFlashError(error) || error.kind !== 'permission') {
-				throw error;
-			}
-
-			const sudo = await findSudo(io.env);
-			if (!sudo) {
-				throw new FlashError(devicePath, 'permission', noSudoMessage(devicePath).slice(devicePath.length + 2));
-			}
-
-			if (process.stdin.isTTY) {
-				printer.endLine();
-				await validateSudo(sudo, io.env);
-			}
-
-			const args = elevatedFlashArgs(currentInvocation(), {imagePath: image.path, devicePath, fast: values.fast, verify: plan.verify});
-			outcome = await runElevatedFlash(sudo, args, {env: io.env, signal: io.signal, onEvent, devicePath});
-			if (plan.powerOff) {
-				outcome.powerOff = await powerOffCard(devicePath, {env: io.env, isLoop: assessment.device.type === 'loop'});
-			}
-		}
-
+		const image: ImageInfo | undefined = values.image ? await inspectImage(values.image) : undefined;
+		const drive = await assessDevicePath(devicePath, {image: image && {path: image.path, size: image.size}});
+		await accept(drive, values, values.image ?? `gok instance ${values.instance}`);
+		const outcome = await runFlashSession({
+			drive,
+			source: image ? {image} : {instance: values.instance!},
+			unmount: Boolean(values.unmount),
+			fast: values.fast,
+			verify: !values['no-verify'],
+			powerOff: !values['no-power-off'],
+		}, defaultFlashServices(io.env, os.homedir()), {
+			signal: io.signal,
+			askSudoPassword: Boolean(process.stdin.isTTY),
+			onEvent(event) {
+				if (event.type === 'build-output') {
+					printer.record({phase: 'build', line: event.line});
+				} else if (event.type === 'progress') {
+					printer.record(event.progress);
+				} else if (event.type === 'sudo' || event.type === 'power-off') {
+					// sudo's prompt, or the last step, starts on a line of its own.
+					printer.endLine();
+				}
+			},
+		});
 		printer.endLine();
 		if (json) {
 			printer.record(doneRecord(outcome));
@@ -322,8 +299,6 @@ async function flashUnattended(values: Values, io: CommandIo): Promise<number> {
 
 		line(io.stderr, message.split('\n', 1)[0]);
 		return 1;
-	} finally {
-		await build?.cleanup();
 	}
 }
 

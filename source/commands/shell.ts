@@ -6,7 +6,7 @@ import {DeviceClient} from '../core/device-client.js';
 import {registryOptionsFrom} from '../core/device-registry.js';
 import {settingsDirectory} from '../core/settings.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
-import {deviceFlags, resolveTarget, timeoutMs, writeLine} from './device-options.js';
+import {deviceFlags, resolveOne, writeLine} from './device-options.js';
 
 const help = `Usage: krazy-tui shell DEVICE [--ssh-port N] [--user NAME] [--identity FILE] [--accept-new]
                        [--upload FILE.tar] [--stop-after] [-- COMMAND...]
@@ -81,8 +81,8 @@ export const shellCommand: Command = async (args, io) => {
 		throw new UsageError('shell: expected DEVICE (see krazy-tui shell --help)');
 	}
 
-	const target = await resolveTarget(spec, values, io);
-	const device = new DeviceClient(target, {timeoutMs: timeoutMs('shell', values)});
+	const {target, timeoutMs} = await resolveOne('shell', spec, values, io);
+	const device = new DeviceClient(target, {timeoutMs});
 	try {
 		return await runBreakglassShell(
 			target,

@@ -1,14 +1,17 @@
 // `krazy-tui status [DEVICE...] [--json]`: every device and its services, once.
 import {DeviceClient} from '../core/device-client.js';
 import {DeviceError} from '../core/device-error.js';
+import {healthFromError, type DeviceHealth} from '../core/device-health.js';
 import {serviceName, serviceState, type DeviceOverview, type HtmlOverview} from '../core/device-model.js';
 import type {DeviceTarget} from '../core/device-target.js';
-import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
-import {jsonForTerminal, sanitizeForTerminal} from '../core/sanitize-terminal.js';
+import {jsonForTerminal} from '../core/sanitize-terminal.js';
 import {readSettings} from '../core/settings.js';
+import {registryOptionsFrom} from '../core/device-registry.js';
+import {longBytes, shortDuration} from '../display/units.js';
+import {healthLook, lookText, stateLook} from '../display/vocabulary.js';
 import {alertLines, attachPrometheus, readPrometheus, renderPrometheusHuman, type AlertReport} from './status-prometheus.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
-import {deviceFlags, failureLine, resolveTarget, timeoutMs, writeErrorLine, writeLine} from './device-options.js';
+import {deviceFlags, failureLine, reportProblems, resolveFleet, writeErrorLine, writeLine} from './device-options.js';
 
 const help = `Usage: krazy-tui status [DEVICE...] [--json] [--prometheus URL|off] [--password-file FILE] [--timeout SECONDS]
 
@@ -23,6 +26,8 @@ type DeviceReport = {
 	url: string;
 	online: boolean;
 	error: string | null;
+	/** For people: what kind of trouble (not in --json, which has `error`). */
+	health: DeviceHealth;
 	hostname: string | null;
 	model: string | null;
 	kernel: string | null;
@@ -45,7 +50,7 @@ type DeviceReport = {
 async function ask(target: DeviceTarget, timeout: number | undefined, signal: AbortSignal): Promise<DeviceReport> {
 	const client = new DeviceClient(target, {timeoutMs: timeout, signal});
 	const report: DeviceReport = {
-		name: target.name, url: target.url, online: false, error: null, hostname: null, model: null, kernel: null,
+		name: target.name, url: target.url, online: false, error: null, health: 'connecting', hostname: null, model: null, kernel: null,
 		buildTimestamp: null, memory: null, services: [],
 	};
 	try {
@@ -57,6 +62,7 @@ async function ask(target: DeviceTarget, timeout: number | undefined, signal: Ab
 		fill(report, overview, html);
 	} catch (error) {
 		report.error = failureLine(error, target.name);
+		report.health = healthFromError(error instanceof DeviceError ? error.kind : 'unreachable');
 	} finally {
 		client.close();
 	}
@@ -67,6 +73,7 @@ async function ask(target: DeviceTarget, timeout: number | undefined, signal: Ab
 function fill(report: DeviceReport, overview: DeviceOverview, html: HtmlOverview | undefined): void {
 	const now = Date.now();
 	report.online = true;
+	report.health = 'online';
 	report.hostname = overview.hostname;
 	report.model = overview.model;
 	report.kernel = overview.kernel;
@@ -83,49 +90,33 @@ function fill(report: DeviceReport, overview: DeviceOverview, html: HtmlOverview
 	}));
 }
 
-function formatBytes(bytes: number): string {
-	const mib = bytes / 1024 / 1024;
-	return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${mib.toFixed(1)} MiB`;
+type TextTools = {textWidth: (text: string) => number; clean: (text: string | null | undefined) => string};
+
+/** The table for people. Measuring text in columns loads its libraries (~100 ms): only this path pays for them. */
+async function loadTextTools(): Promise<TextTools> {
+	const [{textWidth}, {clean}] = await Promise.all([import('../display/columns.js'), import('../display/device-text.js')]);
+	return {textWidth, clean};
 }
 
-function formatAge(startTime: string | null, now: number): string {
-	if (startTime === null) {
-		return '-';
-	}
-
-	const seconds = Math.max(0, Math.round((now - Date.parse(startTime)) / 1000));
-	if (seconds < 120) {
-		return `${seconds}s`;
-	}
-
-	if (seconds < 7200) {
-		return `${Math.round(seconds / 60)}m`;
-	}
-
-	return seconds < 172_800 ? `${Math.round(seconds / 3600)}h` : `${Math.round(seconds / 86_400)}d`;
-}
-
-function pad(text: string, width: number): string {
-	return text.length >= width ? text : text + ' '.repeat(width - text.length);
-}
-
-function renderHuman(report: DeviceReport): string {
-	const clean = (text: string | null) => sanitizeForTerminal(text ?? '');
+function renderHuman(report: DeviceReport, {textWidth, clean}: TextTools): string {
+	/** Pads to `width` columns (never cuts: a terminal or a pager shows the whole name). */
+	const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - textWidth(text)));
+	const health = lookText(healthLook[report.health]);
 	if (!report.online) {
-		return [`${clean(report.name)}  ${report.url}  OFFLINE`, ...alertLines(report.alerts ?? [])].join('\n') + '\n';
+		return [`${clean(report.name)}  ${report.url}  ${health}`, ...alertLines(report.alerts ?? [])].join('\n') + '\n';
 	}
 
 	const memory = report.memory
-		? `  memory ${formatBytes(report.memory.total - report.memory.available)} of ${formatBytes(report.memory.total)} in use`
+		? `  memory ${longBytes(report.memory.total - report.memory.available)} of ${longBytes(report.memory.total)} in use`
 		: '';
-	const lines = [`${clean(report.name)}  ${report.url}  online  ${clean(report.hostname)} · ${clean(report.model)}${memory}`];
+	const lines = [`${clean(report.name)}  ${report.url}  ${health}  ${clean(report.hostname)} · ${clean(report.model)}${memory}`];
 	const now = Date.now();
-	const width = Math.max(8, ...report.services.map(service => service.path.length));
-	lines.push(`  ${pad('SERVICE', width)}  ${pad('STATE', 10)}  ${pad('PID', 7)}  ${pad('UP', 5)}  RSS`);
+	const width = Math.max(8, ...report.services.map(service => textWidth(clean(service.path))));
+	lines.push(`  ${pad('SERVICE', width)}  ${pad('STATE', 12)}  ${pad('PID', 7)}  ${pad('UP', 6)}  RSS`);
 	for (const service of report.services) {
-		const up = service.state === 'stopped' ? '-' : formatAge(service.startTime, now);
-		const rss = service.rss === null ? '-' : formatBytes(service.rss);
-		lines.push(`  ${pad(clean(service.path), width)}  ${pad(service.state, 10)}  ${pad(String(service.pid || '-'), 7)}  ${pad(up, 5)}  ${rss}`);
+		const up = service.state === 'stopped' || service.startTime === null ? '-' : shortDuration(now - Date.parse(service.startTime));
+		const rss = service.rss === null ? '-' : longBytes(service.rss);
+		lines.push(`  ${pad(clean(service.path), width)}  ${pad(lookText(stateLook[service.state]), 12)}  ${pad(String(service.pid || '-'), 7)}  ${pad(up, 6)}  ${rss}`);
 	}
 
 	lines.push(...alertLines(report.alerts ?? []));
@@ -140,25 +131,12 @@ export const statusCommand: Command = async (args, io) => {
 		return 0;
 	}
 
-	const timeout = timeoutMs('status', values);
 	const prometheusUrl = values.prometheus === 'off'
 		? null
 		: values.prometheus ?? (await readSettings(registryOptionsFrom(io.env))).settings.prometheusUrl;
-	let targets: DeviceTarget[];
-	if (positionals.length > 0) {
-		targets = await Promise.all(positionals.map(async spec => resolveTarget(spec, values, io)));
-	} else {
-		const known = await listKnownDevices(registryOptionsFrom(io.env));
-		for (const problem of known.problems) {
-			writeErrorLine(io.stderr, problem.message);
-		}
-
-		targets = known.targets;
-		if (targets.length === 0 && prometheusUrl === null) {
-			throw new DeviceError('krazy-tui', 'config', 'no devices known: create one with gok new, add one with "krazy-tui devices add NAME URL", give a URL, or try "krazy-tui demo"');
-		}
-	}
-
+	// With Prometheus, no configured device is fine: the devices only it knows are listed.
+	const {targets, problems, timeoutMs: timeout} = await resolveFleet('status', positionals, values, io, {allowNone: prometheusUrl !== null});
+	reportProblems(io, problems);
 	if (new Set(targets.map(target => target.name)).size !== targets.length) {
 		throw new UsageError('status: the same device was given twice');
 	}
@@ -175,9 +153,12 @@ export const statusCommand: Command = async (args, io) => {
 
 	const prometheus = prometheusRead && attachPrometheus(reports, prometheusUrl!, prometheusRead, positionals.length === 0);
 	if (values.json) {
-		io.stdout.write(jsonForTerminal(prometheus ? {devices: reports, prometheus} : {devices: reports}) + '\n');
+		io.stdout.write(jsonForTerminal(prometheus
+			? {devices: reports.map(({health: _health, ...report}) => report), prometheus}
+			: {devices: reports.map(({health: _health, ...report}) => report)}) + '\n');
 	} else {
-		io.stdout.write(reports.map(report => renderHuman(report)).join('\n'));
+		const tools = await loadTextTools();
+		io.stdout.write(reports.map(report => renderHuman(report, tools)).join('\n'));
 		if (prometheus) {
 			io.stdout.write((reports.length > 0 ? '\n' : '') + renderPrometheusHuman(prometheus));
 		}

@@ -1,4 +1,5 @@
 // `krazy-tui restart|stop|start DEVICE SERVICE`: supervision through the device's XSRF flow, then what became of it.
+import {actOnService} from '../core/device-client.js';
 import {serviceState, servicePath, type ServiceStatus} from '../core/device-model.js';
 import {jsonForTerminal} from '../core/sanitize-terminal.js';
 import {parseCommandArgs, type Command} from './command-io.js';
@@ -44,19 +45,7 @@ function makeCommand(action: Action): Command {
 		const client = await openClient(action, device, values, io);
 		try {
 			const before = await client.service(path);
-			const kill = values.kill === true;
-			const once = values.once === true;
-			if (action === 'stop') {
-				await client.stop(path, {kill});
-			} else if (action === 'restart') {
-				await client.restart(path, {kill, once});
-			} else {
-				await client.start(path, {once});
-			}
-
-			const after = action === 'stop' || values['no-wait']
-				? await client.service(path)
-				: await client.waitForNewPid(path, before.pid);
+			const after = await actOnService(client, path, {kind: action, kill: values.kill === true, once: values.once === true}, {oldPid: before.pid, wait: !values['no-wait']});
 			if (values.json) {
 				writeLine(io.stdout, jsonForTerminal({
 					device: client.target.name, path, action, before: {pid: before.pid, state: serviceState(before)},

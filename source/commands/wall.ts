@@ -1,12 +1,11 @@
 // `krazy-tui wall [DEVICE...]`: the read-only monitoring wall; checks arguments and devices, then loads blessed lazily.
-import {DeviceClient} from '../core/device-client.js';
 import {DeviceError} from '../core/device-error.js';
-import type {DeviceTarget} from '../core/device-target.js';
-import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
+import {registryOptionsFrom} from '../core/device-registry.js';
 import {createFleetStore} from '../core/fleet-store.js';
 import {readSettings} from '../core/settings.js';
+import {colorWanted} from '../display/vocabulary.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
-import {deviceFlags, resolveTarget, timeoutMs, writeLine} from './device-options.js';
+import {deviceFlags, reportProblems, resolveFleet, writeLine} from './device-options.js';
 
 const help = `Usage: krazy-tui wall [DEVICE...] [--page-seconds N] [--poll-interval SECONDS]
                       [--password-file FILE] [--timeout SECONDS]
@@ -18,8 +17,6 @@ the newest stderr lines across the fleet. Up to 12 devices share a page; more ro
 
 Keys: q quits, p pauses the rotation, arrows change the page, ? lists the keys.
 Needs a terminal; for scripts use krazy-tui status.`;
-
-const noDevices = 'krazy-tui: no devices to show: add one with "krazy-tui devices add NAME URL", create one with "gok new", give a URL, or try "krazy-tui demo"';
 
 function positiveSeconds(flag: string, text: string | undefined): number | undefined {
 	if (text === undefined) {
@@ -47,25 +44,8 @@ export const wallCommand: Command = async (args, io) => {
 
 	const pageSeconds = positiveSeconds('--page-seconds', values['page-seconds']) ?? 15;
 	const pollSeconds = positiveSeconds('--poll-interval', values['poll-interval']);
-	const timeout = timeoutMs('wall', values);
-	const location = registryOptionsFrom(io.env);
-
-	let targets: DeviceTarget[];
-	if (positionals.length > 0) {
-		targets = await Promise.all(positionals.map(async spec => resolveTarget(spec, values, io)));
-	} else {
-		const known = await listKnownDevices(location);
-		for (const problem of known.problems) {
-			writeLine(io.stderr, problem.message);
-		}
-
-		targets = known.targets;
-	}
-
-	if (targets.length === 0) {
-		writeLine(io.stderr, noDevices);
-		return 1;
-	}
+	const {targets, problems: deviceProblems, timeoutMs: timeout} = await resolveFleet('wall', positionals, values, io);
+	reportProblems(io, deviceProblems);
 
 	const input = process.stdin;
 	if (!io.stdoutIsTty || !input.isTTY) {
@@ -73,22 +53,19 @@ export const wallCommand: Command = async (args, io) => {
 		return 1;
 	}
 
-	const {settings, problems} = await readSettings(location);
-	for (const problem of problems) {
-		writeLine(io.stderr, problem.message);
-	}
+	const {settings, problems} = await readSettings(registryOptionsFrom(io.env));
+	reportProblems(io, problems);
 
 	const pollIntervalMs = pollSeconds === undefined ? settings.pollIntervalMs : Math.round(pollSeconds * 1000);
-	const [{runWall}, {FleetStderr}, {colorEnabled}] = await Promise.all([
+	const [{runWall}, {FleetStderr}] = await Promise.all([
 		import('../wall/wall-screen.js'),
 		import('../wall/fleet-stderr.js'),
-		import('../wall/wall-widgets.js'),
 	]);
 	const store = createFleetStore({
 		targets,
 		pollIntervalMs,
 		readonly: true,
-		clientFactory: target => new DeviceClient(target, {timeoutMs: timeout}),
+		timeoutMs: timeout,
 	});
 	const stderr = new FleetStderr(store);
 	const unsubscribe = store.subscribe(snapshot => {
@@ -99,7 +76,7 @@ export const wallCommand: Command = async (args, io) => {
 		await runWall({
 			store,
 			stderr,
-			color: colorEnabled(io.env, settings.theme),
+			color: colorWanted(io.env, settings.theme),
 			pageSeconds,
 			output: io.stdout as NodeJS.WriteStream,
 			input,

@@ -351,6 +351,44 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 	return Array.isArray(value) ? value[0] : value;
 }
 
+/** A supervision request: restart, stop or start, with SIGKILL and run-once as gokrazy offers them. */
+export type ServiceAct = {kind: 'restart' | 'stop' | 'start'; kill?: boolean; once?: boolean};
+
+/** How long an action waits for the device to show its new process (a service may take its time to exit on SIGTERM). */
+export const actionWaitMs = 20_000;
+
+/**
+ * Acts on a service and waits for what became of it, the one place this sequence is written: the dashboard's
+ * actions and `krazy-tui restart|stop|start` both come here. A restart or start waits for a new pid (not 0, not the
+ * one before) unless `wait` is false; a stop reads the status once. `oldPid` is the pid the caller saw (else read now).
+ */
+export async function actOnService(
+	client: Pick<DeviceClient, 'service' | 'stop' | 'restart' | 'start' | 'waitForNewPid'>,
+	path: string,
+	act: ServiceAct,
+	options: {oldPid?: number; wait?: boolean; timeoutMs?: number} = {},
+): Promise<ServiceStatus> {
+	const oldPid = options.oldPid ?? (await client.service(path)).pid;
+	switch (act.kind) {
+		case 'stop': {
+			await client.stop(path, {kill: act.kill});
+			return client.service(path);
+		}
+
+		case 'restart': {
+			await client.restart(path, {kill: act.kill, once: act.once});
+			break;
+		}
+
+		case 'start': {
+			await client.start(path, {once: act.once});
+			break;
+		}
+	}
+
+	return options.wait === false ? client.service(path) : client.waitForNewPid(path, oldPid, options.timeoutMs ?? actionWaitMs);
+}
+
 /** The gokrazy_xsrf value from Set-Cookie. */
 export function xsrfToken(headers: IncomingHttpHeaders): string | undefined {
 	for (const cookie of headers['set-cookie'] ?? []) {

@@ -1,5 +1,6 @@
 // The bounded ring of one service's log lines (with markers where lines were lost) and the follower that fills it.
 import {writeFile} from 'node:fs/promises';
+import {BatchedNotifier} from './batched-notifier.js';
 import type {LogLine, LogStreamName} from './device-model.js';
 import type {LogEvent, LogStream} from './log-stream.js';
 import {readLimits} from './read-limits.js';
@@ -224,26 +225,15 @@ export function followLog(stream: LogStream, options: {capacity?: number; notify
 	const notifyMs = options.notifyMs ?? 80;
 	const listeners = new Set<(state: LogFollowerState) => void>();
 	let state: LogFollowerState = {connected: false, error: null, ended: false, received: 0, version: 0};
-	let timer: NodeJS.Timeout | undefined;
-	let lastNotify = 0;
-	let closed = false;
-
-	const notify = () => {
-		timer = undefined;
-		lastNotify = Date.now();
+	const notifier = new BatchedNotifier(() => {
 		for (const listener of listeners) {
 			listener(state);
 		}
-	};
+	}, {intervalMs: notifyMs});
 
 	const changed = (patch: Partial<Omit<LogFollowerState, 'version'>>) => {
 		state = {...state, ...patch, version: state.version + 1};
-		if (closed || timer) {
-			return;
-		}
-
-		const wait = Math.max(0, notifyMs - (Date.now() - lastNotify));
-		timer = setTimeout(notify, wait);
+		notifier.changed();
 	};
 
 	const onEvent = (event: LogEvent) => {
@@ -288,9 +278,7 @@ export function followLog(stream: LogStream, options: {capacity?: number; notify
 			};
 		},
 		close() {
-			closed = true;
-			clearTimeout(timer);
-			timer = undefined;
+			notifier.stop();
 			unsubscribe();
 			stream.close();
 			listeners.clear();

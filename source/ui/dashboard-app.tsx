@@ -104,10 +104,8 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 	const settings = options.settings ?? {};
 	const pollIntervalMs = settings.pollIntervalMs ?? 2000;
 	const historyMs = options.storeOptions?.historyMs ?? 300_000;
+	// The store batches (50 ms); how often poll results are drawn is the dashboard's frame pacer's one decision.
 	const store = createFleetStore({
-		// One frame a second at most from polling (50 devices at 2 s would otherwise ask for twenty); actions and
-		// devices coming or going are published at once by the store.
-		notifyMs: 1000,
 		...options.storeOptions,
 		targets: options.targets,
 		pollIntervalMs,

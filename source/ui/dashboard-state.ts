@@ -1,7 +1,9 @@
 // The dashboard's navigation state and its reducer: every key goes through here, so keys arriving together all count.
-import type {Key} from 'ink';
 import type {PowerActionKind, ServiceActionKind} from '../core/fleet-store.js';
-import {matchKey, type KeyContext, type KeyIntent} from './key-table.js';
+import {splitKeys} from '../input/key-chunks.js';
+import type {KeyEvent} from '../input/key-table.js';
+import {editText} from '../input/text-input.js';
+import {dashboardKeys, type KeyContext, type KeyIntent} from './dashboard-keys.js';
 import {initialLogViewState, logViewReducer, type LogViewAction, type LogViewport, type LogViewState} from './log-view-state.js';
 
 export type Dialog =
@@ -72,7 +74,8 @@ export type DashboardEnv = {
 };
 
 export type DashboardAction =
-	| {type: 'key'; input: string; key: Key; env: DashboardEnv}
+	/** Keys as the terminal delivered them: a chunk ("/golink" then Enter, a paste) is taken apart into single keys. */
+	| {type: 'key'; input: string; key: KeyEvent; env: DashboardEnv}
 	| {type: 'notice'; notice: Notice | null}
 	| {type: 'logNotice'; text: string | null}
 	| {type: 'closeFlash'}
@@ -150,30 +153,13 @@ const logActions: Partial<Record<KeyIntent, LogViewAction>> = {
 	logFilter: {type: 'beginInput', kind: 'filter'},
 };
 
-function isPrintable(input: string, key: Key): boolean {
-	return input !== '' && !key.ctrl && !key.meta && !key.return && !key.escape && !key.tab && !key.backspace && !key.delete
-		&& !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && !key.pageUp && !key.pageDown
-		// Pasted text can hold control characters: they never belong in a filter.
-		&& !/[\u0000-\u001f\u007f]/.test(input);
+/** A list filter or a typed name: the shared text input, its Enter and Esc as `done`. */
+function handleTextInput(text: string, input: string, key: KeyEvent): {text: string; done?: 'commit' | 'cancel'} {
+	const result = editText(text, input, key);
+	return {text: result.value, done: result.done === 'submit' ? 'commit' : result.done};
 }
 
-function handleTextInput(text: string, input: string, key: Key): {text: string; done?: 'commit' | 'cancel'} {
-	if (key.return) {
-		return {text, done: 'commit'};
-	}
-
-	if (key.escape) {
-		return {text, done: 'cancel'};
-	}
-
-	if (key.backspace || key.delete) {
-		return {text: [...text].slice(0, -1).join('')};
-	}
-
-	return isPrintable(input, key) ? {text: text + input} : {text};
-}
-
-function onDialogKey(state: DashboardState, dialog: Dialog, input: string, key: Key): DashboardState {
+function onDialogKey(state: DashboardState, dialog: Dialog, input: string, key: KeyEvent): DashboardState {
 	if (dialog.kind === 'typed') {
 		const result = handleTextInput(dialog.typed, input, key);
 		if (result.done === 'cancel') {
@@ -191,7 +177,7 @@ function onDialogKey(state: DashboardState, dialog: Dialog, input: string, key: 
 		return {...state, dialog: {...dialog, typed: result.text, wrong: false}};
 	}
 
-	const intent = matchKey(['dialog'], input, key);
+	const intent = dashboardKeys.match(['dialog'], input, key);
 	if (intent === 'confirm') {
 		return withEffect({...state, dialog: null}, {type: 'serviceAction', device: dialog.device, path: dialog.path, action: dialog.action});
 	}
@@ -204,7 +190,7 @@ function onDialogKey(state: DashboardState, dialog: Dialog, input: string, key: 
 	return state;
 }
 
-function onLogsKey(state: DashboardState, input: string, key: Key, env: DashboardEnv): DashboardState {
+function onLogsKey(state: DashboardState, input: string, key: KeyEvent, env: DashboardEnv): DashboardState {
 	const viewport = env.log;
 	if (state.log.input && viewport) {
 		const result = handleTextInput(state.log.input.text, input, key);
@@ -215,7 +201,7 @@ function onLogsKey(state: DashboardState, input: string, key: Key, env: Dashboar
 		return {...state, log: logViewReducer(typed, action, viewport)};
 	}
 
-	const intent = matchKey(keyContexts(state), input, key, {readonly: env.readonly});
+	const intent = dashboardKeys.match(keyContexts(state), input, key, {readonly: env.readonly});
 	if (intent === undefined) {
 		return state;
 	}
@@ -257,7 +243,7 @@ function onLogsKey(state: DashboardState, input: string, key: Key, env: Dashboar
 	return state;
 }
 
-function onFleetKey(state: DashboardState, input: string, key: Key, env: DashboardEnv): DashboardState {
+function onFleetKey(state: DashboardState, input: string, key: KeyEvent, env: DashboardEnv): DashboardState {
 	if (state.listInput) {
 		const result = handleTextInput(state.listInput.text, input, key);
 		const field = state.listInput.list === 'devices' ? 'deviceFilter' : 'serviceFilter';
@@ -273,7 +259,7 @@ function onFleetKey(state: DashboardState, input: string, key: Key, env: Dashboa
 		return {...state, listInput: {...state.listInput, text: result.text}, [field]: result.text};
 	}
 
-	const intent = matchKey(keyContexts(state), input, key, {readonly: env.readonly});
+	const intent = dashboardKeys.match(keyContexts(state), input, key, {readonly: env.readonly});
 	if (intent === undefined) {
 		return state;
 	}
@@ -399,53 +385,61 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 		}
 
 		case 'key': {
-			const {input, key, env} = action;
-			if (state.screen === 'flash') {
-				return state;
+			let next = state;
+			for (const single of splitKeys(action.input, action.key)) {
+				next = onKey(next, single.input, single.key, action.env);
 			}
 
-			if (state.dialog) {
-				return onDialogKey(state, state.dialog, input, key);
-			}
-
-			if (state.help) {
-				const intent = matchKey(['help', 'global'], input, key);
-				const page = Math.max(1, env.pageRows.help - 1);
-				switch (intent) {
-					case 'up': {
-						return {...state, helpOffset: Math.max(0, state.helpOffset - 1)};
-					}
-
-					case 'down': {
-						return {...state, helpOffset: state.helpOffset + 1};
-					}
-
-					case 'pageUp': {
-						return {...state, helpOffset: Math.max(0, state.helpOffset - page)};
-					}
-
-					case 'pageDown': {
-						return {...state, helpOffset: state.helpOffset + page};
-					}
-
-					case 'quit': {
-						return key.ctrl ? withEffect(state, {type: 'quit'}) : {...state, help: false};
-					}
-
-					case 'help':
-					case 'back': {
-						return {...state, help: false};
-					}
-
-					default: {
-						return state;
-					}
-				}
-			}
-
-			// A key clears the last notice: it was read, or it is in the way.
-			const cleared = state.notice ? {...state, notice: null} : state;
-			return state.screen === 'logs' ? onLogsKey(cleared, input, key, env) : onFleetKey(cleared, input, key, env);
+			return next;
 		}
 	}
+}
+
+function onKey(state: DashboardState, input: string, key: KeyEvent, env: DashboardEnv): DashboardState {
+	if (state.screen === 'flash') {
+		return state;
+	}
+
+	if (state.dialog) {
+		return onDialogKey(state, state.dialog, input, key);
+	}
+
+	if (state.help) {
+		const intent = dashboardKeys.match(['help', 'global'], input, key);
+		const page = Math.max(1, env.pageRows.help - 1);
+		switch (intent) {
+			case 'up': {
+				return {...state, helpOffset: Math.max(0, state.helpOffset - 1)};
+			}
+
+			case 'down': {
+				return {...state, helpOffset: state.helpOffset + 1};
+			}
+
+			case 'pageUp': {
+				return {...state, helpOffset: Math.max(0, state.helpOffset - page)};
+			}
+
+			case 'pageDown': {
+				return {...state, helpOffset: state.helpOffset + page};
+			}
+
+			case 'quit': {
+				return key.ctrl ? withEffect(state, {type: 'quit'}) : {...state, help: false};
+			}
+
+			case 'help':
+			case 'back': {
+				return {...state, help: false};
+			}
+
+			default: {
+				return state;
+			}
+		}
+	}
+
+	// A key clears the last notice: it was read, or it is in the way.
+	const cleared = state.notice ? {...state, notice: null} : state;
+	return state.screen === 'logs' ? onLogsKey(cleared, input, key, env) : onFleetKey(cleared, input, key, env);
 }

@@ -1,6 +1,6 @@
 // The dashboard screen: devices, services of the selected one, graphs, logs, help and dialogs, all fed by the fleet store.
 import React, {Suspense, lazy, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore, type ComponentType, type ReactElement, type ReactNode} from 'react';
-import {Box, Text, useInput, type Key} from 'ink';
+import {Box, Text, useInput} from 'ink';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore, ServiceSnapshot} from '../core/fleet-store.js';
 import type {LogFollower, LogFollowerState} from '../core/log-buffer.js';
 import {saveLogEntries, logFileName} from '../core/log-buffer.js';
@@ -16,11 +16,12 @@ import {
 } from './dashboard-state.js';
 import {entryVisible} from './log-view-state.js';
 import {fleetLayout} from './fleet-layout.js';
-import {keyHints} from './key-table.js';
+import {dashboardKeys} from './dashboard-keys.js';
 import {useTerminalSize, type TerminalSize} from './terminal-size.js';
 import {FramePacer} from './frame-pacer.js';
 import {PaletteContext, paletteFor, usePalette, type ThemeName} from './theme.js';
-import {clean} from './device-text.js';
+import {clean} from '../display/device-text.js';
+import {fleetCounts} from '../display/vocabulary.js';
 import {Line, LineWidthContext, type Segment} from './components/line.js';
 import {DeviceTable} from './components/device-table.js';
 import {ServiceTable} from './components/service-table.js';
@@ -177,7 +178,9 @@ function DashboardScreen(props: DashboardProps) {
 	const services = visibleServices(selectedDevice, state.serviceFilter);
 	const selectedServicePath = effectiveService(state, {devices: devicesFor, services: servicesFor});
 	const selectedService = services.find(service => service.path === selectedServicePath);
-	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: state.dialog ? dialogRows : 0});
+	// Until a device has answered, nobody knows how many services there are: the service list keeps its room.
+	const serviceCount = snapshot.devices.some(device => device.overview) ? Math.max(...snapshot.devices.map(device => device.services.length)) : undefined;
+	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: state.dialog ? dialogRows : 0, serviceCount});
 	// The clock ticks every second only while something on screen counts seconds ("last seen 12 s ago", a fresh
 	// uptime, an action's result); otherwise every 10 s is enough for minutes, and the dashboard stays idle.
 	const wantedTick = countsSeconds(devices, services, now) ? 1000 : 10_000;
@@ -198,9 +201,7 @@ function DashboardScreen(props: DashboardProps) {
 	envRef.current = env;
 
 	useInput((input, key) => {
-		for (const single of splitKeys(input, key)) {
-			dispatch({type: 'key', input: single.input, key: single.key, env: envRef.current});
-		}
+		dispatch({type: 'key', input, key, env: envRef.current});
 	}, {isActive: state.screen !== 'flash'});
 
 	// Effects run once each, after the render that queued them.
@@ -316,14 +317,13 @@ function DashboardScreen(props: DashboardProps) {
 		);
 	}
 
-	const online = snapshot.devices.filter(device => device.health === 'online').length;
-	const down = snapshot.devices.length - online - snapshot.devices.filter(device => device.health === 'connecting').length;
+	const counts = fleetCounts(snapshot.devices);
 	const titleSegments: Segment[] = [
 		{text: 'krazy-tui', bold: true, color: palette.title},
-		{text: ` · ${snapshot.devices.length} device${snapshot.devices.length === 1 ? '' : 's'} · ${online} online`},
+		{text: ` · ${snapshot.devices.length} device${snapshot.devices.length === 1 ? '' : 's'} · ${counts.online} online`},
 	];
-	if (down > 0) {
-		titleSegments.push({text: ` · ${down} not answering`, color: palette.bad, bold: true});
+	if (counts.failing > 0) {
+		titleSegments.push({text: ` · ${counts.failing} not answering`, color: palette.bad, bold: true});
 	}
 
 	if (readonly) {
@@ -411,7 +411,7 @@ function DashboardScreen(props: DashboardProps) {
 		const intents = state.focus === 'services'
 			? (['help', 'open', 'filter', 'restart', 'stop', 'start', 'once', 'kill', 'shell', 'quit'] as const)
 			: (['help', 'open', 'focusNext', 'filter', 'shell', 'flash', 'reboot', 'quit'] as const);
-		footer = [{text: keyHints(intents, {readonly}), color: palette.muted}];
+		footer = [{text: dashboardKeys.hints(intents, {readonly}), color: palette.muted}];
 	}
 
 	return (
@@ -424,65 +424,6 @@ function DashboardScreen(props: DashboardProps) {
 		</Box>
 		</LineWidthContext.Provider>
 	);
-}
-
-const plainKey: Key = {
-	upArrow: false,
-	downArrow: false,
-	leftArrow: false,
-	rightArrow: false,
-	pageDown: false,
-	pageUp: false,
-	home: false,
-	end: false,
-	return: false,
-	escape: false,
-	ctrl: false,
-	shift: false,
-	tab: false,
-	backspace: false,
-	delete: false,
-	meta: false,
-	super: false,
-	hyper: false,
-	capsLock: false,
-	numLock: false,
-};
-
-/**
- * Ink hands over text that arrived in one chunk as one input ("\r/golink" when Enter and a typed filter come
- * together, as with fast typing, a paste or tmux send-keys). Each character is a key of its own here.
- */
-export function splitKeys(input: string, key: Key): Array<{input: string; key: Key}> {
-	const characters = [...input];
-	if (characters.length <= 1 || key.meta || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) {
-		return [{input, key}];
-	}
-
-	return characters.map(character => {
-		const code = character.codePointAt(0) ?? 0;
-		if (character === '\r' || character === '\n') {
-			return {input: '', key: {...plainKey, return: true}};
-		}
-
-		if (character === '\t') {
-			return {input: '', key: {...plainKey, tab: true}};
-		}
-
-		if (character === '\u007f' || character === '\b') {
-			return {input: '', key: {...plainKey, backspace: true}};
-		}
-
-		if (code >= 1 && code <= 26) {
-			return {input: String.fromCodePoint(code + 96), key: {...plainKey, ctrl: true}};
-		}
-
-		if (code < 0x20) {
-			return {input: '', key: plainKey};
-		}
-
-		return {input: character, key: {...plainKey, shift: /[A-Z]/.test(character)}};
-	});
 }
 
 function noSubscribe(): () => void {

@@ -26,7 +26,11 @@ export type FleetLayout = {
 const graphFull = 5;
 const graphSmall = 3;
 
-export function fleetLayout(columns: number, rows: number, deviceCount: number, options: {dialogRows?: number} = {}): FleetLayout {
+/**
+ * `serviceCount`: the most services any device lists. Rows the service list cannot fill go to the graphs, which grow
+ * taller, instead of leaving an empty band between the two.
+ */
+export function fleetLayout(columns: number, rows: number, deviceCount: number, options: {dialogRows?: number; serviceCount?: number} = {}): FleetLayout {
 	const height = Math.max(1, rows - 1);
 	const width = Math.max(1, columns);
 	const hidden: string[] = [];
@@ -70,6 +74,12 @@ export function fleetLayout(columns: number, rows: number, deviceCount: number, 
 		const extra = Math.min(wantDevices - deviceRows, serviceRows - 6);
 		deviceRows += extra;
 		serviceRows -= extra;
+	}
+
+	const wantServices = Math.max(1, options.serviceCount ?? Number.POSITIVE_INFINITY);
+	if (graphRows > 0 && serviceRows > wantServices) {
+		graphRows += serviceRows - wantServices;
+		serviceRows = wantServices;
 	}
 
 	const deviceColumns = columns >= 110 ? 'wide' : columns >= 64 ? 'medium' : 'narrow';

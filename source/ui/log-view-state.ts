@@ -1,6 +1,6 @@
 // The log view's state and its reducer: follow or paused scrollback, search, filter, streams, wrap; and the windowing.
 import type {LogBuffer, LogEntry} from '../core/log-buffer.js';
-import {expandTabs} from './display-format.js';
+import {columnChunks, expandTabs, textWidth} from '../display/columns.js';
 
 export type StreamChoice = 'both' | 'stdout' | 'stderr';
 
@@ -81,20 +81,15 @@ export function includesFolded(text: string, query: string): boolean {
 
 /** Rows one entry takes at this width. */
 function entryRows(entry: LogEntry, width: number, wrap: boolean, maxRows: number): LogRow[] {
-	const textWidth = Math.max(1, width - logPrefixWidth);
+	const room = Math.max(1, width - logPrefixWidth);
 	const text = expandTabs(entry.text);
 	const base = {seq: entry.seq, kind: entry.kind, stream: entry.kind === 'line' ? entry.stream : undefined};
 	const cutFrom = entry.kind === 'line' ? entry.fullLength : undefined;
-	if (!wrap || entry.kind === 'gap' || text.length <= textWidth) {
+	if (!wrap || entry.kind === 'gap' || textWidth(text) <= room) {
 		return [{...base, text, offset: 0, continuation: false, cutFrom}];
 	}
 
-	const rows: LogRow[] = [];
-	for (let offset = 0; offset < text.length && rows.length < maxRows; offset += textWidth) {
-		rows.push({...base, text: text.slice(offset, offset + textWidth), offset, continuation: offset > 0, cutFrom});
-	}
-
-	return rows;
+	return columnChunks(text, room, maxRows).map(chunk => ({...base, text: chunk.text, offset: chunk.offset, continuation: chunk.offset > 0, cutFrom}));
 }
 
 /** The rows to draw: the newest ones when following, else from `topSeq`; never more than `rows`. */

@@ -1,5 +1,6 @@
 // Colours of the dashboard by theme; with NO_COLOR (or the mono theme) there are none, and words and marks carry the meaning.
 import {createContext, useContext} from 'react';
+import {colorWanted, type Tone} from '../display/vocabulary.js';
 
 export type ThemeName = 'auto' | 'dark' | 'light' | 'mono';
 
@@ -54,7 +55,7 @@ const light: Palette = {
 
 /** The palette for a theme setting; NO_COLOR (any non-empty value, per no-color.org) always wins. */
 export function paletteFor(theme: ThemeName, env: NodeJS.ProcessEnv = process.env): Palette {
-	if ((env.NO_COLOR !== undefined && env.NO_COLOR !== '') || theme === 'mono') {
+	if (!colorWanted(env, theme)) {
 		return none;
 	}
 
@@ -65,4 +66,9 @@ export const PaletteContext = createContext<Palette>(dark);
 
 export function usePalette(): Palette {
 	return useContext(PaletteContext);
+}
+
+/** The palette's colour for a tone of the shared vocabulary (undefined: the terminal's own). */
+export function toneColor(palette: Palette, tone: Tone): string | undefined {
+	return palette[tone];
 }

@@ -1,7 +1,8 @@
 // The fleet's newest stderr lines in one bounded ring: one store log follower per device and service, merged as they arrive.
+import {BatchedNotifier} from '../core/batched-notifier.js';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore} from '../core/fleet-store.js';
 import type {LogFollower} from '../core/log-buffer.js';
-import type {FleetLine} from './wall-widgets.js';
+import type {FleetLine} from './wall-model.js';
 
 export type FleetStderrEntry = FleetLine & {readonly seq: number};
 
@@ -53,7 +54,7 @@ export class FleetStderr {
 	readonly #settleMs: number;
 	readonly #maxFollowers: number;
 	readonly #reopenMs: number;
-	readonly #notifyMs: number;
+	readonly #notifier: BatchedNotifier;
 	readonly #now: () => number;
 	readonly #followed = new Map<string, Followed>();
 	/** Services whose follower ended, with when they may be tried again. */
@@ -64,7 +65,6 @@ export class FleetStderr {
 	#entries: FleetStderrEntry[] = [];
 	#nextSeq = 0;
 	#version = 0;
-	#notifyTimer: NodeJS.Timeout | undefined;
 	#closed = false;
 
 	constructor(source: LogSource, options: FleetStderrOptions = {}) {
@@ -74,7 +74,11 @@ export class FleetStderr {
 		this.#settleMs = options.settleMs ?? 1000;
 		this.#maxFollowers = options.maxFollowers ?? 160;
 		this.#reopenMs = options.reopenMs ?? 30_000;
-		this.#notifyMs = options.notifyMs ?? 100;
+		this.#notifier = new BatchedNotifier(() => {
+			for (const listener of this.#listeners) {
+				listener();
+			}
+		}, {intervalMs: options.notifyMs ?? 100});
 		this.#now = options.now ?? Date.now;
 	}
 
@@ -131,7 +135,7 @@ export class FleetStderr {
 
 	close(): void {
 		this.#closed = true;
-		clearTimeout(this.#notifyTimer);
+		this.#notifier.stop();
 		for (const followed of this.#followed.values()) {
 			this.#unfollow(followed);
 		}
@@ -247,13 +251,6 @@ export class FleetStderr {
 		}
 
 		this.#version++;
-		if (!this.#notifyTimer) {
-			this.#notifyTimer = setTimeout(() => {
-				this.#notifyTimer = undefined;
-				for (const listener of this.#listeners) {
-					listener();
-				}
-			}, this.#notifyMs);
-		}
+		this.#notifier.changed();
 	}
 }

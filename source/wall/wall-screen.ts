@@ -1,25 +1,25 @@
 // The blessed-contrib screen of the wall: builds widgets from the layout, feeds them store snapshots at a bounded rate, handles keys.
-import {createRequire} from 'node:module';
 import blessed from 'blessed';
 import type * as contrib from 'blessed-contrib';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore} from '../core/fleet-store.js';
+import {clearCanvas, drawOnlyWhenChanged, loadContribWidgets, plotToTheBottom, tableRows, unicodeLines, unwrapListItems} from './blessed-patches.js';
 import type {FleetStderr} from './fleet-stderr.js';
-import {wallHelpLines, wallKeys, type WallIntent} from './wall-keys.js';
+import {wallHelpLines, wallKeyNames, type WallIntent} from './wall-keys.js';
 import {wallLayout, type Rect, type Tile, type WallLayout} from './wall-layout.js';
+import {textWidth} from '../display/columns.js';
+import {canvasColors, painter} from './wall-paint.js';
 import {
-	canvasColors,
 	chartModel,
 	factsLines,
 	listHeading,
 	listRow,
-	painter,
 	permGauge,
 	serviceTable,
 	stderrLine,
 	tileHeader,
 	titleLine,
 	tooSmallText,
-} from './wall-widgets.js';
+} from './wall-model.js';
 
 export type WallScreenOptions = {
 	store: Pick<FleetStore, 'subscribe' | 'getSnapshot'>;
@@ -39,14 +39,7 @@ export type WallScreenOptions = {
 	now?: () => number;
 };
 
-// Only the four widgets the wall draws: blessed-contrib's index also loads maps, pictures and markdown (8 MB more).
-const require = createRequire(import.meta.url);
-const contribWidgets = {
-	line: require('blessed-contrib/lib/widget/charts/line.js') as typeof contrib.line,
-	gauge: require('blessed-contrib/lib/widget/gauge.js') as typeof contrib.gauge,
-	table: require('blessed-contrib/lib/widget/table.js') as typeof contrib.table,
-	log: require('blessed-contrib/lib/widget/log.js') as typeof contrib.log,
-};
+const contribWidgets = loadContribWidgets();
 
 type TileWidgets = {
 	tile: Tile;
@@ -75,53 +68,6 @@ type Built = {
 
 // Boxes do not wrap: blessed wraps a line as wide as the box when it ends in a colour sequence, losing its last word.
 const position = (rect: Rect) => ({left: rect.left, top: rect.top, width: rect.width, height: rect.height, wrap: false});
-
-/** List items are boxes of their own, made by blessed with wrapping on: the same wrap would eat a coloured row's end. */
-function unwrapItems(list: blessed.Widgets.ListElement): void {
-	for (const item of (list as unknown as {items: Array<{wrap: boolean; _clines: unknown}>}).items) {
-		if (item.wrap) {
-			item.wrap = false;
-			// A new item was already laid out (wrapped) when it got its content: have it laid out again.
-			item._clines = null;
-		}
-	}
-}
-
-const visibleWidth = (text: string) => text.replace(/\u001b\[[\d;]*m/g, '').length;
-
-type CanvasInternals = {
-	ctx?: {_canvas: {frame(): string}};
-	setContent(text: string): void;
-	clearPos(get?: boolean): void;
-	_render(): unknown;
-	render(): unknown;
-};
-
-/**
- * contrib turns a canvas into text on every screen render, for every chart and gauge, changed or not; on a wall
- * of 12 devices that is most of the drawing. Here the text is made again only after one of `drawingMethods` ran.
- */
-function drawOnlyWhenChanged(element: object, drawingMethods: readonly string[]): void {
-	const canvas = element as CanvasInternals & Record<string, unknown>;
-	let dirty = true;
-	for (const name of drawingMethods) {
-		const method = canvas[name] as (...args: unknown[]) => unknown;
-		canvas[name] = function (this: unknown, ...args: unknown[]) {
-			dirty = true;
-			return method.apply(this, args);
-		};
-	}
-
-	canvas.render = function () {
-		if (dirty && canvas.ctx) {
-			canvas.clearPos(true);
-			canvas.setContent(canvas.ctx._canvas.frame());
-			dirty = false;
-		}
-
-		return canvas._render();
-	};
-}
 
 /** Runs the wall until `q`, Ctrl-C or the signal; the terminal is restored before it resolves. */
 export async function runWall(options: WallScreenOptions): Promise<void> {
@@ -152,11 +98,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 	let resizeTimer: NodeJS.Timeout | undefined;
 	let finished = false;
 
-	const {tput} = screen as unknown as {tput: {unicode: boolean; brokenACS: boolean}};
-	if (tput.unicode) {
-		// A UTF-8 terminal draws the box characters itself; the DEC line-drawing set adds nothing there.
-		tput.brokenACS = true;
-	}
+	unicodeLines(screen);
 
 	const title = blessed.box({top: 0, left: 0, width: '100%', height: 1, content: '', wrap: false});
 	screen.append(title);
@@ -201,12 +143,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 				xLabelPadding: 6,
 				numYLabels: 2,
 			} as contrib.Widgets.LineOptions);
-			// contrib keeps the canvas's bottom 11 dots for x labels under a 2-row border allowance; on a wall the
-			// ages of the samples matter less than the plot, so the canvas reaches below the box and blessed cuts
-			// the labels off, leaving the axis on the last row inside the border.
-			(chart as unknown as {calcSize(): void}).calcSize = function (this: {width: number; height: number; canvasSize: unknown}) {
-				this.canvasSize = {width: this.width * 2 - 12, height: this.height * 4};
-			};
+			plotToTheBottom(chart);
 
 			drawOnlyWhenChanged(chart, ['setData', 'clear']);
 			screen.append(chart);
@@ -334,7 +271,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 				if (model.series.length > 0) {
 					chart.setData(model.series);
 				} else {
-					(chart as unknown as {clear(): void}).clear();
+					clearCanvas(chart);
 				}
 			});
 		}
@@ -352,7 +289,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 				gauge.options.stroke = model.stroke;
 				if (model.percent === null) {
 					// Nothing known is not 0 %.
-					(gauge as unknown as {clear(): void}).clear();
+					clearCanvas(gauge);
 				} else {
 					gauge.setPercent(model.value);
 				}
@@ -380,9 +317,9 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 			setBorderColor(widgets.table, edge);
 			// contrib pads every row to the column width and the list wraps what is longer than itself, so the column is
 			// exactly as wide as the widest row (colour sequences do not count).
-			widgets.table.options.columnWidth = [Math.max(1, visibleWidth(model.header), ...model.rows.map(row => visibleWidth(row)))];
+			widgets.table.options.columnWidth = [Math.max(1, textWidth(model.header), ...model.rows.map(row => textWidth(row)))];
 			widgets.table.setData({headers: [model.header], data: model.rows.map(row => [row])});
-			unwrapItems((widgets.table as unknown as {rows: blessed.Widgets.ListElement}).rows);
+			unwrapListItems(tableRows(widgets.table));
 		});
 		widgets.shown = device;
 	};
@@ -434,7 +371,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 				: [paint.paint('no stderr lines yet', 'muted')];
 			built.log.setItems(items as unknown as blessed.Widgets.BlessedElement[]);
 			built.log.scrollTo(items.length);
-			unwrapItems(built.log);
+			unwrapListItems(built.log);
 			built.logVersion = options.stderr.version;
 		}
 	};
@@ -570,8 +507,8 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 			}
 		};
 
-		for (const binding of wallKeys) {
-			screen.key([...binding.keys], () => {
+		for (const binding of wallKeyNames()) {
+			screen.key(binding.names, () => {
 				act(binding.intent);
 			});
 		}

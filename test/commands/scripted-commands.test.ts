@@ -51,8 +51,8 @@ test('status --json follows the CLI contract', async t => {
 test('status for people: a table per device', async t => {
 	const result = await runCli(['status', demo.url], {env});
 	t.is(result.code, 0);
-	t.regex(result.stdout, /^casa|127\.0\.0\.1:\d+ {2}http:\/\/127\.0\.0\.1:\d+ {2}online {2}casa/m);
-	t.regex(result.stdout, /\/user\/breakglass\s+stopped/);
+	t.regex(result.stdout, /^casa|127\.0\.0\.1:\d+ {2}http:\/\/127\.0\.0\.1:\d+ {2}● online {2}casa/m);
+	t.regex(result.stdout, /\/user\/breakglass\s+■ stopped/);
 	t.false(result.stdout.includes(demo.password));
 });
 
@@ -151,6 +151,7 @@ test('unreachable host, HTML port, unknown service: one line each, exit 1', asyn
 	const unreachable = await runCli(['status', `http://127.0.0.1:${port}`], {env});
 	t.is(unreachable.code, 1);
 	t.is(unreachable.stderr, `127.0.0.1:${port}: connection refused by 127.0.0.1:${port} (is the device up?)\n`);
+	t.is(unreachable.stdout, `127.0.0.1:${port}  http://127.0.0.1:${port}  ✗ unreachable\n`);
 
 	const html = await startHttpServer(t, (_request, response) => {
 		response.writeHead(200, {'Content-Type': 'text/html'});
@@ -212,5 +213,29 @@ test('scripted commands never load React, Ink or blessed', async t => {
 		const imported = readFileSync(log, 'utf8');
 		t.true(imported.includes('/dist/cli.js'), 'the recorder saw the CLI');
 		t.false(/node_modules\/(react|ink|blessed|blessed-contrib|conf)\//.test(imported), `${args[0]} loaded ${imported.match(/node_modules\/(react|ink|blessed[^/]*|conf)\//)?.[0]}`);
+	}
+});
+
+test('one resolver for every fleet command: a bad --timeout is a usage error before anything runs, a device twice too', async t => {
+	for (const args of [['--timeout', 'abc', demo.url], ['status', '--timeout', 'abc', demo.url], ['wall', '--timeout=-1', demo.url]]) {
+		const result = await runCli(args, {env});
+		t.is(result.code, 2, args.join(' '));
+		t.regex(result.stderr, /^krazy-tui: (krazy-tui|status|wall): --timeout wants a number of seconds, not "(abc|-1)"\n$/);
+	}
+
+	for (const args of [[demo.url, demo.url], ['status', demo.url, demo.url], ['wall', demo.url, demo.url]]) {
+		const result = await runCli(args, {env});
+		t.is(result.code, 2, args.join(' '));
+		t.regex(result.stderr, /the same device was given twice\n$/);
+	}
+});
+
+test('no devices at all: the same sentence from status, the dashboard and the wall, exit 1', async t => {
+	const empty = mkdtempSync(path.join(os.tmpdir(), 'krazy-empty-'));
+	const emptyEnv = {HOME: empty, GOKRAZY_PARENT_DIR: path.join(empty, 'gokrazy'), KRAZY_TUI_CONFIG_DIR: path.join(empty, 'config')};
+	for (const args of [['status'], [], ['wall']]) {
+		const result = await runCli(args, {env: emptyEnv});
+		t.is(result.code, 1, args.join(' '));
+		t.is(result.stderr, 'krazy-tui: no devices known: add one with "krazy-tui devices add NAME URL", create one with "gok new", give a URL, or try "krazy-tui demo"\n');
 	}
 });

@@ -1,5 +1,6 @@
 // The device client against the running demo device over real HTTP: overview, HTML figures, supervision, errors.
 import test from 'ava';
+import {waitFor} from '../helpers/wait-for.js';
 import {DeviceClient} from '../../source/core/device-client.js';
 import {DeviceError} from '../../source/core/device-error.js';
 import {targetFromUrl} from '../../source/core/device-target.js';
@@ -41,19 +42,7 @@ async function heldLines(path: string, stream: 'stdout' | 'stderr', from = clien
 }
 
 async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await probe();
-		if (value !== undefined) {
-			return value;
-		}
-
-		if (Date.now() > deadline) {
-			throw new Error('condition not reached in time');
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 100));
-	}
+	return waitFor(probe, {timeoutMs, intervalMs: 100});
 }
 
 test('the overview names the device and lists system and user services', async t => {

@@ -1,25 +1,14 @@
 // One device's polling loop against the demo device: back-off while it is away, recovery, and one request at a time.
 import http from 'node:http';
 import test from 'ava';
+import {waitFor} from '../helpers/wait-for.js';
 import {DeviceClient} from '../../source/core/device-client.js';
 import {DevicePoller, type FleetClient, type PollResult} from '../../source/core/device-poller.js';
 import {targetFromUrl} from '../../source/core/device-target.js';
 import {startDemoDevice} from '../../source/demo/demo-device.js';
 
 async function until<T>(read: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = read();
-		if (value !== undefined) {
-			return value;
-		}
-
-		if (Date.now() > deadline) {
-			throw new Error('timed out waiting');
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 20));
-	}
+	return waitFor(read, {timeoutMs, intervalMs: 20});
 }
 
 test('the back-off doubles the interval per failure up to its cap', t => {

@@ -1,6 +1,7 @@
 // The fleet store against real demo devices: health, history, actions with their new pid, crash loops, logs, failures.
 import net from 'node:net';
 import test from 'ava';
+import {waitFor} from '../helpers/wait-for.js';
 import {DeviceClient} from '../../source/core/device-client.js';
 import {targetFromUrl} from '../../source/core/device-target.js';
 import {createFleetStore, type DeviceSnapshot, type FleetSnapshot, type FleetStore} from '../../source/core/fleet-store.js';
@@ -9,19 +10,7 @@ import {startNodeExporter} from '../helpers/node-exporter.js';
 import {scriptedFleet} from '../ui/scripted-fleet.js';
 
 async function until<T>(read: () => T | undefined | false, timeoutMs = 20_000, what = 'a condition'): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = read();
-		if (value !== undefined && value !== false) {
-			return value;
-		}
-
-		if (Date.now() > deadline) {
-			throw new Error(`timed out waiting for ${what}`);
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 25));
-	}
+	return waitFor(read, {timeoutMs, what});
 }
 
 function storeFor(demo: DemoDevice, options: Partial<Parameters<typeof createFleetStore>[0]> = {}): FleetStore {
@@ -51,7 +40,6 @@ test('an online device: services with pids, RSS and last lines from the HTML pag
 	await until(() => device(store).memoryHistory.values.length >= 3, 20_000, 'three polls');
 	const snapshot = device(store);
 	t.is(snapshot.health, 'online');
-	t.is(snapshot.healthText, 'online');
 	t.is(snapshot.overview?.hostname, demo.hostname);
 	t.is(snapshot.url, demo.baseUrl);
 	t.false(snapshot.url.includes(demo.password));
@@ -283,4 +271,26 @@ test('reboot: "rebooting…" until the device was away and answers again', async
 	t.is(device(store).power?.text, 'rebooting…');
 	const back = await until(() => (device(store).power?.text === 'back after reboot' ? device(store) : undefined), 30_000, 'back after reboot');
 	t.is(back.health, 'online');
+});
+
+test('--timeout reaches every request of the store\'s own clients', async t => {
+	const sockets = new Set<net.Socket>();
+	const silent = net.createServer(socket => {
+		sockets.add(socket);
+	});
+	await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
+	const {port} = silent.address() as net.AddressInfo;
+	const store = createFleetStore({targets: [targetFromUrl(`http://127.0.0.1:${port}`, 'silent')], pollIntervalMs: 200, notifyMs: 20, nodeExporter: null, timeoutMs: 1500});
+	store.start();
+	t.teardown(() => {
+		store.stop();
+		for (const socket of sockets) {
+			socket.destroy();
+		}
+
+		silent.close();
+	});
+	// The message says how long the client waited: 1.5 s, not the client's default of 5 s.
+	const down = await until(() => (device(store, 'silent').health === 'unreachable' ? device(store, 'silent') : undefined), 20_000, 'the timeout');
+	t.regex(down.error!, /no answer from 127\.0\.0\.1:\d+ after 1\.5 s/);
 });

@@ -105,7 +105,7 @@ test.serial('navigate, restart and see the new pid, stop and start, follow and s
 
 	// The device's server goes away: unreachable, with its last data; then it comes back.
 	await demo.stop();
-	screen = await tmux.waitForText(text => text.includes('✖ unreachable') && /last seen \d+ s ago/.test(text), 20_000);
+	screen = await tmux.waitForText(text => text.includes('✗ unreachable') && /last seen \d+ s ago/.test(text), 20_000);
 	t.regex(screen, /last known data/);
 	t.regex(screen, /retrying in \d+ s/);
 	demo = await startDemoDevice({port, password});
@@ -127,10 +127,11 @@ test.serial('node_exporter graphs: CPU, load and network from a real prometheus-
 		await exporter.stop();
 		await demo.stop();
 	});
-	const screen = await tmux.waitForText(text => /cpu\s+\S+\s+\d+ % of \d+ cpu · load \d/.test(text), 30_000);
+	// A graph's figures head its chart: on a terminal with rows to spare the chart's top row may still be empty.
+	const screen = await tmux.waitForText(text => /cpu\s+(?:\S+\s+)?\d+ % of \d+ cpu · load \d/.test(text), 30_000);
 	t.regex(screen, new RegExp(`from node_exporter :${exporter.port}`));
-	t.regex(screen, /net\s+\S+\s+rx .*\/s · tx .*\/s/);
-	t.regex(screen, /mem\s+\S+\s+[\d.]+ [KMG]iB of [\d.]+ GiB\s+from gokrazy \/ \(JSON\)/);
+	t.regex(screen, /net\s+(?:\S+\s+)?rx .*\/s · tx .*\/s/);
+	t.regex(screen, /mem\s+(?:\S+\s+)?[\d.]+ [KMG]iB of [\d.]+ GiB\s+from gokrazy \/ \(JSON\)/);
 });
 
 test.serial('resizing to 40×10 and back: never taller than the terminal, says what it cannot show', async t => {

@@ -81,15 +81,15 @@ test.serial('the grid shows every device; a stopped service, an unreachable devi
 		t.true(tile(screen, index).includes(device.hostname), `tile ${index} is ${device.hostname}`);
 	}
 
-	t.regex(tile(screen, 3), /✗ bad answer/);
-	t.regex(tile(screen, 4), /✗ wrong password/);
-	screen = await session.waitForText(text => /golink +running/.test(tile(text, 1)));
+	t.regex(tile(screen, 3), /\? bad answer/);
+	t.regex(tile(screen, 4), /⚷ wrong password/);
+	screen = await session.waitForText(text => /golink +▶ running/.test(tile(text, 1)));
 
 	// A service stopped on one device turns its row on that tile, not on the others.
 	await new DeviceClient(targetFromUrl(fleet[1].url)).stop('/user/golink');
-	screen = await session.waitForText(text => /golink +stopped/.test(tile(text, 1)), withinTwoPolls);
-	t.regex(tile(screen, 0), /golink +(?:running|restarting)/);
-	t.regex(tile(screen, 2), /golink +(?:running|restarting)/);
+	screen = await session.waitForText(text => /golink +■ stopped/.test(tile(text, 1)), withinTwoPolls);
+	t.regex(tile(screen, 0), /golink +(?:▶ running|↻ restarting)/);
+	t.regex(tile(screen, 2), /golink +(?:▶ running|↻ restarting)/);
 	t.regex(tile(screen, 1), /services: \d+ running · 2 stopped/);
 
 	// A device whose server goes away is marked unreachable; the others keep updating.
@@ -98,7 +98,7 @@ test.serial('the grid shows every device; a stopped service, an unreachable devi
 	t.regex(tile(screen, 2), /last known: /);
 	t.regex(screen.split('\n')[0], /5 devices: 2 online · 3 failing/);
 	await new DeviceClient(targetFromUrl(fleet[0].url)).stop('/user/chatty');
-	screen = await session.waitForText(text => /chatty +stopped/.test(tile(text, 0)), withinTwoPolls);
+	screen = await session.waitForText(text => /chatty +■ stopped/.test(tile(text, 0)), withinTwoPolls);
 	t.regex(tile(screen, 0), /● online/);
 
 	// It comes back by itself.
@@ -154,7 +154,7 @@ test.serial('a small terminal rotates pages of larger tiles, arrows and p work, 
 	await session.resize(100, 6);
 	screen = await session.waitForText(text => text.includes('DEVICE') && text.includes('HEALTH'));
 	t.is(screen.split('\n').filter(line => /gokrazy-demo-0\d/.test(line) && line.includes('● online')).length, 3);
-	t.regex(screen, /✗ bad answer/);
+	t.regex(screen, /\? bad answer/);
 	t.false(screen.includes('page '));
 
 	await session.resize(15, 2);
@@ -169,7 +169,7 @@ test.serial('a small terminal rotates pages of larger tiles, arrows and p work, 
 test.serial('NO_COLOR: no colour anywhere on the wall, the words and marks carry the states', async t => {
 	const fleet = await fleetOf(t, 1);
 	const session = await wall(t, [fleet[0].url], {columns: 120, rows: 40}, {NO_COLOR: '1'});
-	await session.waitForText(text => text.includes(fleet[0].hostname) && /golink +(?:running|restarting)/.test(text) && text.includes('● online'), 30_000);
+	await session.waitForText(text => text.includes(fleet[0].hostname) && /golink +(?:▶ running|↻ restarting)/.test(text) && text.includes('● online'), 30_000);
 	const painted = await session.capture({escapes: true});
 	// Any foreground or background colour: 30–37, 40–47, 90–97, 100–107, 38;5;n, 48;5;n.
 	const colours = /\u001b\[(?:[\d;]*;)?(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|[34]8;5;\d+)(?:;[\d;]*)?m/;
@@ -183,7 +183,7 @@ test('without devices it says how to add one, before anything else', async t => 
 	const result = await runCli(['wall'], {env: {HOME: home, KRAZY_TUI_CONFIG_DIR: path.join(home, 'config'), GOKRAZY_PARENT_DIR: path.join(home, 'gokrazy')}});
 	t.is(result.code, 1);
 	t.is(result.stdout, '');
-	t.regex(result.stderr, /^krazy-tui: no devices to show: add one with "krazy-tui devices add NAME URL", create one with "gok new", give a URL, or try "krazy-tui demo"\n$/);
+	t.regex(result.stderr, /^krazy-tui: no devices known: add one with "krazy-tui devices add NAME URL", create one with "gok new", give a URL, or try "krazy-tui demo"\n$/);
 });
 
 test('without a terminal it points at krazy-tui status', async t => {

@@ -6,6 +6,12 @@ import https from 'node:https';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import {startDemoDevice, type DemoDevice, type DemoDeviceOptions} from '../../source/demo/demo-device.js';
+import {waitFor as waitForValue} from './wait-for.js';
+
+/** Kept for the tests that import it from here: the one wait-for helper. */
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+	return waitForValue(check, {timeoutMs, what, intervalMs: 50});
+}
 
 export type {DemoDevice, DemoDeviceOptions} from '../../source/demo/demo-device.js';
 
@@ -221,23 +227,6 @@ export async function demoAction(
 		headers: {Cookie: `gokrazy_xsrf=${token}`, 'Content-Type': 'application/x-www-form-urlencoded'},
 		body,
 	});
-}
-
-/** Polls until check returns something other than undefined/false, or fails after timeoutMs. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined && value !== false) {
-			return value;
-		}
-
-		if (Date.now() > deadline) {
-			throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
 }
 
 /** True while a process (or, with a negative id, a process group) exists. */

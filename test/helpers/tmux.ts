@@ -1,9 +1,11 @@
-// Runs a terminal program in a private tmux server for end-to-end tests: type keys, read the screen, wait for text.
+// The one tmux driver: runs a terminal program in a private tmux server for end-to-end tests (the dashboard, the wall,
+// the shell, the screenshots): type keys, read the screen, wait for text, end the program and the server.
 import {execFile} from 'node:child_process';
 import {readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
+import {waitFor} from './wait-for.js';
 
 const run = promisify(execFile);
 let counter = 0;
@@ -65,9 +67,9 @@ export class TmuxSession {
 		await this.tmux('send-keys', '-t', this.target, '-l', text);
 	}
 
-	/** The visible screen as text, one line per row (trailing spaces trimmed). */
-	async capture(options: {escapes?: boolean} = {}): Promise<string> {
-		return this.tmux('capture-pane', '-p', ...(options.escapes ? ['-e'] : []), '-t', this.target);
+	/** The visible screen as text, one line per row (trailing spaces trimmed); `join`: wrapped lines joined. */
+	async capture(options: {escapes?: boolean; join?: boolean} = {}): Promise<string> {
+		return this.tmux('capture-pane', '-p', ...(options.escapes ? ['-e'] : []), ...(options.join ? ['-J'] : []), '-t', this.target);
 	}
 
 	async resize(columns: number, rows: number): Promise<void> {
@@ -101,19 +103,7 @@ export class TmuxSession {
 
 	/** Waits for the program to exit; resolves with its status. */
 	async waitForExit(timeoutMs = 10_000): Promise<number> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const status = await this.exitStatus();
-			if (status !== null) {
-				return status;
-			}
-
-			if (Date.now() > deadline) {
-				throw new Error(`the program did not exit within ${timeoutMs} ms; the screen:\n${await this.capture()}`);
-			}
-
-			await new Promise(resolve => setTimeout(resolve, 100));
-		}
+		return waitFor(async () => (await this.exitStatus()) ?? undefined, {timeoutMs, what: 'the program to exit', intervalMs: 100, lastSeen: async () => this.capture()});
 	}
 
 	/** Polls the screen until `match` is on it; fails after `timeoutMs` with the last screen in the message. */
@@ -121,20 +111,16 @@ export class TmuxSession {
 		const accept = typeof match === 'function'
 			? match
 			: (screen: string) => (typeof match === 'string' ? screen.includes(match) : match.test(screen));
-		const deadline = Date.now() + timeoutMs;
 		let screen = '';
-		for (;;) {
+		return waitFor(async () => {
 			screen = await this.capture();
-			if (accept(screen)) {
-				return screen;
-			}
+			return accept(screen) ? screen : undefined;
+		}, {timeoutMs, what: String(match), intervalMs: 100, lastSeen: () => screen});
+	}
 
-			if (Date.now() > deadline) {
-				throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(match)}; the screen:\n${screen}`);
-			}
-
-			await new Promise(resolve => setTimeout(resolve, 100));
-		}
+	/** tmux's answer about the pane (`#{pane_pid}`, `#{cursor_flag}` …). */
+	async display(format: string): Promise<string> {
+		return (await this.tmux('display-message', '-p', '-t', this.target, format)).trim();
 	}
 
 	/**

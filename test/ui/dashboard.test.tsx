@@ -1,6 +1,7 @@
 // The dashboard component over the real fleet store (scripted devices answering with captured data), frame by frame.
 import React from 'react';
 import test from 'ava';
+import {waitFor} from '../helpers/wait-for.js';
 import {render} from 'ink-testing-library';
 import {DeviceError} from '../../source/core/device-error.js';
 import {Dashboard, type DashboardProps} from '../../source/ui/dashboard.js';
@@ -31,7 +32,7 @@ test('every health is shown in words and marks; an offline device says when it w
 	devices.get('garage')!.failure = new DeviceError('garage', 'auth', 'wrong password');
 	devices.get('attic')!.failure = new DeviceError('attic', 'tls', 'the certificate does not match');
 	const frame = await waitForFrame(app, text => text.includes('unreachable') && text.includes('wrong password') && text.includes('TLS problem'));
-	t.regex(frame, /✖ unreachable\s+casa\s+last seen \d+ s ago/);
+	t.regex(frame, /✗ unreachable\s+casa\s+last seen \d+ s ago/);
 	t.regex(frame, /⚷ wrong password/);
 	t.regex(frame, /⚠ TLS problem/);
 	t.regex(frame, /3 not answering/);
@@ -76,19 +77,7 @@ test('navigate to a service, open its logs, see new lines arrive, search and go 
 });
 
 async function waitForValue<T>(read: () => T | undefined): Promise<T> {
-	const deadline = Date.now() + 10_000;
-	for (;;) {
-		const value = read();
-		if (value !== undefined) {
-			return value;
-		}
-
-		if (Date.now() > deadline) {
-			throw new Error('timed out');
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 15));
-	}
+	return waitFor(read, {intervalMs: 15});
 }
 
 test('restart asks first, then the row shows the new pid without waiting for a poll', async t => {

@@ -1,7 +1,8 @@
 // Sparklines, figures, and the layout that never draws taller than the terminal.
 import test from 'ava';
-import {sparkline} from '../../source/ui/sparkline.js';
-import {agoText, fit, rule, shortBytes, shortDuration} from '../../source/ui/display-format.js';
+import {sparkline, tallSparkline} from '../../source/display/sparkline.js';
+import {fit, rule} from '../../source/display/columns.js';
+import {agoText, shortBytes, shortDuration} from '../../source/display/units.js';
 import {fleetLayout, windowStart} from '../../source/ui/fleet-layout.js';
 
 test('a sparkline is always as wide as asked, newest values right, gaps blank', t => {
@@ -47,4 +48,20 @@ test('a window keeps the selection visible', t => {
 	t.is(windowStart(100, 10, 50, 45), 45);
 	t.is(windowStart(100, 10, 99, 0), 90);
 	t.is(windowStart(5, 10, 3), 0);
+});
+
+test('a tall sparkline stacks eighth-steps over its rows, every row as wide as asked', t => {
+	const rows = tallSparkline([0, 50, 100, null], {width: 5, height: 2, min: 0, max: 100, empty: '·'});
+	t.deepEqual(rows, ['   █ ', '·▁██·'], 'full at the top, half fills the bottom row, nothing marked on the baseline');
+	t.deepEqual(tallSparkline([1, 2], {width: 2, height: 1}), [sparkline([1, 2], {width: 2})]);
+});
+
+test('on a tall terminal the rows the services cannot fill go to the graphs: no empty band', t => {
+	const layout = fleetLayout(120, 60, 3, {serviceCount: 8});
+	t.is(layout.serviceRows, 8);
+	const used = 2 + layout.graphRows + layout.deviceRows + 1 + layout.serviceRows + 2;
+	t.is(used, 60 - 1, 'every row is used');
+	t.true(layout.graphRows > 20);
+	t.deepEqual(fleetLayout(120, 60, 3).serviceRows, fleetLayout(120, 60, 3, {}).serviceRows, 'without a count the list keeps its room');
+	t.is(fleetLayout(80, 24, 3, {serviceCount: 40}).graphRows, 5, 'a long list keeps the graphs at their size');
 });

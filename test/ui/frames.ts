@@ -1,5 +1,6 @@
 // Waiting for Ink frames in component tests: poll the last frame until it shows what the test expects, never sleep.
 import type {render} from 'ink-testing-library';
+import {waitFor} from '../helpers/wait-for.js';
 
 export type App = ReturnType<typeof render>;
 
@@ -11,19 +12,10 @@ export function plain(frame: string | undefined): string {
 
 /** Resolves with the first frame (ANSI removed) for which `accept` is true; fails after `timeoutMs` showing the last one. */
 export async function waitForFrame(app: App, accept: (frame: string) => boolean, timeoutMs = 10_000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
+	return waitFor(() => {
 		const frame = plain(app.lastFrame());
-		if (accept(frame)) {
-			return frame;
-		}
-
-		if (Date.now() > deadline) {
-			throw new Error(`no matching frame within ${timeoutMs} ms; last frame:\n${frame}`);
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 15));
-	}
+		return accept(frame) ? frame : undefined;
+	}, {timeoutMs, what: 'a matching frame', intervalMs: 15, lastSeen: () => plain(app.lastFrame())});
 }
 
 export const keys = {

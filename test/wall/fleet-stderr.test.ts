@@ -1,5 +1,6 @@
 // The fleet's stderr pane source: one follower per service, replays trimmed, lost lines marked, a real demo device too.
 import test from 'ava';
+import {waitFor as waitForValue} from '../helpers/wait-for.js';
 import {createFleetStore, type FleetSnapshot} from '../../source/core/fleet-store.js';
 import {targetFromUrl} from '../../source/core/device-target.js';
 import {LogBuffer, type LogFollower, type LogFollowerState} from '../../source/core/log-buffer.js';
@@ -60,14 +61,7 @@ function fakeSource() {
 const snapshotOf = (...devices: ReturnType<typeof device>[]): FleetSnapshot => ({devices, version: 1});
 
 async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
-		if (Date.now() > deadline) {
-			throw new Error('timed out');
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 10));
-	}
+	await waitForValue(check, {timeoutMs, intervalMs: 10});
 }
 
 const lines = (count: number, prefix = 'line') => Array.from({length: count}, (_, index) => `${prefix} ${index + 1}`);

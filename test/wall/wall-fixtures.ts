@@ -82,7 +82,6 @@ export function device(overrides: DeviceFixture = {}): DeviceSnapshot {
 		target: targetFromUrl('http://127.0.0.1:8080', name),
 		url: 'http://127.0.0.1:8080',
 		health,
-		healthText: overrides.healthText ?? ({online: 'online', connecting: 'connecting', unreachable: 'unreachable', auth: 'wrong password', tls: 'TLS problem', 'bad-answer': 'bad answer'} as const)[health],
 		error: null,
 		errorKind: null,
 		lastSeen: 1_000_000,

@@ -1,6 +1,7 @@
-// One flash from start to finish: open the card, write, verify, flush and power off, reporting progress as events.
+// Writing one image to one card: open it, write, verify, flush, reporting progress as events (flash-session.ts runs
+// the whole sequence around it and powers the card off).
 import {alignedBuffers} from './aligned-memory.js';
-import {powerOffCard, type PowerOffResult} from './card-eject.js';
+import type {PowerOffResult} from './card-eject.js';
 import {ChunkHasher, startInlineHasher} from './chunk-hasher.js';
 import type {FastWriteReport} from './fast-write.js';
 import {FlashDevice} from './flash-device.js';
@@ -15,8 +16,6 @@ export type FlashPlan = {
 	fast?: boolean;
 	/** Default true. */
 	verify?: boolean;
-	/** Power the card off at the end (default true). */
-	powerOff?: boolean;
 	env?: NodeJS.ProcessEnv;
 };
 
@@ -86,11 +85,6 @@ export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise
 		}
 	} finally {
 		await Promise.all([device.close(), hasher?.close()]);
-	}
-
-	if (plan.powerOff ?? true) {
-		hooks.onEvent?.({phase: 'power-off'});
-		outcome.powerOff = await powerOffCard(plan.devicePath, {env: plan.env ?? process.env});
 	}
 
 	return outcome;

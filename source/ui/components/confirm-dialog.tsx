@@ -2,7 +2,7 @@
 import React from 'react';
 import {Box, Text} from 'ink';
 import type {Dialog} from '../dashboard-state.js';
-import {clean} from '../device-text.js';
+import {clean} from '../../display/device-text.js';
 import {usePalette} from '../theme.js';
 
 /** Lines the dialog takes (border included). */

@@ -1,43 +1,15 @@
 // The device list: health in a mark and in words, host, model, build age, memory with its sparkline, service counts.
 import React from 'react';
 import {Box} from 'ink';
-import type {DeviceHealth, DeviceSnapshot} from '../../core/fleet-store.js';
-import {agoText, cell, fit, shortBytes, shortDuration} from '../display-format.js';
-import {clean} from '../device-text.js';
-import {sparkline} from '../sparkline.js';
-import {usePalette, type Palette} from '../theme.js';
+import type {DeviceSnapshot} from '../../core/fleet-store.js';
+import {cell, fit, textWidth} from '../../display/columns.js';
+import {agoText, shortBytes, shortDuration} from '../../display/units.js';
+import {clean} from '../../display/device-text.js';
+import {sparkline} from '../../display/sparkline.js';
+import {healthLook, lookText} from '../../display/vocabulary.js';
+import {toneColor, usePalette, type Palette} from '../theme.js';
 import {windowStart, type ColumnMode, type TableWindowProps} from '../fleet-layout.js';
 import {Line, type Segment} from './line.js';
-
-export const healthMark: Readonly<Record<DeviceHealth, string>> = {
-	connecting: '◌',
-	online: '●',
-	unreachable: '✖',
-	auth: '⚷',
-	tls: '⚠',
-	'bad-answer': '?',
-};
-
-export function healthColor(health: DeviceHealth, palette: Palette): string | undefined {
-	switch (health) {
-		case 'online': {
-			return palette.ok;
-		}
-
-		case 'connecting': {
-			return palette.muted;
-		}
-
-		case 'tls':
-		case 'bad-answer': {
-			return palette.warn;
-		}
-
-		default: {
-			return palette.bad;
-		}
-	}
-}
 
 type Columns = {health: number; host: number; model: number; age: number; mem: number; spark: number; services: number};
 
@@ -78,12 +50,13 @@ export function deviceRowSegments(device: DeviceSnapshot, options: {width: numbe
 	const pointer = selected ? (focused ? '▸ ' : '› ') : '  ';
 	const offline = device.health !== 'online';
 	const power = device.power && device.power.phase !== 'failed' && !(device.power.phase === 'done' && device.power.kind === 'reboot') ? ` (${device.power.text})` : '';
-	const healthWords = `${healthMark[device.health]} ${device.healthText}${power}`;
+	const look = healthLook[device.health];
+	const healthWords = `${lookText(look)}${power}`;
 	const overview = device.overview;
 	const host = clean(overview?.hostname) || device.name;
 	const segments: Segment[] = [
 		{text: pointer, bold: true},
-		{text: cell(healthWords, c.health), color: healthColor(device.health, palette), bold: device.health !== 'online'},
+		{text: cell(healthWords, c.health), color: toneColor(palette, look.tone), bold: device.health !== 'online'},
 	];
 	if (mode === 'narrow') {
 		segments.push({text: cell(host, c.host), dim: offline && device.stale, bold: selected});
@@ -95,10 +68,10 @@ export function deviceRowSegments(device: DeviceSnapshot, options: {width: numbe
 		const seen = device.lastSeen === null
 			? (device.health === 'connecting' ? 'connecting…' : 'never seen')
 			: `last seen ${agoText(now - device.lastSeen)}`;
-		const hostWidth = Math.min(c.host, [...host].length + 2);
+		const hostWidth = Math.min(c.host, textWidth(host) + 2);
 		segments.push(
 			{text: cell(host, hostWidth), dim: device.stale, bold: selected},
-			{text: cell(seen, c.host + c.model - hostWidth), color: healthColor(device.health, palette)},
+			{text: cell(seen, c.host + c.model - hostWidth), color: toneColor(palette, look.tone)},
 		);
 	} else {
 		segments.push(

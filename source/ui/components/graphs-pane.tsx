@@ -3,9 +3,10 @@ import React from 'react';
 import {Box} from 'ink';
 import type {DeviceSnapshot, ServiceSnapshot} from '../../core/fleet-store.js';
 import type {MetricSeries, MetricSource} from '../../core/metric-ring.js';
-import {bytesPerSecond, fit, longBytes, rule} from '../display-format.js';
-import {clean} from '../device-text.js';
-import {sparkline} from '../sparkline.js';
+import {fit, rule} from '../../display/columns.js';
+import {bytesPerSecond, longBytes} from '../../display/units.js';
+import {clean} from '../../display/device-text.js';
+import {tallSparkline} from '../../display/sparkline.js';
 import {usePalette} from '../theme.js';
 import {Line, type Segment} from './line.js';
 import {headroom} from './service-table.js';
@@ -110,21 +111,31 @@ export function GraphsPane({device, service, rows, width, historyMinutes}: {
 	const sparkWidth = Math.max(8, Math.min(40, Math.floor(width * 0.3)));
 	const title = `Graphs · ${clean(device.overview?.hostname) || device.name} · last ${historyMinutes} min${device.stale ? ' · paused while offline' : ''}`;
 	const lines = graphLines(device, service).slice(0, rows - 1);
+	// Rows beyond one a graph (a tall terminal) make every graph taller, up to 8 rows each, headed by its figures.
+	const graphHeight = Math.max(1, Math.min(8, Math.floor((rows - 1) / Math.max(1, lines.length))));
+	const valueWidth = Math.max(10, Math.min(36, width - sparkWidth - 6 - 20));
 	return (
 		<Box flexDirection="column" width={width} height={rows}>
 			<Line segments={[{text: rule(title, width), color: palette.title}]} />
-			{lines.map(line => {
-				const valueWidth = Math.max(10, Math.min(36, width - sparkWidth - 6 - 20));
-				const segments: Segment[] = [
-					{text: fit(line.label, 5), bold: true},
-					{
-						text: fit(line.series ? sparkline(line.series.values, {width: sparkWidth, min: 0, max: line.max, empty: '·'}) : '·'.repeat(sparkWidth), sparkWidth + 1),
-						color: line.series ? palette.accent : palette.muted,
-					},
-					{text: fit(line.value, valueWidth)},
-					{text: fit(` ${line.source}`, Math.max(0, width - 5 - sparkWidth - 1 - valueWidth)), color: palette.muted, dim: !palette.color},
-				];
-				return <Line key={line.label} segments={segments} />;
+			{lines.flatMap(line => {
+				const chart = line.series
+					? tallSparkline(line.series.values, {width: sparkWidth, height: graphHeight, min: 0, max: line.max, empty: '·'})
+					: Array.from({length: graphHeight}, (_, index) => (index === graphHeight - 1 ? '·'.repeat(sparkWidth) : ' '.repeat(sparkWidth)));
+				// The label and the figures head each chart, on its top row.
+				return chart.map((chartRow, index) => {
+					const head = index === 0;
+					const segments: Segment[] = [
+						{text: fit(head ? line.label : '', 5), bold: true},
+						{text: fit(chartRow, sparkWidth + 1), color: line.series ? palette.accent : palette.muted},
+						...(head
+							? [
+								{text: fit(line.value, valueWidth)},
+								{text: fit(` ${line.source}`, Math.max(0, width - 5 - sparkWidth - 1 - valueWidth)), color: palette.muted, dim: !palette.color},
+							]
+							: []),
+					];
+					return <Line key={`${line.label}-${index}`} segments={segments} />;
+				});
 			})}
 		</Box>
 	);

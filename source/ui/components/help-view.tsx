@@ -1,14 +1,14 @@
 // The help screen: every key, generated from the key table, scrollable when the terminal is short.
 import React from 'react';
 import {Box} from 'ink';
-import {helpSections} from '../key-table.js';
-import {fit, rule} from '../display-format.js';
+import {dashboardHelpSections} from '../dashboard-keys.js';
+import {fit, rule} from '../../display/columns.js';
 import {usePalette} from '../theme.js';
 import {Line, type Segment} from './line.js';
 
 export function helpLines(readonly: boolean, width: number): Segment[][] {
 	const lines: Segment[][] = [];
-	for (const section of helpSections({readonly})) {
+	for (const section of dashboardHelpSections({readonly})) {
 		lines.push([{text: section.title, bold: true}]);
 		for (const row of section.rows) {
 			lines.push([{text: `  ${fit(row.keys, 16)}`, bold: true}, {text: fit(row.description, Math.max(0, width - 18))}]);

@@ -3,9 +3,9 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {LogFollowerState, LogBuffer} from '../../core/log-buffer.js';
 import type {ServiceSnapshot} from '../../core/fleet-store.js';
-import {fit, rule} from '../display-format.js';
-import {clean} from '../device-text.js';
-import {keyHints} from '../key-table.js';
+import {fit, rule} from '../../display/columns.js';
+import {clean} from '../../display/device-text.js';
+import {dashboardKeys} from '../dashboard-keys.js';
 import {logWindow, type LogRow, type LogViewState} from '../log-view-state.js';
 import {usePalette, type Palette} from '../theme.js';
 import {Line, type Segment} from './line.js';
@@ -138,7 +138,7 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 		footer = [{text: state.notice, color: palette.warn}];
 	} else {
 		footer = [{
-			text: keyHints(['back', 'logSearch', 'logNext', 'logFilter', 'logFollow', 'logStream', 'logWrap', 'logSave', 'restart', 'help'], {readonly}),
+			text: dashboardKeys.hints(['back', 'logSearch', 'logNext', 'logFilter', 'logFollow', 'logStream', 'logWrap', 'logSave', 'restart', 'help'], {readonly}),
 			color: palette.muted,
 		}];
 	}

@@ -1,43 +1,18 @@
 // The services of the selected device: path, state (crash-looping included), pid, uptime, RSS with sparkline, last line.
 import React from 'react';
 import {Box} from 'ink';
-import type {DeviceSnapshot, ServiceDisplayState, ServiceSnapshot} from '../../core/fleet-store.js';
-import {cell, fit, rule, shortBytes, shortDuration} from '../display-format.js';
-import {clean} from '../device-text.js';
-import {sparkline} from '../sparkline.js';
-import {usePalette, type Palette} from '../theme.js';
+import type {DeviceSnapshot, ServiceSnapshot} from '../../core/fleet-store.js';
+import {actionLook, healthLook, lookText, stateLook, type Tone} from '../../display/vocabulary.js';
+import {cell, fit, rule} from '../../display/columns.js';
+import {shortBytes, shortDuration} from '../../display/units.js';
+import {clean} from '../../display/device-text.js';
+import {sparkline} from '../../display/sparkline.js';
+import {toneColor, usePalette, type Palette} from '../theme.js';
 import {windowStart, type ColumnMode, type TableWindowProps} from '../fleet-layout.js';
 import {Line, type Segment} from './line.js';
 
 /** How long a finished action stays in the row ("restarted: pid 412 → 513"). */
 export const actionResultMs = 15_000;
-
-const stateMark: Readonly<Record<ServiceDisplayState, string>> = {
-	running: '▶',
-	stopped: '■',
-	restarting: '↻',
-	'crash-looping': '!',
-};
-
-function stateColor(state: ServiceDisplayState, palette: Palette): string | undefined {
-	switch (state) {
-		case 'running': {
-			return palette.ok;
-		}
-
-		case 'stopped': {
-			return palette.muted;
-		}
-
-		case 'restarting': {
-			return palette.warn;
-		}
-
-		case 'crash-looping': {
-			return palette.bad;
-		}
-	}
-}
 
 type Columns = {path: number; state: number; pid: number; uptime: number; rss: number; spark: number; last: number};
 
@@ -65,18 +40,18 @@ export function serviceHeaderSegments(width: number, mode: ColumnMode): Segment[
 }
 
 /** What the state cell says: the action in progress wins over the device's word. */
-function stateText(service: ServiceSnapshot, now: number): {text: string; tone: ServiceDisplayState | 'pending' | 'failed'} {
+function stateText(service: ServiceSnapshot, now: number): {text: string; tone: Tone; strong: boolean} {
 	const action = service.action;
 	if (action?.phase === 'pending') {
-		return {text: `↻ ${action.text}`, tone: 'pending'};
+		return {text: `${actionLook.pending.mark} ${action.text}`, tone: actionLook.pending.tone, strong: true};
 	}
 
-	const text = `${stateMark[service.state]} ${service.state}`;
+	const look = stateLook[service.state];
 	if (action?.phase === 'failed' && action.finishedAt !== null && now - action.finishedAt < actionResultMs) {
-		return {text, tone: 'failed'};
+		return {text: lookText(look), tone: actionLook.failed.tone, strong: false};
 	}
 
-	return {text, tone: service.state};
+	return {text: lookText(look), tone: look.tone, strong: service.state === 'crash-looping'};
 }
 
 /** A quarter above the largest value, so a steady figure draws as a steady bar, not a wall of full blocks. */
@@ -125,11 +100,10 @@ export function serviceRowSegments(service: ServiceSnapshot, options: {width: nu
 	const startTime = service.status.startTime?.getTime();
 	const running = service.state !== 'stopped';
 	const recentAction = service.action?.phase === 'done' && service.action.finishedAt !== null && now - service.action.finishedAt < actionResultMs;
-	const stateColorValue = state.tone === 'pending' ? palette.warn : state.tone === 'failed' ? palette.bad : stateColor(state.tone, palette);
 	const segments: Segment[] = [
 		{text: selected ? (focused ? '▸ ' : '› ') : '  ', bold: true},
 		{text: cell(clean(service.path), c.path), bold: selected},
-		{text: cell(state.text, c.state), color: stateColorValue, bold: state.tone === 'crash-looping' || state.tone === 'pending'},
+		{text: cell(state.text, c.state), color: toneColor(palette, state.tone), bold: state.strong},
 		{text: cell(service.status.pid > 0 ? String(service.status.pid) : '-', c.pid), bold: recentAction, color: recentAction ? palette.ok : undefined},
 	];
 	if (mode === 'narrow') {
@@ -169,7 +143,7 @@ export function ServiceTable({device, services, selected, focused, rows, width, 
 
 	if (device && device.stale) {
 		const retry = device.nextAttemptAt === null ? '' : `, retrying in ${Math.max(0, Math.ceil((device.nextAttemptAt - now) / 1000))} s`;
-		title += ` · last known data (${device.healthText}${retry})`;
+		title += ` · last known data (${healthLook[device.health].words}${retry})`;
 	}
 
 	let empty = '';

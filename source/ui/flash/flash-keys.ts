@@ -1,14 +1,13 @@
-// The one table of the flashing wizard's keys: input handling and the hint line at the bottom both come from it.
-import type {Key} from 'ink';
+// The flashing wizard's key table: its input handling, the hint line, the help overlay's wizard section and the README's list.
+import {keyTable, type KeyBinding} from '../../input/key-table.js';
 
-export type WizardStep = 'source' | 'target' | 'confirm' | 'build' | 'sudo' | 'write' | 'verify' | 'finish';
+export type WizardStep = 'source' | 'target' | 'confirm' | 'build' | 'sudo' | 'write' | 'verify' | 'power-off' | 'finish';
 
 export type FlashIntent =
 	| 'up'
 	| 'down'
 	| 'next'
 	| 'back'
-	| 'erase'
 	| 'toggle'
 	| 'write'
 	| 'showAll'
@@ -16,56 +15,32 @@ export type FlashIntent =
 	| 'again'
 	| 'quit';
 
-type NamedKey = 'upArrow' | 'downArrow' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
+const choosing: readonly WizardStep[] = ['source', 'target', 'confirm'];
+const running: readonly WizardStep[] = ['build', 'write', 'verify', 'power-off'];
 
-export type FlashKeySpec = {input?: string; key?: NamedKey; ctrl?: boolean};
-
-export type FlashKeyBinding = {
-	readonly intent: FlashIntent;
-	readonly keys: readonly FlashKeySpec[];
-	readonly steps: readonly WizardStep[];
-	/** Shown in the hint line. */
-	readonly label: string;
-	readonly description: string;
-	/** What the key does in particular steps, when not `description`. */
-	readonly inStep?: Partial<Record<WizardStep, string>>;
-};
-
-export const flashKeyTable: readonly FlashKeyBinding[] = [
-	{intent: 'up', keys: [{key: 'upArrow'}], steps: ['source', 'target', 'confirm'], label: '↑↓', description: 'move'},
-	{intent: 'down', keys: [{key: 'downArrow'}, {key: 'tab'}], steps: ['source', 'target', 'confirm'], label: '', description: 'move down'},
-	{intent: 'next', keys: [{key: 'return'}], steps: ['source', 'target', 'confirm', 'finish'], label: 'Enter', description: 'continue', inStep: {confirm: 'write (after typing the name)', finish: 'leave'}},
-	{intent: 'erase', keys: [{key: 'backspace'}, {key: 'delete'}], steps: ['source', 'confirm'], label: '', description: 'delete a character'},
-	{intent: 'toggle', keys: [{input: ' '}], steps: ['confirm'], label: 'Space', description: 'switch the option'},
-	{intent: 'write', keys: [{input: 'y'}], steps: ['confirm'], label: 'y', description: 'write (an ok card)'},
-	{intent: 'showAll', keys: [{input: 'a'}], steps: ['target'], label: 'a', description: 'show loop devices too, or hide them'},
-	{intent: 'again', keys: [{input: 'n'}], steps: ['finish'], label: 'n', description: 'flash another card'},
-	{intent: 'back', keys: [{key: 'escape'}], steps: ['source', 'target', 'confirm'], label: 'Esc', description: 'back', inStep: {source: 'leave'}},
-	{intent: 'quit', keys: [{input: 'q'}], steps: ['target', 'finish'], label: 'q', description: 'leave the wizard'},
-	{intent: 'cancel', keys: [{input: 'c', ctrl: true}], steps: ['source', 'target', 'confirm', 'build', 'write', 'verify', 'finish'], label: 'Ctrl+C', description: 'leave', inStep: {build: 'stop', write: 'stop (the card is then incomplete)', verify: 'stop'}},
+// `short` is what the hint line says; `description` is the help's sentence. Text (the image path, a device's name to
+// type) is edited by the text input, not by this table: printable keys the table does not claim are typed.
+const bindings: ReadonlyArray<KeyBinding<FlashIntent, WizardStep>> = [
+	{intent: 'up', keys: [{key: 'upArrow'}], contexts: choosing, hint: '↑↓', short: 'move', description: 'move up'},
+	{intent: 'down', keys: [{key: 'downArrow'}, {key: 'tab'}], contexts: choosing, hint: '', description: 'move down'},
+	{
+		intent: 'next', keys: [{key: 'return'}], contexts: [...choosing, 'finish'], short: 'continue',
+		description: 'continue; on the last question: write (after typing the name when asked); at the end: leave',
+		inContext: {confirm: 'write (after typing the name)', finish: 'leave'},
+	},
+	{intent: 'toggle', keys: [{input: ' '}], contexts: ['confirm'], short: 'switch the option', description: 'switch the option (fast write, verify, unmount first)'},
+	{intent: 'write', keys: [{input: 'y'}], contexts: ['confirm'], short: 'write (an ok card)', description: 'write to a card the wizard finds ok'},
+	{intent: 'showAll', keys: [{input: 'a'}], contexts: ['target'], description: 'show loop devices too, or hide them'},
+	{intent: 'again', keys: [{input: 'n'}], contexts: ['finish'], description: 'flash another card'},
+	{intent: 'back', keys: [{key: 'escape'}], contexts: choosing, short: 'back', description: 'back one step; on the first: leave', inContext: {source: 'leave'}},
+	{intent: 'quit', keys: [{input: 'q'}], contexts: ['target', 'finish'], description: 'leave the wizard'},
+	{
+		intent: 'cancel', keys: [{input: 'c', ctrl: true}], contexts: [...choosing, ...running, 'finish'], short: 'leave',
+		description: 'leave; while writing: stop (the card is then incomplete)',
+		inContext: {build: 'stop', write: 'stop (the card is then incomplete)', verify: 'stop', 'power-off': 'stop'},
+	},
 ];
 
-function matches(spec: FlashKeySpec, input: string, key: Key): boolean {
-	if (Boolean(spec.ctrl) !== key.ctrl) {
-		return false;
-	}
-
-	if (spec.key) {
-		return key[spec.key];
-	}
-
-	return !key.return && !key.escape && !key.tab && input === spec.input;
-}
-
-/** The intent of a key in a step, or undefined (then printable input may be text). */
-export function flashIntent(step: WizardStep, input: string, key: Key): FlashIntent | undefined {
-	return flashKeyTable.find(binding => binding.steps.includes(step) && binding.keys.some(spec => matches(spec, input, key)))?.intent;
-}
-
-/** The hint line for a step: "↑↓ move · Enter continue · Esc back". `except` drops bindings that do not apply now. */
-export function flashHints(step: WizardStep, except: readonly FlashIntent[] = []): string {
-	return flashKeyTable
-		.filter(binding => binding.steps.includes(step) && binding.label !== '' && !except.includes(binding.intent))
-		.map(binding => `${binding.label} ${binding.inStep?.[step] ?? binding.description}`)
-		.join(' · ');
-}
+export const flashKeys = keyTable(bindings, {
+	sections: [{title: 'Flashing wizard (f)', contexts: [...choosing, ...running, 'finish'], sayAlso: false}],
+});

@@ -1,11 +1,13 @@
 // The wizard's state and its reducer: keys, survey results and job events all arrive as actions, so no keystroke is lost.
 import type {DriveAssessment} from '../../core/flash/drive-verdict.js';
-import type {PowerOffResult} from '../../core/flash/card-eject.js';
 import type {FlashOutcome} from '../../core/flash/flash-job.js';
+import type {FlashSessionEvent} from '../../core/flash/flash-session.js';
 import type {FlashProgress} from '../../core/flash/flash-progress.js';
 import type {ImageInfo} from '../../core/flash/image-source.js';
-import type {Key} from 'ink';
-import {flashIntent, type FlashIntent, type WizardStep} from './flash-keys.js';
+import {splitKeys} from '../../input/key-chunks.js';
+import type {KeyEvent} from '../../input/key-table.js';
+import {editText} from '../../input/text-input.js';
+import {flashKeys, type FlashIntent, type WizardStep} from './flash-keys.js';
 
 export type ConfirmOption = 'fast' | 'verify' | 'unmount';
 
@@ -38,8 +40,8 @@ export type WizardState = {
 	confirmError?: string;
 	buildLines: string[];
 	progress?: FlashProgress;
+	/** The finished flash, with the power-off result in it. */
 	outcome?: FlashOutcome;
-	powerOff?: PowerOffResult;
 	error?: string;
 	cancelling: boolean;
 	request?: WizardRequest;
@@ -47,19 +49,18 @@ export type WizardState = {
 };
 
 export type WizardAction =
-	/** A key as Ink reports it: mapped to an intent against the state's own step, so a burst of keys is read in order. */
-	| {type: 'key'; input: string; key: Key}
+	/**
+	 * Keys as the terminal delivered them (a paste is one chunk): split into single keys, each mapped to an intent
+	 * against the step the earlier keys left, so a burst is read in order.
+	 */
+	| {type: 'key'; input: string; key: KeyEvent}
 	| {type: 'instances'; names: string[]}
 	| {type: 'imageChecked'; image: ImageInfo}
 	| {type: 'imageFailed'; message: string}
 	| {type: 'drives'; drives: DriveAssessment[]}
 	| {type: 'surveyFailed'; message: string}
-	| {type: 'step'; step: WizardStep}
-	| {type: 'buildLine'; line: string}
-	| {type: 'progress'; progress: FlashProgress}
-	| {type: 'imageBuilt'; image: ImageInfo}
-	| {type: 'finished'; outcome: FlashOutcome}
-	| {type: 'poweredOff'; result: PowerOffResult}
+	/** What the flash session reports while it runs. */
+	| {type: 'session'; event: FlashSessionEvent}
 	| {type: 'failed'; message: string};
 
 export function initialWizardState(options: {showAll?: boolean; initialImage?: string}): WizardState {
@@ -101,9 +102,10 @@ export function nameToType(drive: DriveAssessment): string {
 
 const keepLines = 200;
 
-function onKey(state: WizardState, intent: FlashIntent | undefined, input: string): WizardState {
+function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 	const {step} = state;
-	if (intent === 'cancel' && (step === 'write' || step === 'verify' || step === 'build')) {
+	const intent: FlashIntent | undefined = flashKeys.match([step], input, key);
+	if (intent === 'cancel' && (step === 'write' || step === 'verify' || step === 'build' || step === 'power-off')) {
 		return {...state, cancelling: true};
 	}
 
@@ -135,15 +137,12 @@ function onKey(state: WizardState, intent: FlashIntent | undefined, input: strin
 				return request({...state, checking: true, sourceError: undefined}, {kind: 'inspect', path: state.imagePath.trim()});
 			}
 
-			if (state.sourceIndex !== 0 || state.checking) {
+			if (state.sourceIndex !== 0 || state.checking || intent !== undefined) {
 				return state;
 			}
 
-			if (intent === 'erase') {
-				return {...state, imagePath: state.imagePath.slice(0, -1), sourceError: undefined};
-			}
-
-			return intent === undefined && input !== '' ? {...state, imagePath: state.imagePath + input, sourceError: undefined} : state;
+			const edited = editText(state.imagePath, input, key);
+			return edited.value === state.imagePath ? state : {...state, imagePath: edited.value, sourceError: undefined};
 		}
 
 		case 'target': {
@@ -204,12 +203,8 @@ function onKey(state: WizardState, intent: FlashIntent | undefined, input: strin
 			const mountedAndKept = drive.mounted.length > 0 && !state.options.unmount;
 			const start = (): WizardState => mountedAndKept
 				? {...state, confirmError: `${drive.device.path} is mounted at ${drive.mounted.join(', ')}: switch on "unmount first"`}
-				: request({...state, step: state.instance ? 'build' : 'write', progress: undefined, outcome: undefined, error: undefined, buildLines: [], cancelling: false, powerOff: undefined}, {kind: 'run'});
+				: request({...state, step: state.instance ? 'build' : 'write', progress: undefined, outcome: undefined, error: undefined, buildLines: [], cancelling: false}, {kind: 'run'});
 			if (drive.verdict === 'warn') {
-				if (intent === 'erase') {
-					return {...state, typedName: state.typedName.slice(0, -1), confirmError: undefined};
-				}
-
 				if (intent === 'next') {
 					return state.typedName.trim() === nameToType(drive) || state.typedName.trim() === drive.device.path
 						? start()
@@ -217,7 +212,12 @@ function onKey(state: WizardState, intent: FlashIntent | undefined, input: strin
 				}
 
 				// Letters, y included, are the name being typed.
-				return input !== '' && (intent === undefined || intent === 'write') ? {...state, typedName: state.typedName + input, confirmError: undefined} : state;
+				if (intent !== undefined && intent !== 'write') {
+					return state;
+				}
+
+				const edited = editText(state.typedName, input, key);
+				return edited.value === state.typedName ? state : {...state, typedName: edited.value, confirmError: undefined};
 			}
 
 			return intent === 'write' ? start() : state;
@@ -225,7 +225,7 @@ function onKey(state: WizardState, intent: FlashIntent | undefined, input: strin
 
 		case 'finish': {
 			if (intent === 'again') {
-				return {...state, step: 'target', progress: undefined, outcome: undefined, error: undefined, powerOff: undefined};
+				return {...state, step: 'target', progress: undefined, outcome: undefined, error: undefined};
 			}
 
 			if (intent === 'next' || intent === 'back') {
@@ -244,8 +244,13 @@ function onKey(state: WizardState, intent: FlashIntent | undefined, input: strin
 export function wizardReducer(state: WizardState, action: WizardAction): WizardState {
 	switch (action.type) {
 		case 'key': {
-			const printable = action.key.ctrl || action.key.meta ? '' : action.input;
-			return onKey(state, flashIntent(state.step, action.input, action.key), printable);
+			let next = state;
+			for (const single of splitKeys(action.input, action.key)) {
+				// The terminal belongs to sudo's password prompt on that step.
+				next = next.step === 'sudo' ? next : onKey(next, single.input, single.key);
+			}
+
+			return next;
 		}
 
 		case 'instances': {
@@ -280,32 +285,48 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
 			return {...state, surveyed: true, surveyError: action.message};
 		}
 
-		case 'step': {
-			return {...state, step: action.step};
-		}
-
-		case 'buildLine': {
-			return {...state, buildLines: [...state.buildLines.slice(-(keepLines - 1)), action.line]};
-		}
-
-		case 'imageBuilt': {
-			return {...state, image: action.image, step: 'write'};
-		}
-
-		case 'progress': {
-			return {...state, progress: action.progress, step: action.progress.phase};
-		}
-
-		case 'finished': {
-			return {...state, outcome: action.outcome, step: 'finish', cancelling: false};
-		}
-
-		case 'poweredOff': {
-			return {...state, powerOff: action.result};
+		case 'session': {
+			return onSessionEvent(state, action.event);
 		}
 
 		case 'failed': {
 			return {...state, error: action.message, step: 'finish', cancelling: false};
+		}
+	}
+}
+
+function onSessionEvent(state: WizardState, event: FlashSessionEvent): WizardState {
+	switch (event.type) {
+		case 'unmounting': {
+			return state;
+		}
+
+		case 'build-output': {
+			return {...state, buildLines: [...state.buildLines.slice(-(keepLines - 1)), event.line]};
+		}
+
+		case 'image-built': {
+			return {...state, image: event.image, step: 'write'};
+		}
+
+		case 'progress': {
+			return {...state, progress: event.progress, step: event.progress.phase};
+		}
+
+		case 'sudo': {
+			return {...state, step: 'sudo'};
+		}
+
+		case 'sudo-granted': {
+			return {...state, step: 'write'};
+		}
+
+		case 'power-off': {
+			return {...state, step: 'power-off'};
+		}
+
+		case 'done': {
+			return {...state, outcome: event.outcome, step: 'finish', cancelling: false};
 		}
 	}
 }

@@ -2,15 +2,12 @@
 import os from 'node:os';
 import React, {useEffect, useMemo, useReducer, useRef} from 'react';
 import {Box, Text, useInput} from 'ink';
-import {FlashError, isFlashError} from '../../core/flash/flash-error.js';
-import {noSudoMessage} from '../../core/flash/elevation.js';
-import type {FlashEvent, FlashOutcome} from '../../core/flash/flash-job.js';
-import type {GokBuild} from '../../core/flash/gok-image.js';
+import {defaultFlashServices, type FlashServices} from '../../core/flash/flash-services.js';
+import {runFlashSession} from '../../core/flash/flash-session.js';
 import {usePalette} from '../theme.js';
 import {useTerminalSize} from '../terminal-size.js';
-import {defaultFlashServices, type FlashServices} from './flash-services.js';
-import {flashHints, type FlashIntent} from './flash-keys.js';
-import {initialWizardState, selectedDrive, wizardReducer, type WizardState} from './flash-wizard-state.js';
+import {flashKeys, type FlashIntent} from './flash-keys.js';
+import {initialWizardState, selectedDrive, wizardReducer, type WizardAction, type WizardState} from './flash-wizard-state.js';
 import {ConfirmStep, FinishStep, ProgressStep, SourceStep, TargetStep} from './wizard-steps.js';
 
 export type FlashWizardProps = {
@@ -27,67 +24,29 @@ function errorText(error: unknown): string {
 	return error instanceof Error ? error.message.split('\n', 1)[0] : String(error);
 }
 
-/** Runs the chosen flash: unmount, build (gok), write and verify (through sudo when needed), power off. */
-async function runJob(state: WizardState, services: FlashServices, signal: AbortSignal, dispatch: React.Dispatch<Parameters<typeof wizardReducer>[1]>): Promise<void> {
+/** Runs the chosen flash through the one flash session, its events becoming the wizard's actions. */
+async function runJob(state: WizardState, services: FlashServices, signal: AbortSignal, dispatch: React.Dispatch<WizardAction>): Promise<void> {
 	const drive = selectedDrive(state);
 	if (!drive) {
 		dispatch({type: 'failed', message: 'the device is gone; nothing was written'});
 		return;
 	}
 
-	const devicePath = drive.device.path;
-	let build: GokBuild | undefined;
+	const source = state.instance ? {instance: state.instance} : (state.image ? {image: state.image} : undefined);
+	if (!source) {
+		dispatch({type: 'failed', message: `${drive.device.path}: no image chosen`});
+		return;
+	}
+
 	try {
-		if (drive.mounted.length > 0 && state.options.unmount) {
-			await services.unmount(devicePath, drive.mounted);
-		}
-
-		let image = state.image;
-		if (state.instance) {
-			build = await services.buildInstance(state.instance, drive.device.size, {signal, onOutput: line => dispatch({type: 'buildLine', line})});
-			image = await services.inspectImage(build.imagePath);
-			dispatch({type: 'imageBuilt', image});
-		}
-
-		if (!image) {
-			throw new FlashError(devicePath, 'image', 'no image chosen');
-		}
-
-		const plan = {image, devicePath, fast: state.options.fast, verify: state.options.verify};
-		const hooks = {
-			signal,
-			onEvent(event: FlashEvent) {
-				if (event.phase === 'write' || event.phase === 'verify') {
-					dispatch({type: 'progress', progress: event});
-				}
-			},
-		};
-		let outcome: FlashOutcome;
-		try {
-			outcome = await services.flash(plan, hooks);
-		} catch (error) {
-			if (!isFlashError(error) || error.kind !== 'permission') {
-				throw error;
-			}
-
-			const sudo = await services.sudoPath();
-			if (!sudo) {
-				throw new Error(noSudoMessage(devicePath));
-			}
-
-			// The terminal goes to sudo's password prompt: the wizard stops reading keys while on this step.
-			dispatch({type: 'step', step: 'sudo'});
-			await services.validateSudo(sudo);
-			dispatch({type: 'step', step: 'write'});
-			outcome = await services.flashWithSudo(sudo, plan, hooks);
-		}
-
-		dispatch({type: 'finished', outcome});
-		dispatch({type: 'poweredOff', result: await services.powerOff(devicePath, drive.device.type === 'loop')});
+		await runFlashSession(
+			{drive, source, unmount: state.options.unmount, fast: state.options.fast, verify: state.options.verify},
+			services,
+			// The terminal goes to sudo's password prompt on the sudo step: the wizard reads no keys meanwhile.
+			{signal, askSudoPassword: true, onEvent: event => dispatch({type: 'session', event})},
+		);
 	} catch (error) {
 		dispatch({type: 'failed', message: errorText(error)});
-	} finally {
-		await build?.cleanup();
 	}
 }
 
@@ -217,7 +176,7 @@ export function FlashWizard(props: FlashWizardProps) {
 		<Box flexDirection="column">
 			<Text bold color={palette.title}>Flash an SD card</Text>
 			<Box flexDirection="column" marginY={1}>{body}</Box>
-			{state.step === 'sudo' ? null : <Text color={palette.muted} wrap="truncate-end">{flashHints(state.step, except)}</Text>}
+			{state.step === 'sudo' ? null : <Text color={palette.muted} wrap="truncate-end">{flashKeys.contextHints(state.step, except)}</Text>}
 		</Box>
 	);
 }

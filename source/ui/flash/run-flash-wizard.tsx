@@ -2,7 +2,7 @@
 import React from 'react';
 import {render} from 'ink';
 import {paletteFor, PaletteContext} from '../theme.js';
-import {defaultFlashServices} from './flash-services.js';
+import {defaultFlashServices} from '../../core/flash/flash-services.js';
 import {FlashWizard} from './flash-wizard.js';
 
 export type WizardLaunch = {showAll?: boolean; initialImage?: string; env: NodeJS.ProcessEnv; home: string};

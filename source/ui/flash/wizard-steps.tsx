@@ -143,6 +143,10 @@ export function ProgressStep({state, width}: {state: WizardState; width: number}
 		return <Text>Writing to {target} needs root: asking sudo…</Text>;
 	}
 
+	if (state.step === 'power-off') {
+		return <Text>Written{state.options.verify ? ' and verified' : ''}: powering {target} off…</Text>;
+	}
+
 	if (state.step === 'build') {
 		return (
 			<Box flexDirection="column">
@@ -192,7 +196,7 @@ export function FinishStep({state}: {state: WizardState}) {
 			<Text>Wrote {formatBytes(outcome.imageBytes)} in {formatDuration(outcome.writeSeconds)}{outcome.sha256 ? `; sha256 ${outcome.sha256}` : ''}</Text>
 			{outcome.fast ? <Text>Fast mode: {formatBytes(outcome.writtenBytes)} written, {formatBytes(outcome.skippedBytes)} of zeros skipped.</Text> : null}
 			<Text>{outcome.verified ? `Verified: the card reads back identical (${formatDuration(outcome.verifySeconds)}).` : 'Not verified.'}</Text>
-			<Text>{state.powerOff ? `${state.powerOff.message[0].toUpperCase()}${state.powerOff.message.slice(1)}.` : 'Powering the card off…'}</Text>
+			{outcome.powerOff ? <Text>{`${outcome.powerOff.message[0].toUpperCase()}${outcome.powerOff.message.slice(1)}.`}</Text> : null}
 			<Text>Next: put the card into the device and power it on. Once it has booted it shows up in the dashboard under its hostname.</Text>
 		</Box>
 	);

@@ -1,0 +1,97 @@
+// The dashboard's key table: its input handling, the help overlay (with the wizard's keys) and the README's list come from it.
+import {keyTable, type KeyBinding} from '../input/key-table.js';
+import {flashKeys} from './flash/flash-keys.js';
+
+/** Where a binding applies. `list` covers both the device and the service list. */
+export type KeyContext = 'global' | 'list' | 'devices' | 'services' | 'logs' | 'help' | 'dialog';
+
+export type KeyIntent =
+	| 'quit'
+	| 'back'
+	| 'help'
+	| 'up'
+	| 'down'
+	| 'pageUp'
+	| 'pageDown'
+	| 'top'
+	| 'bottom'
+	| 'focusNext'
+	| 'open'
+	| 'filter'
+	| 'restart'
+	| 'stop'
+	| 'start'
+	| 'once'
+	| 'kill'
+	| 'reboot'
+	| 'poweroff'
+	| 'shell'
+	| 'flash'
+	| 'refresh'
+	| 'logSearch'
+	| 'logNext'
+	| 'logPrevious'
+	| 'logFilter'
+	| 'logFollow'
+	| 'logStream'
+	| 'logWrap'
+	| 'logSave'
+	| 'logClear'
+	| 'confirm'
+	| 'cancel';
+
+const bindings: ReadonlyArray<KeyBinding<KeyIntent, KeyContext>> = [
+	{intent: 'help', keys: [{input: '?'}], contexts: ['global'], short: 'help', description: 'show or hide this help'},
+	{intent: 'quit', keys: [{input: 'q'}], contexts: ['global'], short: 'quit', description: 'go back; quit from the device list'},
+	{intent: 'back', keys: [{key: 'escape'}], contexts: ['global'], short: 'back', description: 'go back, close, or clear the filter'},
+	{intent: 'quit', keys: [{input: 'c', ctrl: true}], contexts: ['global'], short: 'quit', description: 'quit at once'},
+	{intent: 'up', keys: [{key: 'upArrow'}, {input: 'k'}], contexts: ['list', 'logs', 'help'], description: 'move up'},
+	{intent: 'down', keys: [{key: 'downArrow'}, {input: 'j'}], contexts: ['list', 'logs', 'help'], description: 'move down'},
+	{intent: 'pageUp', keys: [{key: 'pageUp'}], contexts: ['list', 'logs', 'help'], description: 'one page up (pauses the log)'},
+	{intent: 'pageDown', keys: [{key: 'pageDown'}], contexts: ['list', 'logs', 'help'], description: 'one page down'},
+	{intent: 'top', keys: [{input: 'g'}, {key: 'home'}], contexts: ['list', 'logs'], description: 'to the first line (pauses the log)'},
+	{intent: 'bottom', keys: [{input: 'G'}, {key: 'end'}], contexts: ['list', 'logs'], description: 'to the last line (follows the log again)'},
+	{intent: 'focusNext', keys: [{key: 'tab'}, {key: 'leftArrow'}, {key: 'rightArrow'}], contexts: ['list'], short: 'switch', description: 'switch between devices and services'},
+	{intent: 'open', keys: [{key: 'return'}], contexts: ['list'], short: 'open', description: 'device: its services; service: its logs'},
+	{intent: 'filter', keys: [{input: '/'}], contexts: ['list'], short: 'filter', description: 'filter the list (Enter keeps, Esc clears)'},
+	{intent: 'refresh', keys: [{input: 'R'}], contexts: ['list'], description: 'poll the selected device now'},
+	{intent: 'restart', keys: [{input: 'r'}], contexts: ['services', 'logs'], short: 'restart', description: 'restart the service', action: true},
+	{intent: 'stop', keys: [{input: 's'}], contexts: ['services', 'logs'], short: 'stop', description: 'stop the service', action: true},
+	{intent: 'start', keys: [{input: 'S'}], contexts: ['services', 'logs'], short: 'start', description: 'start the service', action: true},
+	{intent: 'once', keys: [{input: 'o'}], contexts: ['services'], short: 'once', description: 'run the service once, then keep it stopped', action: true},
+	{intent: 'kill', keys: [{input: 'K'}], contexts: ['services'], short: 'kill', description: 'kill with SIGKILL (the supervisor starts it again)', action: true},
+	{intent: 'reboot', keys: [{input: 'B'}], contexts: ['devices', 'services'], short: 'reboot', description: 'reboot the device (type its name to confirm)', action: true},
+	{intent: 'poweroff', keys: [{input: 'P'}], contexts: ['devices', 'services'], short: 'power off', description: 'power the device off (type its name to confirm)', action: true},
+	{intent: 'shell', keys: [{input: 'b'}], contexts: ['devices', 'services'], short: 'shell', description: 'breakglass shell on the device', action: true},
+	{intent: 'flash', keys: [{input: 'f'}], contexts: ['devices', 'services'], short: 'flash', description: 'flashing wizard (write an image to an SD card)', action: true},
+	{intent: 'logSearch', keys: [{input: '/'}], contexts: ['logs'], short: 'search', description: 'search (highlights matches)'},
+	{intent: 'logNext', keys: [{input: 'n'}], contexts: ['logs'], short: 'next', description: 'next match'},
+	{intent: 'logPrevious', keys: [{input: 'N'}], contexts: ['logs'], description: 'previous match'},
+	{intent: 'logFilter', keys: [{input: '&'}], contexts: ['logs'], short: 'filter', description: 'filter: show only matching lines'},
+	{intent: 'logFollow', keys: [{input: 'F'}, {input: ' '}], contexts: ['logs'], short: 'follow/pause', description: 'follow or pause'},
+	{intent: 'logStream', keys: [{input: 't'}], contexts: ['logs'], short: 'streams', description: 'streams: both → stdout → stderr'},
+	{intent: 'logWrap', keys: [{input: 'w'}], contexts: ['logs'], short: 'wrap', description: 'wrap long lines or cut them'},
+	{intent: 'logSave', keys: [{input: 'W'}], contexts: ['logs'], short: 'save', description: 'save the buffer to a file'},
+	{intent: 'logClear', keys: [{input: 'c'}], contexts: ['logs'], short: 'clear', description: 'clear the buffer'},
+	{intent: 'confirm', keys: [{input: 'y'}, {key: 'return'}], contexts: ['dialog'], description: 'confirm'},
+	{intent: 'cancel', keys: [{input: 'n'}, {key: 'escape'}], contexts: ['dialog'], description: 'cancel'},
+];
+
+/** The dashboard's keys; `dashboardKeys.match(contexts, input, key, {readonly})` gives the intent. */
+export const dashboardKeys = keyTable(bindings, {
+	sections: [
+		{title: 'Everywhere', contexts: ['global'], sayAlso: false},
+		{title: 'Device and service lists', contexts: ['list']},
+		{title: 'Devices', contexts: ['devices']},
+		{title: 'Services', contexts: ['services']},
+		{title: 'Logs', contexts: ['logs']},
+		{title: 'Help', contexts: ['help']},
+		{title: 'Confirmation dialogs', contexts: ['dialog']},
+	],
+	quiet: ['help'],
+});
+
+/** The help overlay: the dashboard's sections, then the flashing wizard's (`f`), which is hidden when read-only. */
+export function dashboardHelpSections(options: {readonly?: boolean} = {}) {
+	return [...dashboardKeys.helpSections(options), ...(options.readonly ? [] : flashKeys.helpSections())];
+}
