@@ -76,7 +76,7 @@ export async function resolveOne(command: string, spec: string, values: DeviceFl
 	return {target: await resolveTarget(spec, values, io), timeoutMs: timeout};
 }
 
-export async function resolveTarget(spec: string, values: DeviceFlagValues, io: CommandIo): Promise<DeviceTarget> {
+async function resolveTarget(spec: string, values: DeviceFlagValues, io: CommandIo): Promise<DeviceTarget> {
 	const passwordOverride = values['password-file'] === undefined ? undefined : await readPasswordFile(values['password-file']);
 	return resolveDevice(spec, {...registryOptionsFrom(io.env), passwordOverride});
 }

@@ -2,12 +2,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import {DeviceClient} from '../core/device-client.js';
-import {DeviceError} from '../core/device-error.js';
-import type {DeviceTarget} from '../core/device-target.js';
-import {listKnownDevices, registryOptionsFrom} from '../core/device-registry.js';
 import {createFleetStore} from '../core/fleet-store.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
-import {deviceFlags, resolveTarget, timeoutMs, writeLine} from './device-options.js';
+import {deviceFlags, reportProblems, resolveFleet, writeLine} from './device-options.js';
 
 /** Not in Prometheus's list of default port allocations at the time of writing; any free port will do. */
 export const defaultExporterPort = 9827;
@@ -60,21 +57,8 @@ export const exporterCommand: Command = async (args, io) => {
 
 	const listen = parseListen(values.listen ?? `127.0.0.1:${defaultExporterPort}`);
 	const intervalMs = Math.round((positiveSeconds(values.interval) ?? 15) * 1000);
-	const timeout = timeoutMs('exporter', values);
-	let targets: DeviceTarget[];
-	if (positionals.length > 0) {
-		targets = await Promise.all(positionals.map(async spec => resolveTarget(spec, values, io)));
-	} else {
-		const known = await listKnownDevices(registryOptionsFrom(io.env));
-		for (const problem of known.problems) {
-			writeLine(io.stderr, problem.message);
-		}
-
-		targets = known.targets;
-		if (targets.length === 0) {
-			throw new DeviceError('krazy-tui', 'config', 'no devices to export: give DEVICE arguments, add one with "krazy-tui devices add NAME URL", or create one with gok new');
-		}
-	}
+	const {targets, problems, timeoutMs: timeout} = await resolveFleet('exporter', positionals, values, io);
+	reportProblems(io, problems);
 
 	const {exporterMetrics} = await import('../core/prometheus/exporter-metrics.js');
 	const store = createFleetStore({

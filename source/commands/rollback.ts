@@ -3,7 +3,7 @@ import {registryOptionsFrom} from '../core/device-registry.js';
 import {runRollback} from '../core/update/update-job.js';
 import {updateRecordsAt} from '../core/update/update-records.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
-import {deviceFlags, resolveTarget, timeoutMs, writeLine} from './device-options.js';
+import {deviceFlags, resolveOne, timeoutMs, writeLine} from './device-options.js';
 import {confirmer, reportFailure, settleMs} from './update.js';
 import {UpdatePrinter} from './update-output.js';
 
@@ -35,7 +35,7 @@ export const rollbackCommand: Command = async (args, io) => {
 	const settle = settleMs('rollback', values.settle);
 	const printer = new UpdatePrinter(io, json);
 	const confirm = confirmer('rollback', values, io, printer);
-	const target = await resolveTarget(positionals[0]!, values, io);
+	const {target} = await resolveOne('rollback', positionals[0]!, values, io);
 	try {
 		await runRollback({
 			target,

@@ -11,7 +11,7 @@ import {runUpdate} from '../core/update/update-job.js';
 import {updateRecordsAt} from '../core/update/update-records.js';
 import {sanitizeForTerminal} from '../core/sanitize-terminal.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
-import {deviceFlags, resolveTarget, timeoutMs, writeLine} from './device-options.js';
+import {deviceFlags, resolveOne, timeoutMs, writeLine} from './device-options.js';
 import {askYesNo, gateTable, planLines, summaryLines, UpdatePrinter} from './update-output.js';
 
 const help = `Usage: krazy-tui update DEVICE... [--gaf FILE] [--testboot] [--no-reboot] [--settle SECONDS] [--yes] [--json]
@@ -136,7 +136,7 @@ export const updateCommand: Command = async (args, io) => {
 	// Every device is resolved before the first is touched: a typo stops nothing half-way.
 	const targets = new Map<string, DeviceTarget>();
 	for (const spec of positionals) {
-		const target = await resolveTarget(spec, options, io);
+		const {target} = await resolveOne('update', spec, options, io);
 		if (options.gaf === undefined && !gokInstanceOf(target)) {
 			throw new UsageError(`update: ${target.name} is not a gok instance, so there is nothing to build: give --gaf FILE`);
 		}
