@@ -64,6 +64,8 @@ export async function resolveFleet(command: string, positionals: readonly string
 	}
 
 	if (targets.length === 0 && !allowNone) {
+		// What kept the known devices from being read comes first: it is usually why there are none.
+		reportProblems(io, problems);
 		throw new DeviceError('krazy-tui', 'config', noDevicesMessage);
 	}
 

@@ -9,7 +9,7 @@ import {parseCommandArgs, UsageError, type Command} from './command-io.js';
 import {deviceFlags, resolveOne, writeLine} from './device-options.js';
 
 const help = `Usage: krazy-tui shell DEVICE [--ssh-port N] [--user NAME] [--identity FILE] [--accept-new]
-                       [--upload FILE.tar] [--stop-after] [-- COMMAND...]
+                       [--upload FILE.tar] [--stop-after] [--start-wait SECONDS] [-- COMMAND...]
        krazy-tui shell --forget-host HOST[:PORT]
 
 A shell on the device through breakglass, the way gokrazy's breakglass client does: breakglass is started if
@@ -25,6 +25,8 @@ instead (stdout and stderr apart; its exit status becomes krazy-tui's).
                       breakglass unpacks it onto $PATH. \${GOARCH} in the name
                       becomes the device's architecture (amd64, arm64, …)
   --stop-after        stop breakglass again when the session ends
+  --start-wait S      how long a breakglass just started may take to accept connections (default 5; a Pi
+                      on a slow card, or a loaded machine, may need more)
   --forget-host H     forget the remembered host key of H ("host" for port 22, "[host]:port" or "host:port")
   --password-file F   the device's HTTP password from a file
   --timeout SECONDS   HTTP timeout (default 5)
@@ -40,6 +42,15 @@ function parsePort(text: string): number {
 	return port;
 }
 
+function parseStartWait(text: string): number {
+	const seconds = Number(text);
+	if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+		throw new UsageError(`shell: --start-wait wants a number of seconds, not ${JSON.stringify(text)}`);
+	}
+
+	return Math.round(seconds * 1000);
+}
+
 export const shellCommand: Command = async (args, io) => {
 	const {values, positionals} = parseCommandArgs('shell', args, {
 		...deviceFlags,
@@ -50,6 +61,7 @@ export const shellCommand: Command = async (args, io) => {
 		upload: {type: 'string'},
 		'stop-after': {type: 'boolean'},
 		'forget-host': {type: 'string'},
+		'start-wait': {type: 'string'},
 	});
 	if (values.help) {
 		writeLine(io.stdout, help);
@@ -91,6 +103,7 @@ export const shellCommand: Command = async (args, io) => {
 				home: location.home,
 				env: io.env,
 				sshPort: values['ssh-port'] === undefined ? undefined : parsePort(values['ssh-port']),
+				portTimeoutMs: values['start-wait'] === undefined ? undefined : parseStartWait(values['start-wait']),
 				username: values.user,
 				identityFile: values.identity,
 				acceptNew: values['accept-new'],

@@ -15,7 +15,8 @@ async function breakglassDemo(t: ExecutionContext) {
 	writeFileSync(keys, `${home.key.publicKey}\n`);
 	const device = await startDemoDevice({authorizedKeysPath: keys, hostname: 'casa'});
 	t.teardown(() => device.stop());
-	const args = (...extra: string[]) => ['shell', device.url, '--ssh-port', String(device.ssh.port), ...extra];
+	// The test's own budget for the demo's breakglass to listen (a loaded 2-core machine can take more than the 5 s default).
+	const args = (...extra: string[]) => ['shell', device.url, '--ssh-port', String(device.ssh.port), '--start-wait', '60', ...extra];
 	const breakglass = () => device.services().find(service => service.path === '/user/breakglass');
 	return {home, device, args, breakglass};
 }

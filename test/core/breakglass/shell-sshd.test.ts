@@ -249,4 +249,9 @@ test('usage errors exit 2; forgetting a host that is not remembered exits 1', as
 	const badPort = await runCli(['shell', 'http://127.0.0.1:1', '--ssh-port', 'x'], home.env);
 	t.is(badPort.code, 2);
 	t.regex(badPort.stderr, /--ssh-port wants a port number/);
+	for (const wait of ['0', '-1', 'soon', '']) {
+		const badWait = await runCli(['shell', 'http://127.0.0.1:1', `--start-wait=${wait}`], home.env);
+		t.is(badWait.code, 2, wait);
+		t.regex(badWait.stderr, /^krazy-tui: shell: --start-wait wants a number of seconds, not ".*"$/m);
+	}
 });
