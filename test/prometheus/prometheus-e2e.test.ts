@@ -41,7 +41,8 @@ test.before(async () => {
 	writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({devices: [{name: 'casa', url: casa.baseUrl, password: casa.password}]}), {mode: 0o600});
 	env = {HOME: home, GOKRAZY_PARENT_DIR: path.join(home, 'gokrazy'), KRAZY_TUI_CONFIG_DIR: configDir};
 
-	const exporter = spawnCli(['exporter', casa.url, ...fleet.devices.map(device => device.url), deadUrl, '--interval', '0.3', '--timeout', '1', '--listen', '127.0.0.1:0', '--json'], {env});
+	// A loaded machine can answer a poll late: the test's budget is generous so a slow poll does not drop the device's series (and its alert).
+	const exporter = spawnCli(['exporter', casa.url, ...fleet.devices.map(device => device.url), deadUrl, '--interval', '0.3', '--timeout', '15', '--listen', '127.0.0.1:0', '--json'], {env});
 	const exited = new Promise(resolve => exporter.once('exit', resolve));
 	stopExporter = async () => {
 		exporter.kill('SIGTERM');
