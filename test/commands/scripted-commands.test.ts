@@ -1,5 +1,5 @@
 // The scripted commands end to end: the built CLI against a demo device over real HTTP, output and exit status.
-import {mkdtempSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -20,6 +20,9 @@ test.before(async () => {
 
 test.after.always(async () => {
 	await demo?.stop();
+	if (home) {
+		rmSync(home, {recursive: true, force: true});
+	}
 });
 
 const noStackTrace = (text: string) => !/\n\s+at /.test(text) && !/Error:/.test(text);
@@ -232,6 +235,9 @@ test('one resolver for every fleet command: a bad --timeout is a usage error bef
 
 test('no devices at all: the same sentence from status, the dashboard and the wall, exit 1', async t => {
 	const empty = mkdtempSync(path.join(os.tmpdir(), 'krazy-empty-'));
+	t.teardown(() => {
+		rmSync(empty, {recursive: true, force: true});
+	});
 	const emptyEnv = {HOME: empty, GOKRAZY_PARENT_DIR: path.join(empty, 'gokrazy'), KRAZY_TUI_CONFIG_DIR: path.join(empty, 'config')};
 	for (const args of [['status'], [], ['wall']]) {
 		const result = await runCli(args, {env: emptyEnv});
