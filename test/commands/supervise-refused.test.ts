@@ -36,7 +36,7 @@ for (const fault of supervisionFaults) {
 		const before = await direct.service('/user/golink');
 		for (const [command, ...flags] of commands) {
 			const name = [command, ...flags].join(' ');
-			const result = await runCli([command!, withPassword(proxy.url, demo.password), 'golink', ...flags], {env});
+			const result = await runCli([command!, withPassword(proxy.url, demo.password), 'golink', ...flags, '--timeout', '30'], {env});
 			t.is(result.code, 1, `${name}: ${result.stdout}${result.stderr}`);
 			t.is(result.stdout, '', name);
 			const lines = result.stderr.split('\n');
