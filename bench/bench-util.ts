@@ -1,6 +1,8 @@
 // Shared by the benchmarks: timing child processes, medians, peak memory from /proc, and printing a table plus JSON.
 import {spawn} from 'node:child_process';
-import {readdirSync, readFileSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export type Run = {ms: number; code: number | null; stdout: string; peakRssKb: number};
 
@@ -117,4 +119,19 @@ export async function nodeUnder(rootPid: number, script: string, argument: strin
 
 		await new Promise(resolve => setTimeout(resolve, 100));
 	}
+}
+
+let configDir: string | undefined;
+
+/** A config folder of this bench's own for the CLI (none of the user's devices), removed when the bench exits. */
+export function benchConfigDir(): string {
+	if (configDir === undefined) {
+		const dir = mkdtempSync(path.join(os.tmpdir(), 'krazy-bench-config-'));
+		configDir = dir;
+		process.once('exit', () => {
+			rmSync(dir, {recursive: true, force: true});
+		});
+	}
+
+	return configDir;
 }
