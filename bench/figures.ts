@@ -150,8 +150,7 @@ export function benchRows(bench: string, entry: BenchEntry, fileDate: string): R
 		return rows;
 	}
 
-	const source = 'carried' in entry ? `from ${entry.date}, ${entry.carried}` : `from ${entry.date}`;
-	return rows.map(row => ({...row, measured: `${row.measured} (${source})`}));
+	return rows.map(row => ({...row, measured: `${row.measured} (from ${entry.date})`}));
 }
 
 /** The README's figures section (between its markers) for a results file. */
@@ -160,7 +159,7 @@ export function renderFigures(results: ResultsFile): string {
 		`Written by \`npm run readme-figures\` from [\`bench/results/${results.date}.json\`](bench/results/${results.date}.json), which`,
 		'`npm run build && npm run bench [-- NAME…]` writes; each figure against its baseline in the same run. Figures',
 		'of benches not run that day are carried from their last run and say from when; the Bench column gives the load',
-		'average when the bench started (the machine is shared). Machine:',
+		'average when each bench started (the machine is shared). Machine:',
 		`${results.machine}.`,
 		'',
 		'| Figure | Measured | Goal | Bench |',
@@ -172,9 +171,9 @@ export function renderFigures(results: ResultsFile): string {
 			continue;
 		}
 
-		for (const row of benchRows(bench, entry, results.date)) {
-			const load = 'load' in entry && entry.load !== undefined ? ` (load ${entry.load.toFixed(1)})` : '';
-			out.push(`| ${row.figure} | ${row.measured} | ${row.goal} | \`${bench}\`${load} |`);
+		const note = 'carried' in entry ? ` (${entry.carried})` : entry.load === undefined ? '' : ` (load ${entry.load.toFixed(1)})`;
+		for (const [index, row] of benchRows(bench, entry, results.date).entries()) {
+			out.push(`| ${row.figure} | ${row.measured} | ${row.goal} | \`${bench}\`${index === 0 ? note : ''} |`);
 		}
 	}
 
