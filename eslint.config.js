@@ -5,7 +5,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-	{ignores: ['dist/**', 'node_modules/**', 'screenshots/**', '.tmp/**']},
+	{ignores: ['dist/**', 'node_modules/**', 'screenshots/**', '.stryker-tmp/**', 'reports/**']},
 	js.configs.recommended,
 	...tseslint.configs.recommended,
 	{

@@ -1,6 +1,8 @@
 // Shared by the benchmarks: timing child processes, medians, peak memory from /proc, and printing a table plus JSON.
 import {spawn} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export type Run = {ms: number; code: number | null; stdout: string; peakRssKb: number};
 
@@ -56,4 +58,80 @@ export function report(title: string, figures: Figure[]): void {
 	}
 
 	console.log(JSON.stringify({bench: title, figures}));
+}
+
+/** A process's command line as its arguments (empty when it is gone). */
+export function commandLine(pid: number): string[] {
+	try {
+		return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(part => part !== '');
+	} catch {
+		return [];
+	}
+}
+
+/** The direct children of a process, from /proc/<pid>/task/<tid>/children of each of its threads. */
+export function childrenOf(pid: number): number[] {
+	const children: number[] = [];
+	let tasks: string[] = [];
+	try {
+		tasks = readdirSync(`/proc/${pid}/task`);
+	} catch {
+		return [];
+	}
+
+	for (const task of tasks) {
+		try {
+			children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+		} catch {
+			// The thread ended meanwhile.
+		}
+	}
+
+	return children;
+}
+
+/**
+ * The one process under `rootPid` (itself included, breadth first) that is node running `script` with `argument`:
+ * the process a bench means to sample, not the shell or `env` around it. Waits up to `timeoutMs` for it to appear
+ * (the shell forks it a moment after the pane starts) and throws, naming what it saw, when it does not.
+ */
+export async function nodeUnder(rootPid: number, script: string, argument: string, timeoutMs = 10_000): Promise<number> {
+	const isTheNode = (argv: string[]) => argv.length > 1 && /(^|\/)node$/.test(argv[0]!) && argv.some(part => part.endsWith(script)) && argv.includes(argument);
+	const deadline = Date.now() + timeoutMs;
+	let seen: string[] = [];
+	for (;;) {
+		seen = [];
+		const queue = [rootPid];
+		while (queue.length > 0) {
+			const pid = queue.shift()!;
+			const argv = commandLine(pid);
+			if (isTheNode(argv)) {
+				return pid;
+			}
+
+			seen.push(`${pid}: ${argv.join(' ')}`);
+			queue.push(...childrenOf(pid));
+		}
+
+		if (Date.now() > deadline) {
+			throw new Error(`no node running ${script} ${argument} under pid ${rootPid}; found ${seen.join('; ')}`);
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
+}
+
+let configDir: string | undefined;
+
+/** A config folder of this bench's own for the CLI (none of the user's devices), removed when the bench exits. */
+export function benchConfigDir(): string {
+	if (configDir === undefined) {
+		const dir = mkdtempSync(path.join(os.tmpdir(), 'krazy-bench-config-'));
+		configDir = dir;
+		process.once('exit', () => {
+			rmSync(dir, {recursive: true, force: true});
+		});
+	}
+
+	return configDir;
 }

@@ -10,7 +10,7 @@
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
-import {median, report, type Figure} from './bench-util.js';
+import {benchConfigDir, type Figure, median, report} from './bench-util.js';
 import {startDemoFleetProcess, startOnPty, type PtyRun} from './dashboard-pty.js';
 
 const {values} = parseArgs({
@@ -67,7 +67,7 @@ try {
 		const dashboard = startOnPty(process.execPath, ['dist/cli.js', fleet.urls[0]], {
 			columns: 120,
 			rows: 40,
-			env: {KRAZY_TUI_CONFIG_DIR: `/tmp/krazy-bench-${process.pid}`, ...(process.env.BENCH_NODE_ENV ? {NODE_ENV: process.env.BENCH_NODE_ENV} : {})},
+			env: {KRAZY_TUI_CONFIG_DIR: benchConfigDir(), ...(process.env.BENCH_NODE_ENV ? {NODE_ENV: process.env.BENCH_NODE_ENV} : {})},
 		});
 		try {
 			await openLog(dashboard, service);

@@ -8,7 +8,7 @@
 import {readFileSync} from 'node:fs';
 import {execFileSync} from 'node:child_process';
 import {parseArgs} from 'node:util';
-import {report, type Figure} from './bench-util.js';
+import {benchConfigDir, type Figure, report} from './bench-util.js';
 import {startDemoFleetProcess, startOnPty} from './dashboard-pty.js';
 
 const {values} = parseArgs({
@@ -40,7 +40,7 @@ for (const count of counts) {
 	const dashboard = startOnPty(process.execPath, ['dist/cli.js', '--poll-interval', '2', ...fleet.urls], {
 		columns: 120,
 		rows: 40,
-		env: {KRAZY_TUI_CONFIG_DIR: `/tmp/krazy-bench-${process.pid}`, ...(process.env.BENCH_NODE_ENV ? {NODE_ENV: process.env.BENCH_NODE_ENV} : {})},
+		env: {KRAZY_TUI_CONFIG_DIR: benchConfigDir(), ...(process.env.BENCH_NODE_ENV ? {NODE_ENV: process.env.BENCH_NODE_ENV} : {})},
 	});
 	try {
 		await dashboard.waitFor(new RegExp(`${count} devices? · ${count} online`), 0, 60_000);

@@ -6,7 +6,7 @@
 // services and graphs panes, the device still connecting). "With data": the demo device is drawn online with its
 // services (one poll later). Goal (the issue): first full frame ≤ 1.3 × the hello program.
 import {parseArgs} from 'node:util';
-import {median, report} from './bench-util.js';
+import {benchConfigDir, median, report} from './bench-util.js';
 import {startDemoFleetProcess, startOnPty} from './dashboard-pty.js';
 
 const {values} = parseArgs({options: {runs: {type: 'string', default: '9'}}});
@@ -27,7 +27,7 @@ try {
 		await helloRun.kill();
 
 		const dashboardStart = performance.now();
-		const dashboard = startOnPty(process.execPath, ['dist/cli.js', fleet.urls[0]], {env: {KRAZY_TUI_CONFIG_DIR: `/tmp/krazy-bench-${process.pid}`}});
+		const dashboard = startOnPty(process.execPath, ['dist/cli.js', fleet.urls[0]], {env: {KRAZY_TUI_CONFIG_DIR: benchConfigDir()}});
 		firstFrame.push(await dashboard.waitFor(/krazy-tui ·[\s\S]*Services[\s\S]*Graphs/, dashboardStart));
 		withData.push(await dashboard.waitFor(/● online[\s\S]*\/user\/golink/, dashboardStart));
 		await dashboard.kill();

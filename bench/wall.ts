@@ -11,6 +11,7 @@ import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {TmuxSession} from '../test/helpers/tmux.js';
+import {commandLine, nodeUnder} from './bench-util.js';
 
 const {values} = parseArgs({
 	options: {
@@ -41,10 +42,6 @@ function sample(pid: number): Sample {
 	const status = readFileSync(`/proc/${pid}/status`, 'utf8');
 	const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
 	return {ticks: Number(fields[11]) + Number(fields[12]), rssKb: kb('VmRSS'), hwmKb: kb('VmHWM')};
-}
-
-function cmdline(pid: number): string {
-	return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
 }
 
 async function startFleet(): Promise<{urls: string[]; hostnames: string[]; stop: () => void}> {
@@ -92,9 +89,13 @@ async function main(): Promise<void> {
 			cwd: root,
 			env: values['node-options'] ? {NODE_OPTIONS: values['node-options']} : {},
 		});
-		const wallPid = Number((await wall.tmux('display-message', '-p', '-t', wall.target, '#{pane_pid}')).trim());
-		if (!cmdline(wallPid).includes('wall')) {
-			throw new Error(`pane pid ${wallPid} is not the wall: ${cmdline(wallPid)}`);
+		// The pane runs `bash -c 'env … node dist/cli.js wall …; echo $? > status'`: the wall is the node process under
+		// that shell, and that is what is sampled (the shell's own command line mentions "wall" too).
+		const panePid = Number(await wall.display('#{pane_pid}'));
+		const wallPid = await nodeUnder(panePid, 'dist/cli.js', 'wall');
+		const wallArgv = commandLine(wallPid);
+		if (!/(^|\/)node$/.test(wallArgv[0] ?? '') || wallArgv[1] !== 'dist/cli.js' || wallArgv[2] !== 'wall') {
+			throw new Error(`pid ${wallPid} under the pane is not node running the wall: ${wallArgv.join(' ')}`);
 		}
 
 		const pageShows = Math.min(deviceCount, 12);

@@ -190,7 +190,7 @@ async function dashboardShots(): Promise<void> {
 		console.error(`screenshots: no ${nodeExporterBinary}; the CPU and network graphs will say so`);
 	}
 
-	const configDir = path.join(root, '.tmp', 'screenshots-config');
+	const configDir = mkdtempSync(path.join(os.tmpdir(), 'krazy-screenshots-config-'));
 	const command = exporter
 		? ['node', '--import=tsx', 'test/helpers/dashboard-entry.ts', '--poll', '1000', '--node-exporter', exporter.url, demo.url]
 		: ['node', 'dist/cli.js', '--poll-interval', '1', demo.url];
@@ -230,6 +230,7 @@ async function dashboardShots(): Promise<void> {
 		await tmux.kill();
 		await exporter?.stop();
 		await demo.stop();
+		rmSync(configDir, {recursive: true, force: true});
 	}
 }
 

@@ -154,13 +154,26 @@ export function httpServer(handler: http.RequestListener, tls: DemoDeviceOptions
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 export async function startDemoDevice(options: DemoDeviceOptions = {}): Promise<DemoDevice> {
+	const ownsStateDir = options.stateDir === undefined;
+	const stateDir = options.stateDir ?? (await mkdtemp(path.join(os.tmpdir(), 'krazy-demo-')));
+	try {
+		return await startDemoDeviceIn(stateDir, ownsStateDir, options);
+	} catch (error) {
+		// Nothing half-done: a device that did not start (its port taken, its card broken) leaves no folder behind.
+		if (ownsStateDir) {
+			await rm(stateDir, {recursive: true, force: true});
+		}
+
+		throw error;
+	}
+}
+
+async function startDemoDeviceIn(stateDir: string, ownsStateDir: boolean, options: DemoDeviceOptions): Promise<DemoDevice> {
 	const host = options.host ?? '127.0.0.1';
 	const hostname = options.hostname ?? 'gokrazy-demo';
 	const password = options.password ?? randomPassword();
 	const utcOffsetMinutes = options.utcOffsetMinutes ?? 0;
 	const model = options.model ?? defaultModel;
-	const ownsStateDir = options.stateDir === undefined;
-	const stateDir = options.stateDir ?? (await mkdtemp(path.join(os.tmpdir(), 'krazy-demo-')));
 	const permDir = path.join(stateDir, 'perm');
 	mkdirSync(path.join(permDir, 'home'), {recursive: true});
 	const authorizedKeysPath = options.authorizedKeysPath ?? path.join(stateDir, 'breakglass.authorized_keys');
@@ -270,7 +283,12 @@ export async function startDemoDevice(options: DemoDeviceOptions = {}): Promise<
 	let httpRedirectPort: number | undefined;
 	if (options.tls?.httpRedirectPort !== undefined) {
 		redirectServer = httpServer(httpsRedirectHandler(port), undefined);
-		httpRedirectPort = await listen(redirectServer, options.tls.httpRedirectPort, host);
+		try {
+			httpRedirectPort = await listen(redirectServer, options.tls.httpRedirectPort, host);
+		} catch (error) {
+			await closeServer(server);
+			throw error;
+		}
 	}
 
 	async function closeHttp(): Promise<void> {

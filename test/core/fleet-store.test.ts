@@ -19,6 +19,8 @@ function storeFor(demo: DemoDevice, options: Partial<Parameters<typeof createFle
 		pollIntervalMs: 250,
 		notifyMs: 20,
 		nodeExporter: null,
+		// The test's own budget for an action's new pid, not the default meant for people at the dashboard.
+		actionTimeoutMs: 60_000,
 		...options,
 	});
 	store.start();

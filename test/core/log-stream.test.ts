@@ -47,10 +47,13 @@ async function collect(stream: LogStream, until: (lines: LogLine[], events: LogE
 	return {lines, events};
 }
 
+/** The test's own request budget, not the client's 5 s default meant for people. */
+const budget = {timeoutMs: 30_000};
+
 const proxyTarget = (port: number): DeviceTarget => ({...target, url: `http://127.0.0.1:${port}`});
 
 test('both streams arrive on one connection, each line marked with its stream', async t => {
-	const client = new DeviceClient(target);
+	const client = new DeviceClient(target, budget);
 	const {lines} = await collect(client.logs('/user/chatty', 'both'), seen =>
 		seen.some(line => line.stream === 'stderr' && /warning/.test(line.line)) && seen.some(line => line.stream === 'stdout'));
 	t.true(lines.filter(line => line.stream === 'stdout').every(line => /^chatty: tick \d+$/.test(line.line)));
@@ -59,7 +62,7 @@ test('both streams arrive on one connection, each line marked with its stream', 
 });
 
 test('empty lines and carriage returns survive the whole client', async t => {
-	const client = new DeviceClient(target);
+	const client = new DeviceClient(target, budget);
 	const {lines} = await collect(client.logs('/user/weird', 'stdout'), seen => seen.some(line => line.line === 'partial...completed'));
 	const texts = lines.map(line => line.line);
 	t.true(texts.includes(''));
@@ -70,7 +73,7 @@ test('empty lines and carriage returns survive the whole client', async t => {
 });
 
 test('a quiet service: following waits connected without lines; without follow it ends empty', async t => {
-	const client = new DeviceClient(target);
+	const client = new DeviceClient(target, budget);
 	const followed = client.logs('/gokrazy/ntp', 'stdout');
 	const events: LogEvent[] = [];
 	followed.on(event => events.push(event));
@@ -86,7 +89,7 @@ test('a quiet service: following waits connected without lines; without follow i
 });
 
 test('an unknown service ends the stream with a typed error', async t => {
-	const client = new DeviceClient(target);
+	const client = new DeviceClient(target, budget);
 	const {events} = await collect(client.logs('/user/nope', 'both'), () => false);
 	const end = events.at(-1) as {type: 'end'; error?: Error};
 	t.true(end.error instanceof DeviceError);
@@ -163,7 +166,7 @@ test('more lines than the device replays while disconnected: a gap is marked exa
 });
 
 test('the async iterator delivers batches and ends on close', async t => {
-	const client = new DeviceClient(target);
+	const client = new DeviceClient(target, budget);
 	const stream = client.logs('/user/flood', 'stdout', {batchMs: 50});
 	let batches = 0;
 	let total = 0;

@@ -1,5 +1,6 @@
 // Device text on the terminal: nothing that moves the cursor, sets a title or writes the clipboard gets through.
 import test from 'ava';
+import fc from 'fast-check';
 import {sanitizeForTerminal, stripTerminalSequences} from '../../source/core/sanitize-terminal.js';
 import {readCaptureFile} from '../helpers/captures.js';
 
@@ -27,6 +28,30 @@ test('DCS, APC, PM and SOS strings are removed', t => {
 
 test('C1 controls (8-bit CSI, OSC, ST) are removed with their sequences', t => {
 	t.is(sanitizeForTerminal('a\u009b2Jb\u009d0;title\u009cc\u0085d'), 'abcd');
+});
+
+test('8-bit DCS, SOS, PM and APC strings (0x90, 0x98, 0x9e, 0x9f) are removed with their bodies, however they end', t => {
+	const openers = {DCS: '\u0090', SOS: '\u0098', PM: '\u009e', APC: '\u009f'};
+	const terminators = {'C1 ST': '\u009c', 'ESC \\': `${esc}\\`, BEL: '\u0007'};
+	for (const [name, opener] of Object.entries(openers)) {
+		for (const [ending, terminator] of Object.entries(terminators)) {
+			t.is(sanitizeForTerminal(`before ${opener}1$r0;hidden body${terminator}after`), 'before after', `${name} ended by ${ending}`);
+		}
+
+		// Unterminated: everything after the opener is its body.
+		t.is(sanitizeForTerminal(`shown ${opener}tmux;${esc}${esc}]52;c;cm0gLXJm${esc}${esc}\\`), 'shown ', `${name} unterminated`);
+		t.is(stripTerminalSequences(`x${opener}qpayload\u009cy`), 'xy', name);
+	}
+});
+
+test('property: the body of an 8-bit control string never reaches the terminal', t => {
+	const body = fc.string({unit: fc.constantFrom(...'abcxyz019;:$|{}[]/ '.split('')), minLength: 1, maxLength: 40});
+	t.notThrows(() => fc.assert(fc.property(
+		fc.constantFrom('\u0090', '\u0098', '\u009e', '\u009f'),
+		body,
+		fc.constantFrom('\u009c', `${esc}\\`, '\u0007', ''),
+		(opener, text, terminator) => sanitizeForTerminal(`<${opener}${text}${terminator}>`) === (terminator === '' ? '<' : '<>'),
+	), {numRuns: 500}));
 });
 
 test('carriage returns, backspaces, bells, other C0 and DEL are removed; a bare ESC too', t => {

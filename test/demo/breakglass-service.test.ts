@@ -1,5 +1,5 @@
 // /user/breakglass on the demo device: stopped after boot, started by /restart, then an SSH server whose host key lives in the state dir.
-import {mkdtempSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +49,9 @@ async function startBreakglass(t: ExecutionContext, device: DemoDevice): Promise
 
 test('breakglass starts on /restart and keeps its host key across devices on the same state dir', async t => {
 	const stateDir = mkdtempSync(path.join(os.tmpdir(), 'krazy-demo-bg-'));
+	t.teardown(() => {
+		rmSync(stateDir, {recursive: true, force: true});
+	});
 	const first = await useDemoDevice(t, {stateDir});
 	t.is(first.hostKeyPath, path.join(stateDir, 'breakglass.host_key'));
 	const fingerprint = await startBreakglass(t, first);

@@ -1,5 +1,5 @@
 // `krazy-tui demo --serve`: in this process with an abort signal, and as a separate process stopped by SIGTERM or killed outright.
-import {mkdtempSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {PassThrough} from 'node:stream';
@@ -30,6 +30,9 @@ const servicePids = async (device: {baseUrl: string; password: string}) =>
 test('demo --serve --json prints one line per device, serves until aborted, then stops every child', async t => {
 	const {io, controller, out} = fakeIo();
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'krazy-demo-cmd-'));
+	t.teardown(() => {
+		rmSync(dir, {recursive: true, force: true});
+	});
 	const passwordFile = path.join(dir, 'pw');
 	writeFileSync(passwordFile, 's3cret\n');
 	const exit = demoCommand(['--serve', '--json', '--password-file', passwordFile, '--extra', 'weird,exit0'], io);

@@ -1,6 +1,6 @@
 // The demo device's HTTP API over real HTTP: authentication, overview, status, XSRF, supervision endpoints, header hygiene, TLS.
 import {execFileSync} from 'node:child_process';
-import {mkdtempSync, readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -301,6 +301,9 @@ test('a malformed request gets Go’s 400 answer', async t => {
 
 test('over TLS the API answers on https and the plain port redirects without asking for credentials', async t => {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'krazy-demo-tls-'));
+	t.teardown(() => {
+		rmSync(dir, {recursive: true, force: true});
+	});
 	const cert = path.join(dir, 'cert.pem');
 	const key = path.join(dir, 'key.pem');
 	execFileSync('openssl', [

@@ -86,7 +86,7 @@ test.serial('the grid shows every device; a stopped service, an unreachable devi
 	screen = await session.waitForText(text => /golink +▶ running/.test(tile(text, 1)));
 
 	// A service stopped on one device turns its row on that tile, not on the others.
-	await new DeviceClient(targetFromUrl(fleet[1].url)).stop('/user/golink');
+	await new DeviceClient(targetFromUrl(fleet[1].url), {timeoutMs: 30_000}).stop('/user/golink');
 	screen = await session.waitForText(text => /golink +■ stopped/.test(tile(text, 1)), withinTwoPolls);
 	t.regex(tile(screen, 0), /golink +(?:▶ running|↻ restarting)/);
 	t.regex(tile(screen, 2), /golink +(?:▶ running|↻ restarting)/);
@@ -97,7 +97,7 @@ test.serial('the grid shows every device; a stopped service, an unreachable devi
 	screen = await session.waitForText(text => /✗ unreachable since \d\d:\d\d:\d\d/.test(tile(text, 2)), 15_000);
 	t.regex(tile(screen, 2), /last known: /);
 	t.regex(screen.split('\n')[0], /5 devices: 2 online · 3 failing/);
-	await new DeviceClient(targetFromUrl(fleet[0].url)).stop('/user/chatty');
+	await new DeviceClient(targetFromUrl(fleet[0].url), {timeoutMs: 30_000}).stop('/user/chatty');
 	screen = await session.waitForText(text => /chatty +■ stopped/.test(tile(text, 0)), withinTwoPolls);
 	t.regex(tile(screen, 0), /● online/);
 

@@ -1,8 +1,10 @@
 // Starts demo devices for tests (in this process, or as a separate `demo --serve --json` process), stops them in t.teardown, and talks raw HTTP to them.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
+import {rm} from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import path from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import {startDemoDevice, type DemoDevice, type DemoDeviceOptions} from '../../source/demo/demo-device.js';
@@ -118,6 +120,12 @@ export async function useDemoProcess(t: ExecutionContext, args: string[] = [], o
 
 	t.teardown(async () => {
 		await stop();
+		// A process killed outright (SIGKILL) cannot remove the state folders it made: the test does.
+		for (const device of devices) {
+			if (path.basename(device.stateDir).startsWith('krazy-demo-')) {
+				await rm(device.stateDir, {recursive: true, force: true});
+			}
+		}
 	});
 	return {child, devices, stderr: () => stderr, stop};
 }

@@ -28,19 +28,18 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 	});
 }
 
-/** The exporter with only the collectors the dashboard reads: cpu, meminfo, loadavg, netdev, filesystem. */
-export async function startNodeExporter(options: {host?: string} = {}): Promise<RunningNodeExporter> {
+/**
+ * The exporter with only the collectors the dashboard reads: cpu, meminfo, loadavg, netdev, filesystem; or, with
+ * `collectorArgs`, only those flags after `--collector.disable-defaults` (e.g. netdev over a fake `--path.procfs`).
+ */
+export async function startNodeExporter(options: {host?: string; collectorArgs?: string[]} = {}): Promise<RunningNodeExporter> {
 	// Another loopback address (127.0.0.2) gives the exporter a host of its own, as a device's would be.
 	const host = options.host ?? '127.0.0.1';
 	const port = await freePort(host);
 	const child: ChildProcess = spawn(nodeExporterBinary, [
 		`--web.listen-address=${host}:${port}`,
 		'--collector.disable-defaults',
-		'--collector.cpu',
-		'--collector.meminfo',
-		'--collector.loadavg',
-		'--collector.netdev',
-		'--collector.filesystem',
+		...(options.collectorArgs ?? ['--collector.cpu', '--collector.meminfo', '--collector.loadavg', '--collector.netdev', '--collector.filesystem']),
 	], {stdio: ['ignore', 'ignore', 'pipe']});
 	let stderr = '';
 	child.stderr?.on('data', (chunk: Buffer) => {

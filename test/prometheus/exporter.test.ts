@@ -1,5 +1,5 @@
 // `krazy-tui exporter` end to end: the built CLI polls demo devices and a real Prometheus scrapes it.
-import {mkdtempSync, mkdirSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -9,8 +9,16 @@ import {useDemoDevice} from '../helpers/demo-device.js';
 import {useExporter} from '../helpers/exporter.js';
 import {usePrometheus} from '../helpers/prometheus.js';
 
+const homes: string[] = [];
+test.after.always(() => {
+	for (const home of homes) {
+		rmSync(home, {recursive: true, force: true});
+	}
+});
+
 function isolatedEnv(devices: unknown[] = []): NodeJS.ProcessEnv {
 	const home = mkdtempSync(path.join(os.tmpdir(), 'krazy-home-'));
+	homes.push(home);
 	const configDir = path.join(home, 'config');
 	mkdirSync(configDir, {recursive: true});
 	writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({devices}), {mode: 0o600});

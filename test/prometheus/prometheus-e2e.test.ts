@@ -1,6 +1,6 @@
 // Prometheus end to end: a real server scrapes the exporter (in front of a demo device and a light fleet) and real node
 // exporters, evaluates the shipped rules; the client, the history and fleet mappings, and `status --prometheus` read it back.
-import {mkdtempSync, mkdirSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -25,6 +25,7 @@ let prometheus: RunningPrometheus;
 let stopExporter: () => Promise<void>;
 let env: NodeJS.ProcessEnv;
 let deadUrl: string;
+let home: string | undefined;
 
 test.before(async () => {
 	// casa has a host of its own (127.0.0.2) with its node exporter; 127.0.0.3 runs only a node exporter.
@@ -35,7 +36,7 @@ test.before(async () => {
 		startNodeExporter({host: '127.0.0.3'}),
 	]);
 	deadUrl = `http://127.0.0.1:${await closedPort()}`;
-	const home = mkdtempSync(path.join(os.tmpdir(), 'krazy-home-'));
+	home = mkdtempSync(path.join(os.tmpdir(), 'krazy-home-'));
 	const configDir = path.join(home, 'config');
 	mkdirSync(configDir, {recursive: true});
 	writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({devices: [{name: 'casa', url: casa.baseUrl, password: casa.password}]}), {mode: 0o600});
@@ -74,6 +75,9 @@ test.after.always(async () => {
 	await prometheus?.stop();
 	await stopExporter?.();
 	await Promise.all([casa?.stop(), fleet?.stop(), casaNode?.stop(), loneNode?.stop()]);
+	if (home) {
+		rmSync(home, {recursive: true, force: true});
+	}
 });
 
 const crashLoopFiring = 'ALERTS{alertname="GokrazyServiceCrashLooping",alertstate="firing",service="/user/crasher"}';

@@ -1,0 +1,205 @@
+// The README's "Measured figures" table, made from a results file that `npm run bench` writes
+// (bench/results/<date>.json): each row comes from the JSON a bench printed in that run, or, for a bench not run
+// then, is carried from an earlier run (or from the README before results were kept) and says from when.
+import {readdirSync, readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+
+export const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
+
+/** One row of the table: what is measured, the figure, the goal (with ✓/✗), the bench that measures it. */
+export type Row = {figure: string; measured: string; goal: string};
+
+/** What one bench gave: the JSON lines it printed in a run, or rows carried from before results were kept. */
+export type BenchEntry =
+	| {date: string; lines: unknown[]; /** The 1-minute load average when the bench started. */ load?: number}
+	| {date: string; carried: string; rows: Row[]};
+
+export type ResultsFile = {
+	/** The day of the run that wrote the file (YYYY-MM-DD). */
+	date: string;
+	machine: string;
+	benches: Record<string, BenchEntry>;
+};
+
+type Figure = {name: string; value: number; unit: string; goal?: string; pass?: boolean};
+
+/** The benches in the table's order. */
+export const tableBenches = ['status', 'logs-follow', 'dashboard-startup', 'dashboard-idle', 'dashboard-flood', 'ssh', 'flash', 'flash-card', 'wall'] as const;
+
+function figures(lines: unknown[]): Figure[] {
+	return lines.flatMap(line => (line as {figures?: Figure[]}).figures ?? []);
+}
+
+/** The figure whose name matches; throws naming the bench when a bench's output lacks it (renamed, not run). */
+function find(bench: string, lines: unknown[], name: string | RegExp): Figure {
+	const found = figures(lines).find(figure => (typeof name === 'string' ? figure.name === name : name.test(figure.name)));
+	if (!found) {
+		throw new Error(`bench ${bench}: no figure ${String(name)} in its results`);
+	}
+
+	return found;
+}
+
+const fixed = (value: number, digits: number) => value.toFixed(digits);
+const whole = (value: number) => Math.round(value).toLocaleString('en-US').replaceAll(',', ' ');
+const mark = (figure: Figure) => (figure.pass === undefined ? '' : figure.pass ? ' ✓' : ' ✗');
+const goal = (text: string, figure: Figure) => `${text}${mark(figure)}`;
+
+/** Rows made from a bench's own output; one builder per bench in the table. */
+const builders: Record<string, (lines: unknown[]) => Row[]> = {
+	status(lines) {
+		const ratio = find('status', lines, 'ratio');
+		const ours = find('status', lines, 'krazy-tui status --json, median wall time');
+		const base = find('status', lines, 'node -e "fetch(...)" of GET / (JSON), median wall time');
+		return [{figure: '`status --json` wall time ÷ `node -e "fetch(…)"` of the same JSON', measured: `${fixed(ratio.value, 2)} (${whole(ours.value)} ms vs ${whole(base.value)} ms)`, goal: goal('≤ 1.5', ratio)}];
+	},
+	'logs-follow'(lines) {
+		const ratio = find('logs-follow', lines, 'ratio');
+		const ours = find('logs-follow', lines, 'krazy-tui logs -f: lines received per second');
+		const curl = find('logs-follow', lines, 'curl -N: lines received per second');
+		const peak = find('logs-follow', lines, 'krazy-tui logs -f: peak memory (VmHWM)');
+		return [{figure: '`logs -f` lines/s ÷ `curl -N`, 20 000 lines/s', measured: `${fixed(ratio.value, 2)} (${whole(ours.value)} vs ${whole(curl.value)} lines/s), peak ${whole(peak.value)} MiB`, goal: goal('≥ 0.8', ratio)}];
+	},
+	'dashboard-startup'(lines) {
+		const ratio = find('dashboard-startup', lines, 'first full frame / Ink hello');
+		const first = find('dashboard-startup', lines, 'dashboard: first full frame');
+		const hello = find('dashboard-startup', lines, 'bare Ink hello: first frame');
+		return [{figure: 'Dashboard first full frame ÷ a bare Ink "hello"', measured: `${fixed(ratio.value, 2)} (${whole(first.value)} vs ${whole(hello.value)} ms)`, goal: goal('≤ 1.3', ratio)}];
+	},
+	'dashboard-idle'(lines) {
+		const cpu50 = find('dashboard-idle', lines, '50 devices: CPU (share of one core)');
+		const rss50 = find('dashboard-idle', lines, '50 devices: resident memory at the end');
+		const peak50 = find('dashboard-idle', lines, '50 devices: peak resident memory');
+		const cpu1 = find('dashboard-idle', lines, '1 device: CPU (share of one core)');
+		const rss1 = find('dashboard-idle', lines, '1 device: resident memory at the end');
+		return [
+			{figure: 'Dashboard idle, 50 devices polled every 2 s: CPU', measured: `${fixed(cpu50.value, 1)} % of one core`, goal: goal('< 10 %', cpu50)},
+			{figure: 'Dashboard idle, 50 devices: memory', measured: `${whole(rss50.value)} MB (peak ${whole(peak50.value)} MB)`, goal: goal('< 200 MB', rss50)},
+			{figure: 'Dashboard idle, 1 device', measured: `${fixed(cpu1.value, 1)} % of one core, ${whole(rss1.value)} MB`, goal: '—'},
+		];
+	},
+	'dashboard-flood'(lines) {
+		const latency = find('dashboard-flood', lines, /^flood at .*: median key-to-frame$/);
+		const quiet = find('dashboard-flood', lines, 'quiet service (baseline): median key-to-frame');
+		const cpu = find('dashboard-flood', lines, /^flood at .*: CPU \(share of one core\)$/);
+		return [
+			{figure: 'Log view under a 20 000 lines/s flood: median key-to-frame', measured: `${fixed(latency.value, 1)} ms (quiet service: ${fixed(quiet.value, 1)} ms)`, goal: goal('< 100 ms', latency)},
+			{figure: 'Log view under the flood: CPU', measured: `${fixed(cpu.value, 1)} % of one core`, goal: goal('< 1 core', cpu)},
+		];
+	},
+	ssh(lines) {
+		const ratio = find('ssh', lines, 'time to run true: krazy-tui / ssh');
+		const ours = find('ssh', lines, 'krazy-tui shell -- true (median)');
+		const theirs = find('ssh', lines, 'ssh -- true (median)');
+		const rate = find('ssh', lines, 'throughput: krazy-tui / ssh');
+		const ourRate = find('ssh', lines, 'krazy-tui 100 MB of remote output (median)');
+		const theirRate = find('ssh', lines, 'ssh 100 MB of remote output (median)');
+		return [
+			{figure: '`shell -- true` ÷ OpenSSH `ssh -- true`, same `sshd`', measured: `${fixed(ratio.value, 2)} (${whole(ours.value)} vs ${whole(theirs.value)} ms)`, goal: goal('≤ 1.5', ratio)},
+			{figure: '100 MB of remote output, throughput ÷ `ssh`', measured: `${fixed(rate.value, 2)} (${fixed(ourRate.value, 1)} vs ${fixed(theirRate.value, 1)} MB/s)`, goal: goal('≥ 0.7', rate)},
+		];
+	},
+	flash(lines) {
+		const write = find('flash', lines, 'write ratio to dd');
+		const ours = find('flash', lines, 'krazy-tui flash --no-verify, whole process (median s)');
+		const dd = find('flash', lines, /^dd bs=4M conv=fsync, \d+ MiB \(median s\)$/);
+		const hash = find('flash', lines, 'that hash alone as a ratio to dd (the floor)');
+		const unhashed = find('flash', lines, 'diagnostic: the same writer with SHA-256 off, whole process, ratio to dd');
+		const verify = find('flash', lines, 'write + verify ratio to dd + sha256sum');
+		const verified = find('flash', lines, 'krazy-tui flash with verify, whole process (median s)');
+		const ddSha = find('flash', lines, 'dd, then sha256sum of the device, whole processes (median s)');
+		const raw = find('flash', lines, 'peak RSS: raw image, write + verify');
+		const zstd = find('flash', lines, 'peak RSS: zstd image (64 MiB random + zeros)');
+		const fastPeak = find('flash', lines, 'peak RSS: fast mode');
+		const largest = find('flash', lines, 'peak RSS, largest');
+		const fastRatio = find('flash', lines, 'fast mode time as a ratio to the full write');
+		const fast = find('flash', lines, 'gokrazy-shaped image: fast write + verify, whole process (median s)');
+		const full = find('flash', lines, 'gokrazy-shaped image: full write + verify, whole process (median s)');
+		const skipped = find('flash', lines, 'fast mode: share of the image skipped');
+		const mib = /(\d+) MiB/.exec(dd.name)![1]!;
+		const size = Number(mib) % 1024 === 0 ? `${Number(mib) / 1024} GiB` : `${mib} MiB`;
+		return [
+			{figure: `Flash: \`flash --no-verify\` of ${size} ÷ \`dd bs=4M conv=fsync\`, whole processes`, measured: `${fixed(write.value, 2)} (${fixed(ours.value, 2)} vs ${fixed(dd.value, 2)} s)`, goal: goal('≤ 1.05', write)},
+			{figure: '… node hashing the image alone (one core) ÷ dd', measured: fixed(hash.value, 2), goal: '(the floor while hashing)'},
+			{figure: '… the same writer with SHA-256 off ÷ dd (diagnostic)', measured: fixed(unhashed.value, 2), goal: '—'},
+			{figure: 'Flash: write + verify ÷ dd then `sha256sum` of the device, whole processes', measured: `${fixed(verify.value, 2)} (${fixed(verified.value, 2)} vs ${fixed(ddSha.value, 2)} s)`, goal: goal('≤ 1.1', verify)},
+			{figure: 'Flash: peak memory (raw / zstd / fast mode)', measured: `${fixed(raw.value, 1)} / ${fixed(zstd.value, 1)} / ${fixed(fastPeak.value, 1)} MB`, goal: goal('< 100 MB', largest)},
+			{figure: `Flash: fast mode on a gokrazy-shaped ${size} image ÷ full write + verify`, measured: `${fixed(fastRatio.value, 2)} (${fixed(fast.value, 1)} vs ${fixed(full.value, 1)} s), ${fixed(skipped.value, 1)} % skipped`, goal: '—'},
+		];
+	},
+	wall(lines) {
+		const line = lines.find(entry => (entry as {bench?: string}).bench === 'wall') as
+			| {devices: number; pollSeconds: number; seconds: number; wall: {cpuPercent: number; peakRssMb: number}; storeOnly: {cpuPercent: number}; ok: boolean}
+			| undefined;
+		if (!line) {
+			throw new Error('bench wall: no result line');
+		}
+
+		return [{
+			figure: `Wall: ${line.devices} devices polled every ${line.pollSeconds} s for ${line.seconds} s`,
+			measured: `${fixed(line.wall.cpuPercent, 1)} % of one core, ${fixed(line.wall.peakRssMb, 1)} MB peak (the store alone: ${fixed(line.storeOnly.cpuPercent, 1)} %)`,
+			goal: `< 10 %, < 150 MB${line.ok ? ' ✓' : ' ✗'}`,
+		}];
+	},
+};
+
+/** The rows one bench contributes, with "(from DATE)" on those not measured in the file's own run. */
+export function benchRows(bench: string, entry: BenchEntry, fileDate: string): Row[] {
+	const rows = 'lines' in entry ? builders[bench]!(entry.lines) : entry.rows;
+	if (entry.date === fileDate && 'lines' in entry) {
+		return rows;
+	}
+
+	return rows.map(row => ({...row, measured: `${row.measured} (from ${entry.date})`}));
+}
+
+/** The README's figures section (between its markers) for a results file. */
+export function renderFigures(results: ResultsFile): string {
+	const out = [
+		`Written by \`npm run readme-figures\` from [\`bench/results/${results.date}.json\`](bench/results/${results.date}.json), which`,
+		'`npm run build && npm run bench [-- NAME…]` writes; each figure against its baseline in the same run. Figures',
+		'of benches not run that day are carried from their last run and say from when; the Bench column gives the load',
+		'average when each bench started (the machine is shared). Machine:',
+		`${results.machine}.`,
+		'',
+		'| Figure | Measured | Goal | Bench |',
+		'| --- | --- | --- | --- |',
+	];
+	for (const bench of tableBenches) {
+		const entry = results.benches[bench];
+		if (!entry) {
+			continue;
+		}
+
+		const note = 'carried' in entry ? ` (${entry.carried})` : entry.load === undefined ? '' : ` (load ${entry.load.toFixed(1)})`;
+		for (const [index, row] of benchRows(bench, entry, results.date).entries()) {
+			out.push(`| ${row.figure} | ${row.measured} | ${row.goal} | \`${bench}\`${index === 0 ? note : ''} |`);
+		}
+	}
+
+	return out.join('\n');
+}
+
+/** The newest bench/results/<date>.json, by name. */
+export function latestResultsFile(dir = resultsDir): string | undefined {
+	const files = readdirSync(dir).filter(name => /^\d{4}-\d{2}-\d{2}\.json$/.test(name)).sort();
+	return files.length > 0 ? `${dir}${files.at(-1)}` : undefined;
+}
+
+export function readResults(file: string): ResultsFile {
+	return JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
+}
+
+export const figuresStart = '<!-- figures:start -->';
+export const figuresEnd = '<!-- figures:end -->';
+
+/** `readme` with its figures section replaced by `section`. */
+export function replaceFigures(readme: string, section: string): string {
+	const start = readme.indexOf(figuresStart);
+	const end = readme.indexOf(figuresEnd);
+	if (start === -1 || end === -1 || end < start) {
+		throw new Error(`README.md: no ${figuresStart} … ${figuresEnd} section`);
+	}
+
+	return `${readme.slice(0, start + figuresStart.length)}\n${section}\n${readme.slice(end)}`;
+}
