@@ -36,7 +36,8 @@ export type LogEntry =
 	| {
 		readonly seq: number;
 		readonly kind: 'gap';
-		readonly reason: 'reconnect' | 'dropped' | 'disconnected';
+		/** `replay`: not a loss, a note that the device's replay on connect follows. */
+		readonly reason: 'reconnect' | 'dropped' | 'disconnected' | 'replay';
 		readonly count?: number;
 		readonly text: string;
 		readonly receivedAt: number;
@@ -150,6 +151,21 @@ export class LogBuffer {
 			? 'reconnected'
 			: (reason === 'dropped' ? 'the device dropped them' : `disconnected${detail ? `: ${detail}` : ''}`);
 		this.#push({seq: this.#nextSeq, kind: 'gap', reason, count, text: `${what} (${why})`, receivedAt: this.now()});
+	}
+
+	/**
+	 * A note before the lines a device replays on connect with both streams: it keeps no time per line and sends its
+	 * stdout and stderr rings interleaved at random, so their order against each other there is unknown. Lines
+	 * received after the replay are in arrival order.
+	 */
+	appendReplayNote(): void {
+		this.#push({
+			seq: this.#nextSeq,
+			kind: 'gap',
+			reason: 'replay',
+			text: 'the device replays its last lines first: stdout and stderr each in order, not against each other',
+			receivedAt: this.now(),
+		});
 	}
 
 	/** The entry with this sequence number, if still held. */
@@ -277,6 +293,7 @@ export function followLog(stream: LogStream, options: {capacity?: number; notify
 		notifier.changed();
 	};
 
+	let connectedOnce = false;
 	const onEvent = (event: LogEvent) => {
 		switch (event.type) {
 			case 'lines': {
@@ -292,6 +309,11 @@ export function followLog(stream: LogStream, options: {capacity?: number; notify
 			}
 
 			case 'connected': {
+				if (!connectedOnce && stream.choice === 'both') {
+					buffer.appendReplayNote();
+				}
+
+				connectedOnce = true;
 				changed({connected: true, error: null});
 				break;
 			}

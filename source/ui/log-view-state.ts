@@ -166,6 +166,8 @@ export type LogRow = {
 	readonly cutFrom?: number;
 	/** When the entry was received (ms since the epoch). */
 	readonly at?: number;
+	/** A marker that is a note, not a loss. */
+	readonly note?: boolean;
 };
 
 export type LogWindow = {
@@ -208,7 +210,7 @@ function entryRows(entry: LogEntry, width: number, state: Pick<LogViewState, 'wr
 	const room = Math.max(1, width - logLeadWidth(state));
 	const wrap = state.wrap || state.copy;
 	const text = expandTabs(entry.text);
-	const base = {seq: entry.seq, kind: entry.kind, stream: entry.kind === 'line' ? entry.stream : undefined, at: entry.receivedAt};
+	const base = {seq: entry.seq, kind: entry.kind, stream: entry.kind === 'line' ? entry.stream : undefined, at: entry.receivedAt, note: entry.kind === 'gap' && entry.reason === 'replay'};
 	const cutFrom = entry.kind === 'line' ? entry.fullLength : undefined;
 	if (!wrap || entry.kind === 'gap' || textWidth(text) <= room) {
 		return [{...base, text, offset: 0, continuation: false, cutFrom}];

@@ -182,3 +182,21 @@ test('every entry carries the time it was received', t => {
 	buffer.appendGap('reconnect');
 	t.deepEqual(buffer.entries().map(entry => entry.receivedAt), [1000, 1000, 2000]);
 });
+
+test('with both streams, a note says the device replays first with stdout and stderr not in order against each other; lines after it are in arrival order', t => {
+	const stream = Object.assign(new HandFedStream(), {choice: 'both'});
+	const follower = followLog(stream as unknown as LogStream, {capacity: 1000});
+	stream.emit({type: 'connected'});
+	stream.emit({type: 'lines', lines: [{stream: 'stdout', line: 'crasher: starting pid 7'}, {stream: 'stderr', line: 'crasher: giving up'}]});
+	stream.emit({type: 'connected'});
+	const entries = follower.buffer.entries();
+	t.is(entries[0].kind, 'gap');
+	t.regex(entries[0].text, /replays its last lines first: stdout and stderr each in order, not against each other/);
+	t.deepEqual(entries.slice(1).map(entry => entry.text), ['crasher: starting pid 7', 'crasher: giving up'], 'arrival order, and one note only');
+	follower.close();
+	const stdoutOnly = Object.assign(new HandFedStream(), {choice: 'stdout'});
+	const single = followLog(stdoutOnly as unknown as LogStream);
+	stdoutOnly.emit({type: 'connected'});
+	t.is(single.buffer.size, 0, 'one stream is in order: no note');
+	single.close();
+});

@@ -57,7 +57,9 @@ export function logRowSegments(row: LogRow, options: {search: string; currentMat
 	}
 
 	if (row.kind === 'gap') {
-		return [{text: fit(`┄┄ ${row.text} ┄┄`, width), color: palette.warn, bold: true}];
+		return row.note
+			? [{text: fit(`┄┄ ${row.text} ┄┄`, width), color: palette.muted}]
+			: [{text: fit(`┄┄ ${row.text} ┄┄`, width), color: palette.warn, bold: true}];
 	}
 
 	const prefix = row.continuation ? '   ┆' : row.stream === 'stderr' ? 'err│' : 'out│';
@@ -101,8 +103,8 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 	}, [buffer]);
 	const window = buffer ? logWindow(state, {buffer, rows: paneRows, width}) : null;
 	const arrived = !state.follow && buffer && state.pausedAt !== null ? Math.max(0, buffer.nextSeq - state.pausedAt) : 0;
-	const paused = window?.atEnd ? 'paused at the end' : 'paused ▲';
-	const mode = state.follow ? 'following ▼' : `${paused}${arrived > 0 ? `, ${arrived} new` : ''} (G follows)`;
+	const newLines = arrived > 0 ? `, ${arrived} new` : '';
+	const mode = state.follow ? 'following ▼' : window?.atEnd ? `paused at the end${newLines}` : `paused ▲${newLines} (G follows)`;
 	const parts = [`Logs · ${clean(device)} ${clean(service)}`, mode];
 	if (state.copy) {
 		parts.push('copy mode: select with the mouse, v leaves');
