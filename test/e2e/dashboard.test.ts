@@ -58,10 +58,12 @@ test.serial('navigate, restart and see the new pid, stop and start, follow and s
 	await tmux.waitForText(text => Math.max(...ticks(text)) > lastTick, 10_000);
 	await tmux.waitForText(text => /err│chatty: warning/.test(text), 10_000);
 
-	// Search: highlighted matches, counted, and the view pauses on the newest one.
+	// Search: highlighted matches, counted; the log keeps following until N goes to the newest match (and pauses).
 	await tmux.type('/warning');
 	await tmux.sendKeys('Enter');
-	screen = await tmux.waitForText(text => /search "warning": [1-9]/.test(text) && text.includes('paused'));
+	screen = await tmux.waitForText(text => /search "warning": [1-9]\d* match/.test(text) && text.includes('following'));
+	await tmux.type('N');
+	screen = await tmux.waitForText(text => /search "warning": [1-9]\d*\/[1-9]/.test(text) && text.includes('paused'));
 	const coloured = await tmux.capture({escapes: true});
 	t.regex(coloured, /\u001b\[[\d;]*7[\d;]*m(\u001b\[[\d;]*m)*warning/, 'matches are drawn in reverse video');
 	await tmux.type('q');
