@@ -148,7 +148,8 @@ function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 	switch (step) {
 		case 'source': {
 			const entries = 1 + state.instances.length;
-			if (intent === 'up' || intent === 'down') {
+			// Tab completes in the path field; on an instance it moves on, as it did everywhere before.
+			if (intent === 'up' || intent === 'down' || (intent === 'complete' && state.sourceIndex !== 0)) {
 				const delta = intent === 'up' ? -1 : 1;
 				return {...state, sourceIndex: (state.sourceIndex + delta + entries) % entries, sourceError: undefined};
 			}

@@ -154,6 +154,7 @@ test('prerequisites first: without gok the instances are named in a note and not
 	t.deepEqual(withGok.unbuildable, []);
 	t.is(run(withGok, '<Down><Enter>').instance, 'casa');
 	t.is(run(withGok, '<Down><Down>').sourceIndex, 0, 'the broken one is not a stop on the way');
+	t.is(run(withGok, '<Down><Tab>').sourceIndex, 0, 'Tab on an instance moves on, as before');
 });
 
 test('the cursor starts on the best card: the only ok one, also after a changes the list', t => {
