@@ -228,7 +228,14 @@ export function logWindow(state: LogViewState, viewport: LogViewport): LogWindow
 	let visibleCount = 0;
 	let matchCount = 0;
 	let matchIndex: number | null = null;
-	for (let seq = first; seq < end; seq++) {
+	// Counting needs a pass over the whole buffer only when something hides or matches lines: a paused view's buffer
+	// can hold a few hundred thousand of them, and every frame of a flood would pay for the pass.
+	const everyEntryVisible = state.streams === 'both' && state.filter === '';
+	if (everyEntryVisible && state.search === '') {
+		visibleCount = buffer.size;
+	}
+
+	for (let seq = everyEntryVisible && state.search === '' ? end : first; seq < end; seq++) {
 		const entry = buffer.at(seq);
 		if (entry && entryVisible(entry, state)) {
 			visibleCount++;
