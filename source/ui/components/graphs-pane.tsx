@@ -108,7 +108,7 @@ function graphLines(device: DeviceSnapshot, service: ServiceSnapshot | undefined
 }
 
 /** Rows of one graph's chart at most, however tall the terminal (btop's graphs grow the same way). */
-export const maxChartRows = 12;
+export const maxChartRows = 16;
 /** Columns of the scale left of a tall chart (`412.0 MiB ┤`). */
 const axisWidth = 11;
 
