@@ -455,11 +455,12 @@ function reduce(state: LogViewState, action: LogViewAction, viewport: LogViewpor
 		}
 
 		case 'inputText': {
-			return state.input ? {...state, input: {...state.input, text: state.input.text + action.text}} : state;
+			// Editing clears a complaint about what was typed before (a broken regular expression).
+			return state.input ? {...state, input: {...state.input, text: state.input.text + action.text}, notice: null} : state;
 		}
 
 		case 'inputBackspace': {
-			return state.input ? {...state, input: {...state.input, text: [...state.input.text].slice(0, -1).join('')}} : state;
+			return state.input ? {...state, input: {...state.input, text: [...state.input.text].slice(0, -1).join('')}, notice: null} : state;
 		}
 
 		case 'inputCommit': {

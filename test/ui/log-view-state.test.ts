@@ -88,6 +88,7 @@ test('regular expressions (/re/) in searches and filters, inverse filters (!text
 	t.regex(broken.notice!, /^not a regular expression: /);
 	t.deepEqual(broken.input, {kind: 'filter', text: '/(unclosed/'}, 'the field stays open to be fixed');
 	t.is(broken.filter, '');
+	t.is(logViewReducer(broken, {type: 'inputText', text: ''}, viewport).notice, null, 'editing the field clears the complaint');
 	t.deepEqual(matchRanges('a needle and a NEEDLE', parseQuery('/ne+dle/')), [[2, 8], [15, 21]]);
 });
 

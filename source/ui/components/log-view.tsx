@@ -134,7 +134,8 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 			status.push({text: 'waiting for the first line…', color: palette.muted});
 		}
 
-		status.push({text: ` · ${buffer.size}/${buffer.capacity} lines · ${state.streams === 'both' ? 'stdout+stderr' : `${state.streams} only`}${state.wrap ? ' · wrapped' : ''}`});
+		const held = buffer.size > buffer.capacity ? `${buffer.size} lines (kept while paused; ${buffer.capacity} when following)` : `${buffer.size}/${buffer.capacity} lines`;
+		status.push({text: ` · ${held} · ${state.streams === 'both' ? 'stdout+stderr' : `${state.streams} only`}${state.wrap ? ' · wrapped' : ''}`});
 		if (buffer.pinnedDropped > 0) {
 			status.push({text: ` · ${buffer.pinnedDropped} paused lines dropped (memory budget)`, color: palette.warn});
 		} else if (buffer.cleared > 0 && buffer.evicted === 0) {

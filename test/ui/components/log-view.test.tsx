@@ -34,6 +34,7 @@ test('a paused view on a flooding service keeps its lines and says how many arri
 	app.rerender(view(buffer, paused));
 	const after = await waitForFrame(app, frame => frame.includes('10000 new'));
 	t.deepEqual(bodyLines(after), before);
+	t.regex(after, /\d+ lines \(kept while paused; 50 when following\)/);
 	t.false(after.includes('paused lines dropped'));
 	const following = logViewReducer(paused, {type: 'bottom'}, viewport);
 	app.rerender(view(buffer, following));
