@@ -30,13 +30,17 @@ export type LogEntry =
 		readonly text: string;
 		/** The original length when the line was cut to `maxStoredLineLength`. */
 		readonly fullLength?: number;
+		/** When the line reached this program (ms since the epoch): the device sends no time of its own. */
+		readonly receivedAt: number;
 	}
 	| {
 		readonly seq: number;
 		readonly kind: 'gap';
-		readonly reason: 'reconnect' | 'dropped' | 'disconnected';
+		/** `replay`: not a loss, a note that the device's replay on connect follows. */
+		readonly reason: 'reconnect' | 'dropped' | 'disconnected' | 'replay';
 		readonly count?: number;
 		readonly text: string;
+		readonly receivedAt: number;
 	};
 
 /**
@@ -44,30 +48,35 @@ export type LogEntry =
  * oldest entries fall out (a service printing 512 KiB lines must not fill memory before the line cap is reached).
  * Every entry has a sequence number that only grows, so a paused view can keep its place by number while new lines
  * arrive and old ones fall out.
+ *
+ * A paused view pins its first line (`pin(seq)`): from there on nothing falls out for the line cap, so what the view
+ * shows stays put however busy the service is; only the byte budget still applies (then `pinnedDropped` counts what
+ * the view lost).
  */
 export class LogBuffer {
-	readonly #entries: (LogEntry | undefined)[];
-	#start = 0;
-	#size = 0;
+	/** Entries from `#head` on are held; the array is compacted now and then. */
+	#entries: LogEntry[] = [];
+	#head = 0;
 	#nextSeq = 0;
 	#evicted = 0;
+	#cleared = 0;
+	#pinnedDropped = 0;
+	#pin: number | null = null;
 	#version = 0;
 	#bytes = 0;
 	readonly maxBytes: number;
 
-	constructor(readonly capacity: number = defaultLogBufferLines, maxBytes: number = readLimits.logBufferBytes) {
+	constructor(readonly capacity: number = defaultLogBufferLines, maxBytes: number = readLimits.logBufferBytes, private readonly now: () => number = Date.now) {
 		if (!Number.isInteger(capacity) || capacity < 1) {
 			throw new RangeError(`log buffer capacity must be a positive integer, got ${capacity}`);
 		}
 
 		this.maxBytes = maxBytes;
-
-		this.#entries = Array.from({length: capacity});
 	}
 
 	/** Sequence number of the oldest entry held. */
 	get firstSeq(): number {
-		return this.#nextSeq - this.#size;
+		return this.#nextSeq - this.size;
 	}
 
 	/** Sequence number the next entry will get. */
@@ -76,12 +85,27 @@ export class LogBuffer {
 	}
 
 	get size(): number {
-		return this.#size;
+		return this.#entries.length - this.#head;
 	}
 
-	/** Entries that fell out of the ring because it was full. */
+	/** Entries that fell out of the ring because it was full since the last `clear` (not the ones it removed). */
 	get evicted(): number {
 		return this.#evicted;
+	}
+
+	/** Entries removed by `clear`. */
+	get cleared(): number {
+		return this.#cleared;
+	}
+
+	/** Entries at or after the pin that fell out anyway, for the byte budget. */
+	get pinnedDropped(): number {
+		return this.#pinnedDropped;
+	}
+
+	/** The pinned sequence number, or null. */
+	get pinned(): number | null {
+		return this.#pin;
 	}
 
 	/** Changes on every append: cheap change detection for views. */
@@ -94,13 +118,29 @@ export class LogBuffer {
 		return this.#bytes;
 	}
 
+	/**
+	 * Keep every entry from `seq` on (a paused view's first line) beyond the line cap, within the byte budget; null
+	 * lets the ring rotate again (what piled up beyond the cap falls out on the next append).
+	 */
+	pin(seq: number | null): void {
+		if (seq === this.#pin) {
+			return;
+		}
+
+		this.#pin = seq;
+		if (seq === null) {
+			this.#pinnedDropped = 0;
+		}
+	}
+
 	appendLines(lines: readonly LogLine[]): void {
+		const receivedAt = this.now();
 		for (const {stream, line} of lines) {
 			const clean = sanitizeForTerminal(line.length > maxStoredLineLength ? detached(line.slice(0, maxStoredLineLength)) : line);
 			this.#push(
 				line.length > maxStoredLineLength
-					? {seq: this.#nextSeq, kind: 'line', stream, text: clean, fullLength: line.length}
-					: {seq: this.#nextSeq, kind: 'line', stream, text: clean},
+					? {seq: this.#nextSeq, kind: 'line', stream, text: clean, fullLength: line.length, receivedAt}
+					: {seq: this.#nextSeq, kind: 'line', stream, text: clean, receivedAt},
 			);
 		}
 	}
@@ -110,7 +150,22 @@ export class LogBuffer {
 		const why = reason === 'reconnect'
 			? 'reconnected'
 			: (reason === 'dropped' ? 'the device dropped them' : `disconnected${detail ? `: ${detail}` : ''}`);
-		this.#push({seq: this.#nextSeq, kind: 'gap', reason, count, text: `${what} (${why})`});
+		this.#push({seq: this.#nextSeq, kind: 'gap', reason, count, text: `${what} (${why})`, receivedAt: this.now()});
+	}
+
+	/**
+	 * A note before the lines a device replays on connect with both streams: it keeps no time per line and sends its
+	 * stdout and stderr rings interleaved at random, so their order against each other there is unknown. Lines
+	 * received after the replay are in arrival order.
+	 */
+	appendReplayNote(): void {
+		this.#push({
+			seq: this.#nextSeq,
+			kind: 'gap',
+			reason: 'replay',
+			text: 'the device replays its last lines first: stdout and stderr each in order, not against each other',
+			receivedAt: this.now(),
+		});
 	}
 
 	/** The entry with this sequence number, if still held. */
@@ -119,21 +174,15 @@ export class LogBuffer {
 			return undefined;
 		}
 
-		return this.#entries[(this.#start + (seq - this.firstSeq)) % this.capacity];
+		return this.#entries[this.#head + (seq - this.firstSeq)];
 	}
 
 	/** Entries with `from <= seq < to`, oldest first (clamped to what is held). */
 	slice(from: number, to: number): LogEntry[] {
-		const result: LogEntry[] = [];
+		const first = this.firstSeq;
+		const start = Math.max(from, first);
 		const end = Math.min(to, this.#nextSeq);
-		for (let seq = Math.max(from, this.firstSeq); seq < end; seq++) {
-			const entry = this.at(seq);
-			if (entry) {
-				result.push(entry);
-			}
-		}
-
-		return result;
+		return end <= start ? [] : this.#entries.slice(this.#head + start - first, this.#head + end - first);
 	}
 
 	/** Every held entry, oldest first. */
@@ -141,39 +190,47 @@ export class LogBuffer {
 		return this.slice(this.firstSeq, this.#nextSeq);
 	}
 
+	/** Empties the buffer on purpose (counted in `cleared`, not in `evicted`). */
 	clear(): void {
-		this.#entries.fill(undefined);
-		this.#evicted += this.#size;
-		this.#start = 0;
-		this.#size = 0;
+		this.#cleared += this.size;
+		this.#evicted = 0;
+		this.#entries = [];
+		this.#head = 0;
 		this.#bytes = 0;
+		this.#pinnedDropped = 0;
 		this.#version++;
 	}
 
 	#push(entry: LogEntry): void {
-		if (this.#size === this.capacity) {
-			this.#dropOldest();
-		}
-
-		this.#entries[(this.#start + this.#size) % this.capacity] = entry;
-		this.#size++;
-		this.#bytes += entryBytes(entry);
-		// The newest entry always stays, so a view never goes blank.
-		while (this.#bytes > this.maxBytes && this.#size > 1) {
-			this.#dropOldest();
-		}
-
+		this.#entries.push(entry);
 		this.#nextSeq++;
+		this.#bytes += entryBytes(entry);
+		// The line cap: entries before the pin go, a paused view's lines stay.
+		while (this.size > this.capacity && (this.#pin === null || this.firstSeq < this.#pin)) {
+			this.#dropOldest();
+		}
+
+		// The byte budget applies to everything; the newest entry always stays, so a view never goes blank.
+		while (this.#bytes > this.maxBytes && this.size > 1) {
+			if (this.#pin !== null && this.firstSeq >= this.#pin) {
+				this.#pinnedDropped++;
+			}
+
+			this.#dropOldest();
+		}
+
 		this.#version++;
 	}
 
 	#dropOldest(): void {
-		const oldest = this.#entries[this.#start];
+		const oldest = this.#entries[this.#head];
 		this.#bytes -= oldest ? entryBytes(oldest) : 0;
-		this.#entries[this.#start] = undefined;
-		this.#start = (this.#start + 1) % this.capacity;
-		this.#size--;
+		this.#head++;
 		this.#evicted++;
+		if (this.#head >= 1024 && this.#head * 2 >= this.#entries.length) {
+			this.#entries = this.#entries.slice(this.#head);
+			this.#head = 0;
+		}
 	}
 }
 
@@ -236,6 +293,7 @@ export function followLog(stream: LogStream, options: {capacity?: number; notify
 		notifier.changed();
 	};
 
+	let connectedOnce = false;
 	const onEvent = (event: LogEvent) => {
 		switch (event.type) {
 			case 'lines': {
@@ -251,6 +309,11 @@ export function followLog(stream: LogStream, options: {capacity?: number; notify
 			}
 
 			case 'connected': {
+				if (!connectedOnce && stream.choice === 'both') {
+					buffer.appendReplayNote();
+				}
+
+				connectedOnce = true;
 				changed({connected: true, error: null});
 				break;
 			}

@@ -89,9 +89,12 @@ export class MetricRing {
 	}
 }
 
-/** How many samples cover `historyMs` at one sample per `intervalMs` (at least 2, so a rate can be drawn). */
+/**
+ * How many samples cover `historyMs` at one sample per `intervalMs`: one more than the intervals in it, so the oldest
+ * sample is `historyMs` old and "last 5 min" spans 5 minutes (at least 2, so a rate can be drawn).
+ */
 export function ringCapacity(historyMs: number, intervalMs: number): number {
-	return Math.max(2, Math.ceil(historyMs / Math.max(1, intervalMs)));
+	return Math.max(2, Math.ceil(historyMs / Math.max(1, intervalMs)) + 1);
 }
 
 /** An empty series, for figures that have no ring (yet). */

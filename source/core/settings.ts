@@ -29,6 +29,8 @@ export type Settings = {
 	logBufferLines: number;
 	/** The Prometheus server holding the fleet's history, targets and alerts (`--prometheus`); null: none. */
 	prometheusUrl: string | null;
+	/** The image file the flashing wizard wrote or checked last: it starts with it. */
+	lastImage: string | null;
 	devices: SavedDevice[];
 };
 
@@ -40,6 +42,7 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
 	theme: 'auto',
 	logBufferLines: 10_000,
 	prometheusUrl: null,
+	lastImage: null,
 	devices: [],
 });
 
@@ -166,6 +169,14 @@ function decodeStored(stored: unknown, file: string): Decoded {
 			settings.prometheusUrl = values.prometheusUrl;
 		} else {
 			report('prometheusUrl must be an http(s) URL or null; not using Prometheus');
+		}
+	}
+
+	if (values.lastImage !== undefined && values.lastImage !== null) {
+		if (typeof values.lastImage === 'string' && values.lastImage !== '' && !/[\u0000-\u001f]/.test(values.lastImage)) {
+			settings.lastImage = values.lastImage;
+		} else {
+			report('lastImage must be a file path or null; not using it');
 		}
 	}
 

@@ -79,3 +79,81 @@ export function tallSparkline(values: readonly (number | null)[], options: Spark
 
 	return rows;
 }
+
+/**
+ * A scale for a figure's own range (a service's RSS, a device's used memory): the lowest and highest values shown,
+ * with a little room above and below. A constant value, or one that moves by less than 2 % of itself, is drawn flat
+ * in the middle rather than as full bars; `low` and `high` are the values to print as the scale.
+ */
+export function ownRange(values: readonly (number | null)[]): {min: number; max: number; low: number; high: number} | undefined {
+	let low = Number.POSITIVE_INFINITY;
+	let high = Number.NEGATIVE_INFINITY;
+	for (const value of values) {
+		if (value !== null && Number.isFinite(value)) {
+			low = Math.min(low, value);
+			high = Math.max(high, value);
+		}
+	}
+
+	if (low > high) {
+		return undefined;
+	}
+
+	const span = Math.max(high - low, 0.02 * Math.max(Math.abs(high), Math.abs(low)), Number.EPSILON);
+	const center = (low + high) / 2;
+	return {min: center - span * 0.55, max: center + span * 0.55, low, high};
+}
+
+/**
+ * Samples placed by their time on `width` columns covering the `windowMs` before `now` (so "last 5 min" spans the
+ * whole chart whatever the poll interval): a column holds the largest sample in it (a peak is never hidden); a column
+ * between two samples closer than 2.5 poll intervals repeats the earlier one (a wide chart over a slow poll has no
+ * holes); a longer silence, and the time before the first sample, stay empty (null).
+ */
+export function timeColumns(values: readonly (number | null)[], times: readonly number[], options: {width: number; windowMs: number; now: number}): Array<number | null> {
+	const {width, windowMs, now} = options;
+	const columns: Array<number | null> = Array.from({length: Math.max(0, width)}, () => null);
+	if (width <= 0 || windowMs <= 0) {
+		return columns;
+	}
+
+	const start = now - windowMs;
+	const columnMs = windowMs / width;
+	const intervals: number[] = [];
+	for (let index = 1; index < times.length; index++) {
+		intervals.push(times[index]! - times[index - 1]!);
+	}
+
+	intervals.sort((a, b) => a - b);
+	const interval = intervals.length > 0 ? intervals[Math.floor(intervals.length / 2)]! : columnMs;
+	const lastSampleAt: Array<number | null> = Array.from({length: width}, () => null);
+	for (let index = 0; index < values.length; index++) {
+		const time = times[index]!;
+		const value = values[index];
+		if (time < start || time > now) {
+			continue;
+		}
+
+		const column = Math.min(width - 1, Math.floor((time - start) / columnMs));
+		lastSampleAt[column] = time;
+		if (value !== null && value !== undefined && Number.isFinite(value)) {
+			columns[column] = Math.max(columns[column] ?? Number.NEGATIVE_INFINITY, value);
+		}
+	}
+
+	let previous: {value: number | null; time: number} | null = null;
+	for (let column = 0; column < width; column++) {
+		const sampled = lastSampleAt[column];
+		if (sampled !== null) {
+			previous = {value: columns[column] ?? null, time: sampled};
+			continue;
+		}
+
+		const columnEnd = start + (column + 1) * columnMs;
+		if (previous && previous.value !== null && columnEnd - previous.time <= interval * 2.5) {
+			columns[column] = previous.value;
+		}
+	}
+
+	return columns;
+}

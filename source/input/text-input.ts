@@ -4,13 +4,17 @@ import type {KeyEvent} from './key-table.js';
 
 export type TextInputAction =
 	| {readonly type: 'insert'; readonly text: string}
-	| {readonly type: 'deleteBackward'}
+	| {readonly type: 'deleteBackward'; readonly count?: number}
+	/** Ctrl-U: the whole field, as in a shell. */
+	| {readonly type: 'deleteLine'}
+	/** Ctrl-W: the word before the cursor (and the spaces after it), as in a shell. */
+	| {readonly type: 'deleteWord'}
 	| {readonly type: 'submit'}
 	| {readonly type: 'cancel'};
 
 export type TextInputResult = {readonly value: string; readonly done?: 'submit' | 'cancel'};
 
-/** What a key does to a text field; undefined: nothing (arrows, function keys, Ctrl combinations). */
+/** What a key does to a text field; undefined: nothing (arrows, function keys, other Ctrl combinations). */
 export function textInputAction(input: string, key: KeyEvent): TextInputAction | undefined {
 	if (key.return) {
 		return {type: 'submit'};
@@ -24,6 +28,19 @@ export function textInputAction(input: string, key: KeyEvent): TextInputAction |
 		return {type: 'deleteBackward'};
 	}
 
+	if (key.ctrl && !key.meta && (input === 'u' || input === '\u0015')) {
+		return {type: 'deleteLine'};
+	}
+
+	if (key.ctrl && !key.meta && (input === 'w' || input === '\u0017')) {
+		return {type: 'deleteWord'};
+	}
+
+	// A burst of Backspace (keys held down, or sent at once) arrives as one chunk: one deletion per key.
+	if (input.length > 1 && /^[\u007f\b]+$/.test(input)) {
+		return {type: 'deleteBackward', count: input.length};
+	}
+
 	return isPrintable(input, key) ? {type: 'insert', text: input} : undefined;
 }
 
@@ -34,7 +51,16 @@ export function textInputReducer(value: string, action: TextInputAction): TextIn
 		}
 
 		case 'deleteBackward': {
-			return {value: [...value].slice(0, -1).join('')};
+			const count = action.count ?? 1;
+			return {value: [...value].slice(0, Math.max(0, [...value].length - count)).join('')};
+		}
+
+		case 'deleteLine': {
+			return {value: ''};
+		}
+
+		case 'deleteWord': {
+			return {value: value.replace(/\S*\s*$/u, '')};
 		}
 
 		case 'submit': {

@@ -37,6 +37,8 @@ export type KeyIntent =
 	| 'logWrap'
 	| 'logSave'
 	| 'logClear'
+	| 'logTimes'
+	| 'logCopy'
 	| 'confirm'
 	| 'cancel';
 
@@ -64,15 +66,17 @@ const bindings: ReadonlyArray<KeyBinding<KeyIntent, KeyContext>> = [
 	{intent: 'poweroff', keys: [{input: 'P'}], contexts: ['devices', 'services'], short: 'power off', description: 'power the device off (type its name to confirm)', action: true},
 	{intent: 'shell', keys: [{input: 'b'}], contexts: ['devices', 'services'], short: 'shell', description: 'breakglass shell on the device', action: true},
 	{intent: 'flash', keys: [{input: 'f'}], contexts: ['devices', 'services'], short: 'flash', description: 'flashing wizard (write an image to an SD card)', action: true},
-	{intent: 'logSearch', keys: [{input: '/'}], contexts: ['logs'], short: 'search', description: 'search (highlights matches)'},
+	{intent: 'logSearch', keys: [{input: '/'}], contexts: ['logs'], short: 'search', description: 'search (highlights matches; /re/ for a regular expression); following or paused stays as it was'},
 	{intent: 'logNext', keys: [{input: 'n'}], contexts: ['logs'], short: 'next', description: 'next match'},
 	{intent: 'logPrevious', keys: [{input: 'N'}], contexts: ['logs'], description: 'previous match'},
-	{intent: 'logFilter', keys: [{input: '&'}], contexts: ['logs'], short: 'filter', description: 'filter: show only matching lines'},
+	{intent: 'logFilter', keys: [{input: '&'}], contexts: ['logs'], short: 'filter', description: 'filter: show only matching lines (/re/ regular expression, !text the lines without it); following or paused stays as it was'},
 	{intent: 'logFollow', keys: [{input: 'F'}, {input: ' '}], contexts: ['logs'], short: 'follow/pause', description: 'follow or pause'},
 	{intent: 'logStream', keys: [{input: 't'}], contexts: ['logs'], short: 'streams', description: 'streams: both → stdout → stderr'},
 	{intent: 'logWrap', keys: [{input: 'w'}], contexts: ['logs'], short: 'wrap', description: 'wrap long lines or cut them'},
 	{intent: 'logSave', keys: [{input: 'W'}], contexts: ['logs'], short: 'save', description: 'save the buffer to a file'},
 	{intent: 'logClear', keys: [{input: 'c'}], contexts: ['logs'], short: 'clear', description: 'clear the buffer'},
+	{intent: 'logTimes', keys: [{input: 'T'}], contexts: ['logs'], short: 'times', description: 'show or hide the time each line was received'},
+	{intent: 'logCopy', keys: [{input: 'v'}], contexts: ['logs'], short: 'copy mode', description: 'copy mode: the bare text, wrapped, to select with the mouse'},
 	{intent: 'confirm', keys: [{input: 'y'}, {key: 'return'}], contexts: ['dialog'], description: 'confirm'},
 	{intent: 'cancel', keys: [{input: 'n'}, {key: 'escape'}], contexts: ['dialog'], description: 'cancel'},
 ];

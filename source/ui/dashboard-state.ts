@@ -149,6 +149,8 @@ const logActions: Partial<Record<KeyIntent, LogViewAction>> = {
 	logPrevious: {type: 'previousMatch'},
 	logStream: {type: 'cycleStreams'},
 	logWrap: {type: 'toggleWrap'},
+	logTimes: {type: 'toggleTimes'},
+	logCopy: {type: 'toggleCopy'},
 	logSearch: {type: 'beginInput', kind: 'search'},
 	logFilter: {type: 'beginInput', kind: 'filter'},
 };

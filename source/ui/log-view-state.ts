@@ -1,4 +1,8 @@
 // The log view's state and its reducer: follow or paused scrollback, search, filter, streams, wrap; and the windowing.
+//
+// Follow rules: moving (arrows, pages, g, n/N) pauses, G or F follows again; committing a search or a filter never
+// changes following or pausing by itself (a followed log keeps following with the matches lit; a paused one stays
+// where it is, as near as the filter lets it). A paused view is frozen: its buffer keeps its lines.
 import type {LogBuffer, LogEntry} from '../core/log-buffer.js';
 import {columnChunks, expandTabs, textWidth} from '../display/columns.js';
 
@@ -19,6 +23,12 @@ export type LogViewState = {
 	/** Sequence number of the match n/N went to. */
 	readonly currentMatch: number | null;
 	readonly notice: string | null;
+	/** The buffer's next sequence number when the view paused: what arrived since is counted. */
+	readonly pausedAt: number | null;
+	/** Show the time each line was received. */
+	readonly times: boolean;
+	/** Copy mode: the bare text, wrapped, without stream marks, wrap marks or highlights, for a mouse selection. */
+	readonly copy: boolean;
 };
 
 export const initialLogViewState: LogViewState = {
@@ -31,6 +41,9 @@ export const initialLogViewState: LogViewState = {
 	input: null,
 	currentMatch: null,
 	notice: null,
+	pausedAt: null,
+	times: false,
+	copy: false,
 };
 
 /** What the reducer needs to know about the screen and the buffer at the time of a key. */
@@ -38,6 +51,108 @@ export type LogViewport = {buffer: LogBuffer; rows: number; width: number};
 
 /** Columns the stream mark takes (`out│`). */
 export const logPrefixWidth = 4;
+
+/** Columns the receive-time column takes (`12:34:56.789 `). */
+export const logTimeWidth = 13;
+
+/** Columns before a line's text in this state: none in copy mode. */
+export function logLeadWidth(state: Pick<LogViewState, 'times' | 'copy'>): number {
+	return state.copy ? 0 : logPrefixWidth + (state.times ? logTimeWidth : 0);
+}
+
+/**
+ * A search or filter as typed: `/re/` is a regular expression (case-insensitive), a leading `!` inverts a filter
+ * (lines NOT matching); anything else is plain text, case-insensitive. `\!` searches for a literal `!`.
+ */
+export type LogQuery = {
+	readonly text: string;
+	readonly inverse: boolean;
+	readonly regex: RegExp | null;
+	readonly plain: string;
+	readonly error?: string;
+};
+
+const queryCache = new Map<string, LogQuery>();
+
+export function parseQuery(text: string, options: {allowInverse: boolean} = {allowInverse: true}): LogQuery {
+	const key = `${options.allowInverse ? '!' : ''}${text}`;
+	const cached = queryCache.get(key);
+	if (cached) {
+		return cached;
+	}
+
+	let body = text;
+	let inverse = false;
+	if (options.allowInverse && body.startsWith('!')) {
+		inverse = true;
+		body = body.slice(1);
+	} else if (body.startsWith('\\!')) {
+		body = body.slice(1);
+	}
+
+	let query: LogQuery;
+	const regexForm = /^\/(.+)\/$/s.exec(body);
+	if (regexForm) {
+		try {
+			query = {text, inverse, regex: new RegExp(regexForm[1]!, 'giu'), plain: ''};
+		} catch (error) {
+			query = {text, inverse, regex: null, plain: body.toLowerCase(), error: `not a regular expression: ${(error as Error).message}`};
+		}
+	} else {
+		query = {text, inverse, regex: null, plain: body.toLowerCase()};
+	}
+
+	if (queryCache.size > 32) {
+		queryCache.clear();
+	}
+
+	queryCache.set(key, query);
+	return query;
+}
+
+/** Where a query matches in `text`: [start, end) pairs, in order, not overlapping. */
+export function matchRanges(text: string, query: LogQuery): Array<[number, number]> {
+	const ranges: Array<[number, number]> = [];
+	if (query.regex) {
+		const regex = query.regex;
+		regex.lastIndex = 0;
+		for (let match = regex.exec(text); match; match = regex.exec(text)) {
+			if (match[0] === '') {
+				regex.lastIndex++;
+				continue;
+			}
+
+			ranges.push([match.index, match.index + match[0].length]);
+		}
+
+		return ranges;
+	}
+
+	if (query.plain === '') {
+		return ranges;
+	}
+
+	const lower = text.toLowerCase();
+	for (let found = lower.indexOf(query.plain); found !== -1; found = lower.indexOf(query.plain, found + query.plain.length)) {
+		ranges.push([found, found + query.plain.length]);
+	}
+
+	return ranges;
+}
+
+function queryMatches(text: string, query: LogQuery): boolean {
+	if (query.regex) {
+		query.regex.lastIndex = 0;
+		return query.regex.test(text);
+	}
+
+	return query.plain !== '' && text.toLowerCase().includes(query.plain);
+}
+
+/** A search matches this text (regex or plain; inversion does not apply to searches). */
+export function searchMatches(text: string, search: string): boolean {
+	return search !== '' && queryMatches(text, parseQuery(search, {allowInverse: false}));
+}
 
 export type LogRow = {
 	readonly seq: number;
@@ -49,6 +164,10 @@ export type LogRow = {
 	readonly offset: number;
 	readonly continuation: boolean;
 	readonly cutFrom?: number;
+	/** When the entry was received (ms since the epoch). */
+	readonly at?: number;
+	/** A marker that is a note, not a loss. */
+	readonly note?: boolean;
 };
 
 export type LogWindow = {
@@ -61,6 +180,8 @@ export type LogWindow = {
 	readonly lastSeq: number | null;
 	/** Lines matching the search among the visible ones. */
 	readonly matchCount: number;
+	/** The position of the current match among them (1-based), or null. */
+	readonly matchIndex: number | null;
 };
 
 export function entryVisible(entry: LogEntry, state: Pick<LogViewState, 'streams' | 'filter'>): boolean {
@@ -72,7 +193,12 @@ export function entryVisible(entry: LogEntry, state: Pick<LogViewState, 'streams
 		return false;
 	}
 
-	return state.filter === '' || includesFolded(entry.text, state.filter);
+	if (state.filter === '') {
+		return true;
+	}
+
+	const query = parseQuery(state.filter);
+	return queryMatches(entry.text, query) !== query.inverse;
 }
 
 export function includesFolded(text: string, query: string): boolean {
@@ -80,10 +206,11 @@ export function includesFolded(text: string, query: string): boolean {
 }
 
 /** Rows one entry takes at this width. */
-function entryRows(entry: LogEntry, width: number, wrap: boolean, maxRows: number): LogRow[] {
-	const room = Math.max(1, width - logPrefixWidth);
+function entryRows(entry: LogEntry, width: number, state: Pick<LogViewState, 'wrap' | 'times' | 'copy'>, maxRows: number): LogRow[] {
+	const room = Math.max(1, width - logLeadWidth(state));
+	const wrap = state.wrap || state.copy;
 	const text = expandTabs(entry.text);
-	const base = {seq: entry.seq, kind: entry.kind, stream: entry.kind === 'line' ? entry.stream : undefined};
+	const base = {seq: entry.seq, kind: entry.kind, stream: entry.kind === 'line' ? entry.stream : undefined, at: entry.receivedAt, note: entry.kind === 'gap' && entry.reason === 'replay'};
 	const cutFrom = entry.kind === 'line' ? entry.fullLength : undefined;
 	if (!wrap || entry.kind === 'gap' || textWidth(text) <= room) {
 		return [{...base, text, offset: 0, continuation: false, cutFrom}];
@@ -100,12 +227,23 @@ export function logWindow(state: LogViewState, viewport: LogViewport): LogWindow
 	const end = buffer.nextSeq;
 	let visibleCount = 0;
 	let matchCount = 0;
-	for (let seq = first; seq < end; seq++) {
+	let matchIndex: number | null = null;
+	// Counting needs a pass over the whole buffer only when something hides or matches lines: a paused view's buffer
+	// can hold a few hundred thousand of them, and every frame of a flood would pay for the pass.
+	const everyEntryVisible = state.streams === 'both' && state.filter === '';
+	if (everyEntryVisible && state.search === '') {
+		visibleCount = buffer.size;
+	}
+
+	for (let seq = everyEntryVisible && state.search === '' ? end : first; seq < end; seq++) {
 		const entry = buffer.at(seq);
 		if (entry && entryVisible(entry, state)) {
 			visibleCount++;
-			if (entry.kind === 'line' && includesFolded(entry.text, state.search)) {
+			if (entry.kind === 'line' && searchMatches(entry.text, state.search)) {
 				matchCount++;
+				if (seq === state.currentMatch) {
+					matchIndex = matchCount;
+				}
 			}
 		}
 	}
@@ -122,7 +260,7 @@ export function logWindow(state: LogViewState, viewport: LogViewport): LogWindow
 				continue;
 			}
 
-			const entryRowList = entryRows(entry, width, state.wrap, rowsAvailable);
+			const entryRowList = entryRows(entry, width, state, rowsAvailable);
 			const room = rowsAvailable - rows.length;
 			rows.unshift(...entryRowList.slice(Math.max(0, entryRowList.length - room)));
 			firstSeq = seq;
@@ -137,13 +275,13 @@ export function logWindow(state: LogViewState, viewport: LogViewport): LogWindow
 
 			firstSeq ??= seq;
 			lastSeq = seq;
-			rows.push(...entryRows(entry, width, state.wrap, rowsAvailable).slice(0, rowsAvailable - rows.length));
+			rows.push(...entryRows(entry, width, state, rowsAvailable).slice(0, rowsAvailable - rows.length));
 		}
 
 		atEnd = lastSeq === null || nextVisible(state, buffer, lastSeq, 1) === null;
 	}
 
-	return {rows, visibleCount, atEnd, firstSeq, lastSeq, matchCount};
+	return {rows, visibleCount, atEnd, firstSeq, lastSeq, matchCount, matchIndex};
 }
 
 /** The sequence number of the first entry of the last page (what following would show at the top). */
@@ -157,7 +295,7 @@ function lastPageTop(state: LogViewState, viewport: LogViewport): number {
 			continue;
 		}
 
-		used += entryRows(entry, width, state.wrap, viewport.rows).length;
+		used += entryRows(entry, width, state, viewport.rows).length;
 		if (used > viewport.rows) {
 			break;
 		}
@@ -205,7 +343,7 @@ function moveBy(state: LogViewState, viewport: LogViewport, count: number): LogV
 function findMatch(state: LogViewState, buffer: LogBuffer, from: number, direction: 1 | -1): number | null {
 	for (let seq = from; seq >= buffer.firstSeq && seq < buffer.nextSeq; seq += direction) {
 		const entry = buffer.at(seq);
-		if (entry && entry.kind === 'line' && entryVisible(entry, state) && includesFolded(entry.text, state.search)) {
+		if (entry && entry.kind === 'line' && entryVisible(entry, state) && searchMatches(entry.text, state.search)) {
 			return seq;
 		}
 	}
@@ -230,13 +368,23 @@ function showSeq(state: LogViewState, viewport: LogViewport, seq: number): LogVi
 
 export type LogViewAction =
 	| {type: 'up' | 'down' | 'pageUp' | 'pageDown' | 'top' | 'bottom' | 'toggleFollow' | 'nextMatch' | 'previousMatch'}
-	| {type: 'cycleStreams' | 'toggleWrap'}
+	| {type: 'cycleStreams' | 'toggleWrap' | 'toggleTimes' | 'toggleCopy'}
 	| {type: 'beginInput'; kind: 'search' | 'filter'}
 	| {type: 'inputText'; text: string}
 	| {type: 'inputBackspace' | 'inputCommit' | 'inputCancel' | 'clearSearch'}
 	| {type: 'notice'; text: string | null};
 
 export function logViewReducer(state: LogViewState, action: LogViewAction, viewport: LogViewport): LogViewState {
+	const next = reduce(state, action, viewport);
+	if (next.follow) {
+		return next.pausedAt === null ? next : {...next, pausedAt: null};
+	}
+
+	// Pausing remembers where the log was, so the view can say how many lines arrived meanwhile.
+	return state.follow || next.pausedAt === null ? {...next, pausedAt: viewport.buffer.nextSeq} : next;
+}
+
+function reduce(state: LogViewState, action: LogViewAction, viewport: LogViewport): LogViewState {
 	const page = Math.max(1, viewport.rows - 1);
 	switch (action.type) {
 		case 'up': {
@@ -294,16 +442,25 @@ export function logViewReducer(state: LogViewState, action: LogViewAction, viewp
 			return {...state, wrap: !state.wrap};
 		}
 
+		case 'toggleTimes': {
+			return {...state, times: !state.times};
+		}
+
+		case 'toggleCopy': {
+			return {...state, copy: !state.copy};
+		}
+
 		case 'beginInput': {
 			return {...state, input: {kind: action.kind, text: action.kind === 'search' ? state.search : state.filter}};
 		}
 
 		case 'inputText': {
-			return state.input ? {...state, input: {...state.input, text: state.input.text + action.text}} : state;
+			// Editing clears a complaint about what was typed before (a broken regular expression).
+			return state.input ? {...state, input: {...state.input, text: state.input.text + action.text}, notice: null} : state;
 		}
 
 		case 'inputBackspace': {
-			return state.input ? {...state, input: {...state.input, text: [...state.input.text].slice(0, -1).join('')}} : state;
+			return state.input ? {...state, input: {...state.input, text: [...state.input.text].slice(0, -1).join('')}, notice: null} : state;
 		}
 
 		case 'inputCommit': {
@@ -312,18 +469,27 @@ export function logViewReducer(state: LogViewState, action: LogViewAction, viewp
 			}
 
 			const {kind, text} = state.input;
-			if (kind === 'filter') {
-				return {...state, input: null, filter: text, follow: true, currentMatch: null};
+			const query = parseQuery(text, {allowInverse: kind === 'filter'});
+			if (query.error) {
+				// The field stays open with what was typed, so it can be fixed.
+				return {...state, notice: query.error};
 			}
 
-			const searched = {...state, input: null, search: text, currentMatch: null};
-			if (text === '') {
+			if (kind === 'filter') {
+				// Following stays following; a paused view stays paused where it was (the filter hides lines around it).
+				return {...state, input: null, filter: text, currentMatch: null, notice: null};
+			}
+
+			const searched = {...state, input: null, search: text, currentMatch: null, notice: null};
+			if (text === '' || state.follow) {
+				// A followed log keeps following; the matches light up, n/N go to them (and pause).
 				return searched;
 			}
 
-			// Jump to the newest match, as a search from the bottom of a followed log would.
-			const found = findMatch(searched, viewport.buffer, viewport.buffer.nextSeq - 1, -1);
-			return found === null ? {...searched, notice: `no line matches "${text}"`} : {...showSeq(searched, viewport, found), notice: null};
+			// Paused: the first match from the top of the view on (wrapping around), as less searches from its page.
+			const found = findMatch(searched, viewport.buffer, Math.max(state.topSeq, viewport.buffer.firstSeq), 1)
+				?? findMatch(searched, viewport.buffer, viewport.buffer.firstSeq, 1);
+			return found === null ? {...searched, notice: `no line matches "${text}"`} : showSeq(searched, viewport, found);
 		}
 
 		case 'inputCancel': {

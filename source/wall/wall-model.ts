@@ -180,17 +180,34 @@ export function chartModel(device: DeviceSnapshot, size: {width: number; height:
 export type GaugeModel = {
 	/** used / total × 100, or null when the device has no /perm. */
 	readonly percent: number | null;
+	/**
+	 * The gauge as painted text lines for a box of the gauge's inner size: a track across the whole width (`░`) with
+	 * the used part filled in eighths of a cell, and the figure under it, so 9 % reads as 9 % of a visible whole.
+	 */
+	readonly lines: string[];
 	/** What to give blessed-contrib's setPercent, which reads values below 1.001 as fractions. */
 	readonly value: number;
 	readonly label: string;
 	readonly stroke: string;
 };
 
-export function permGauge(device: DeviceSnapshot, paint: Painter, width = 30): GaugeModel {
+const eighths = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** A bar `width` cells wide: `percent` of it filled (to an eighth of a cell, a non-zero use at least one eighth). */
+export function gaugeBar(percent: number, width: number): {filled: string; track: string} {
+	const cells = Math.max(0, width);
+	const units = Math.min(cells * 8, Math.max(percent > 0 ? 1 : 0, Math.round((Math.min(100, Math.max(0, percent)) / 100) * cells * 8)));
+	const full = Math.floor(units / 8);
+	const part = eighths[units % 8]!;
+	const filled = '█'.repeat(full) + part;
+	return {filled, track: '░'.repeat(Math.max(0, cells - full - (part ? 1 : 0)))};
+}
+
+export function permGauge(device: DeviceSnapshot, paint: Painter, width = 30, height = 4): GaugeModel {
 	const perm = device.overview?.perm ?? null;
 	const percent = permPercent(device);
 	if (!perm || percent === null) {
-		return {percent: null, value: 0, label: device.overview ? ' no /perm ' : ' /perm ', stroke: 'normal'};
+		return {percent: null, value: 0, label: device.overview ? ' no /perm ' : ' /perm ', stroke: 'normal', lines: []};
 	}
 
 	const clamped = Math.min(100, percent);
@@ -199,8 +216,17 @@ export function permGauge(device: DeviceSnapshot, paint: Painter, width = 30): G
 		stroke = clamped >= 90 ? 'red' : (clamped >= 75 ? 'yellow' : 'green');
 	}
 
+	// Inside the border: a bar two rows thick (one when the box is short) with a cell of margin, the figure under it.
+	const inner = Math.max(1, width - 2);
+	const barWidth = Math.max(1, inner - 2);
+	const {filled, track} = gaugeBar(clamped, barWidth);
+	const tone = clamped >= 90 ? 'bad' : (clamped >= 75 ? 'warn' : 'ok');
+	const bar = ` ${paint.paint(filled, tone)}${paint.paint(track, 'muted')}`;
+	const figure = ` ${percent < 1 && percent > 0 ? '<1' : Math.round(percent)} % used`;
+	const lines = height >= 4 ? ['', bar, bar, figure] : height >= 2 ? [bar, figure] : [bar];
 	return {
 		percent,
+		lines,
 		value: clamped < 1.001 ? clamped / 100 : clamped,
 		label: [` /perm ${shortBytes(perm.used)} of ${shortBytes(perm.total)} `, ` /perm ${shortBytes(perm.used)}/${shortBytes(perm.total)} `, ' /perm ']
 			.find(text => text.length <= width - 5) ?? ' /perm ',

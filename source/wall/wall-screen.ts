@@ -45,7 +45,7 @@ type TileWidgets = {
 	tile: Tile;
 	header: blessed.Widgets.BoxElement;
 	chart: contrib.Widgets.LineElement | null;
-	gauge: contrib.Widgets.GaugeElement | null;
+	gauge: blessed.Widgets.BoxElement | null;
 	facts: blessed.Widgets.BoxElement | null;
 	table: contrib.Widgets.TableElement;
 	/** The snapshot the widgets show: the store keeps a device's object while it does not change. */
@@ -148,20 +148,23 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 			drawOnlyWhenChanged(chart, ['setData', 'clear']);
 			screen.append(chart);
 			elements.push(chart);
+			// The y axis's unit, above its labels (contrib prints bare numbers): memory and CPU are both percentages.
+			const unit = blessed.box({left: parts.chart.left + 1, top: parts.chart.top + 1, width: 3, height: 1, content: paint.paint('%', 'muted'), wrap: false});
+			screen.append(unit);
+			elements.push(unit);
 		}
 
-		let gauge: contrib.Widgets.GaugeElement | null = null;
+		let gauge: blessed.Widgets.BoxElement | null = null;
 		if (parts.gauge) {
-			gauge = contribWidgets.gauge({
+			// A text gauge: contrib's draws only the used part, so a few percent was a bar one cell wide with no whole.
+			gauge = blessed.box({
 				...position(parts.gauge),
 				label: ' /perm ',
 				border: border(),
 				style: borderStyle(colors.border),
-				stroke: 'normal',
-				fill: options.color ? 'white' : 'normal',
-				percent: 0,
-			} as unknown as contrib.Widgets.GaugeOptions);
-			drawOnlyWhenChanged(gauge, ['setData', 'setPercent', 'setStack', 'clear']);
+				content: '',
+				tags: false,
+			});
 			screen.append(gauge);
 			elements.push(gauge);
 		}
@@ -279,20 +282,15 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 		if (widgets.gauge) {
 			const gauge = widgets.gauge;
 			guarded(() => {
-				const model = permGauge(device, paint, parts.gauge?.width);
-				if (!changed('gauge', `${edge}|${model.label}|${model.stroke}|${model.value}`)) {
+				const model = permGauge(device, paint, parts.gauge?.width, Math.max(1, (parts.gauge?.height ?? 6) - 2));
+				if (!changed('gauge', `${edge}|${model.label}|${model.lines.join('\n')}`)) {
 					return;
 				}
 
 				gauge.setLabel(model.label);
 				setBorderColor(gauge, edge);
-				gauge.options.stroke = model.stroke;
-				if (model.percent === null) {
-					// Nothing known is not 0 %.
-					clearCanvas(gauge);
-				} else {
-					gauge.setPercent(model.value);
-				}
+				// Nothing known is not 0 %: an empty box.
+				gauge.setContent(model.lines.join('\n'));
 			});
 		}
 

@@ -143,3 +143,60 @@ test('a byte budget besides the line cap: the oldest entries go first, the newes
 	tiny.clear();
 	t.is(tiny.bytes, 0);
 });
+
+test('clear is counted as cleared, not as lines dropped for a full buffer', t => {
+	const buffer = new LogBuffer(5);
+	buffer.appendLines(lines(8));
+	t.is(buffer.evicted, 3);
+	buffer.clear();
+	t.is(buffer.size, 0);
+	t.is(buffer.cleared, 5);
+	t.is(buffer.evicted, 0, 'the drops before the clear are gone with it');
+	buffer.appendLines(lines(2, 100));
+	t.deepEqual(buffer.entries().map(entry => entry.text), ['line 100', 'line 101']);
+	t.is(buffer.firstSeq, 8, 'sequence numbers keep growing across a clear');
+});
+
+test('a pin keeps lines past the line cap but not past the byte budget, and says how many of them it lost', t => {
+	const buffer = new LogBuffer(10, 20_000);
+	buffer.appendLines(lines(10));
+	buffer.pin(5);
+	buffer.appendLines(lines(40, 10));
+	t.is(buffer.firstSeq, 5);
+	t.is(buffer.size, 45);
+	t.is(buffer.pinnedDropped, 0);
+	// 1 KiB lines: the byte budget (20 000) holds fewer than 10 of them, pinned or not.
+	buffer.appendLines(Array.from({length: 30}, (_, index) => ({stream: 'stdout' as const, line: `${index} ${'z'.repeat(1000)}`})));
+	t.true(buffer.bytes <= 20_000);
+	t.true(buffer.pinnedDropped > 0);
+	t.true(buffer.entries().at(-1)!.text.startsWith('29 '));
+	buffer.pin(null);
+	t.is(buffer.pinnedDropped, 0);
+});
+
+test('every entry carries the time it was received', t => {
+	let now = 1000;
+	const buffer = new LogBuffer(10, undefined, () => now);
+	buffer.appendLines(lines(2));
+	now = 2000;
+	buffer.appendGap('reconnect');
+	t.deepEqual(buffer.entries().map(entry => entry.receivedAt), [1000, 1000, 2000]);
+});
+
+test('with both streams, a note says the device replays first with stdout and stderr not in order against each other; lines after it are in arrival order', t => {
+	const stream = Object.assign(new HandFedStream(), {choice: 'both'});
+	const follower = followLog(stream as unknown as LogStream, {capacity: 1000});
+	stream.emit({type: 'connected'});
+	stream.emit({type: 'lines', lines: [{stream: 'stdout', line: 'crasher: starting pid 7'}, {stream: 'stderr', line: 'crasher: giving up'}]});
+	stream.emit({type: 'connected'});
+	const entries = follower.buffer.entries();
+	t.is(entries[0].kind, 'gap');
+	t.regex(entries[0].text, /replays its last lines first: stdout and stderr each in order, not against each other/);
+	t.deepEqual(entries.slice(1).map(entry => entry.text), ['crasher: starting pid 7', 'crasher: giving up'], 'arrival order, and one note only');
+	follower.close();
+	const stdoutOnly = Object.assign(new HandFedStream(), {choice: 'stdout'});
+	const single = followLog(stdoutOnly as unknown as LogStream);
+	stdoutOnly.emit({type: 'connected'});
+	t.is(single.buffer.size, 0, 'one stream is in order: no note');
+	single.close();
+});

@@ -37,7 +37,8 @@ test('a series is frozen and stays the same object until the next push', t => {
 });
 
 test('capacity covers the history at the poll rate, at least two points', t => {
-	t.is(ringCapacity(300_000, 2000), 150);
+	// 150 intervals of 2 s make 5 minutes: 151 samples, the oldest 5 minutes old.
+	t.is(ringCapacity(300_000, 2000), 151);
 	t.is(ringCapacity(1000, 5000), 2);
 	t.throws(() => new MetricRing(0, 'gokrazy-json', 'bytes'), {instanceOf: RangeError});
 });

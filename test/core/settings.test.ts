@@ -30,7 +30,7 @@ async function makeLocation(t: {teardown(fn: () => Promise<void>): void}): Promi
 test('no file: the defaults, no problems, and nothing created by reading', async t => {
 	const location = await makeLocation(t);
 	const read = await readSettings(location);
-	t.deepEqual(read.settings, {pollIntervalMs: 2000, theme: 'auto', logBufferLines: 10_000, prometheusUrl: null, devices: []});
+	t.deepEqual(read.settings, {pollIntervalMs: 2000, theme: 'auto', logBufferLines: 10_000, prometheusUrl: null, lastImage: null, devices: []});
 	t.deepEqual(read.problems, []);
 	t.is(read.path, path.join(location.root, 'config', 'config.json'));
 	await t.throwsAsync(stat(path.join(location.root, 'config')), {code: 'ENOENT'});
@@ -52,6 +52,7 @@ test('written through conf, read by the fast reader: the same settings; file 060
 		theme: 'mono',
 		logBufferLines: 10_000,
 		prometheusUrl: 'http://prometheus.lan:9090',
+		lastImage: null,
 		devices: [
 			{name: 'casa', url: 'https://casa:8443', password, certificatePath: '/etc/casa.pem', sshPort: 2222},
 			{name: 'lab', url: 'http://10.0.0.5'},
@@ -178,4 +179,14 @@ test('a prometheusUrl that is not an http(s) URL is reported and not used', asyn
 	t.is(read.settings.prometheusUrl, null);
 	t.is(read.problems.length, 1);
 	t.regex(read.problems[0]!.message, /config\.json: prometheusUrl must be an http\(s\) URL or null/);
+});
+
+test('the last image the wizard used is remembered; a value that is not a path is reported and not used', async t => {
+	const location = await makeLocation(t);
+	await setSetting(location, 'lastImage', '/home/ann/images/casa.img');
+	t.is((await readSettings(location)).settings.lastImage, '/home/ann/images/casa.img');
+	await writeFile(path.join(location.root, 'config', 'config.json'), JSON.stringify({lastImage: 'a\u001b[2Jb'}));
+	const read = await readSettings(location);
+	t.is(read.settings.lastImage, null);
+	t.regex(read.problems[0]!.message, /lastImage must be a file path or null/);
 });

@@ -61,10 +61,12 @@ test.serial('navigate, restart and see the new pid, stop and start, follow and s
 	await tmux.waitForText(text => Math.max(...ticks(text)) > lastTick, 10_000);
 	await tmux.waitForText(text => /err│chatty: warning/.test(text), 10_000);
 
-	// Search: highlighted matches, counted, and the view pauses on the newest one.
+	// Search: highlighted matches, counted; the log keeps following until N goes to the newest match (and pauses).
 	await tmux.type('/warning');
 	await tmux.sendKeys('Enter');
-	screen = await tmux.waitForText(text => /search "warning": [1-9]/.test(text) && text.includes('paused'));
+	screen = await tmux.waitForText(text => /search "warning": [1-9]\d* match/.test(text) && text.includes('following'));
+	await tmux.type('N');
+	screen = await tmux.waitForText(text => /search "warning": [1-9]\d*\/[1-9]/.test(text) && text.includes('paused'));
 	const coloured = await tmux.capture({escapes: true});
 	t.regex(coloured, /\u001b\[[\d;]*7[\d;]*m(\u001b\[[\d;]*m)*warning/, 'matches are drawn in reverse video');
 	await tmux.type('q');
@@ -213,7 +215,12 @@ test.serial('a 20 000 lines/s flood: the log view keeps up and keys still work',
 	// Following: every sample shows newer lines than the one before.
 	t.true(samples.every((entry, index) => index === 0 || entry.shown > samples[index - 1]!.shown), samples.map(entry => entry.shown).join(' '));
 	await tmux.type('F');
-	await tmux.waitForText('paused');
+	// Paused means frozen: twice the buffer's 10 000 lines later, the view shows the same lines and counts the new ones.
+	const firstLogLine = (text: string) => text.split('\n').find(line => /^(out|err)│/.test(line));
+	const paused = await tmux.waitForText(text => text.includes('paused') && firstLogLine(text) !== undefined);
+	const later = await tmux.waitForText(text => Number(/paused[^\n]*?, (\d+) new/.exec(text)?.[1] ?? 0) > 20_000, 30_000);
+	t.is(firstLogLine(later), firstLogLine(paused));
+	t.false(later.includes('paused lines dropped'));
 	await tmux.type('F');
 	await tmux.waitForText('following');
 	await tmux.type('?');

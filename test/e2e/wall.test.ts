@@ -84,6 +84,12 @@ test.serial('the grid shows every device; a stopped service, an unreachable devi
 	t.regex(tile(screen, 3), /\? bad answer/);
 	t.regex(tile(screen, 4), /⚷ wrong password/);
 	screen = await session.waitForText(text => /golink +▶ running/.test(tile(text, 1)));
+	// The /perm gauge is a track across its box with the used part in it; the memory axis says its unit.
+	const {gauge, chart} = layout.tiles[1].parts;
+	t.truthy(gauge && chart, 'full tiles at 160×48');
+	screen = await session.waitForText(text => /\d+ % used/.test(textIn(text, gauge!)));
+	t.regex(textIn(screen, gauge!), /[█▏▎▍▌▋▊▉]*░{5,}/);
+	t.regex(textIn(screen, chart!).split('\n')[1], /^│%/);
 
 	// A service stopped on one device turns its row on that tile, not on the others.
 	await new DeviceClient(targetFromUrl(fleet[1].url), {timeoutMs: 30_000}).stop('/user/golink');

@@ -24,6 +24,10 @@ const cases: Array<[string, string, Array<[string, Partial<typeof noKey>]>, stri
 	['Esc cancels', 'path', [['', {escape: true}]], 'path', 'cancel'],
 	['control characters in a paste never get in', 'a', [['\u001b[31m', {}]], 'a', undefined],
 	['Ctrl letters and arrows are not text', 'a', [['c', {ctrl: true}], ['', {leftArrow: true}]], 'a', undefined],
+	['Ctrl-U clears the field, as in a shell', 'gokrazy/casa', [['u', {ctrl: true}]], '', undefined],
+	['Ctrl-W deletes the word before the cursor and the spaces after it', 'foo bar  ', [['w', {ctrl: true}]], 'foo ', undefined],
+	['Ctrl-W twice deletes two words', 'a bc de', [['w', {ctrl: true}], ['w', {ctrl: true}]], 'a ', undefined],
+	['a burst of Backspace in one chunk deletes as many characters', 'images/casa.img', [['\u007f\u007f\u007f\u007f', {}]], 'images/casa', undefined],
 ];
 
 for (const [name, start, keys, value, done] of cases) {

@@ -64,8 +64,11 @@ test('navigate to a service, open its logs, see new lines arrive, search and go 
 	t.regex(logFrame, /following/);
 
 	await press(app, '/', 'w', 'a', 'r', 'n', keys.enter);
-	logFrame = await waitForFrame(app, text => text.includes('search "warn": 1'));
-	t.regex(logFrame, /paused/);
+	logFrame = await waitForFrame(app, text => text.includes('search "warn": 1 match'));
+	t.regex(logFrame, /following/, 'a search does not pause a followed log');
+	await press(app, 'N');
+	logFrame = await waitForFrame(app, text => text.includes('search "warn": 1/1'));
+	t.regex(logFrame, /paused/, 'going to a match does');
 	await press(app, '&', 's', 'e', 'r', 'v', 'e', 'd', keys.enter);
 	logFrame = await waitForFrame(app, text => text.includes('filter "served"'));
 	t.false(logFrame.includes('warning'));

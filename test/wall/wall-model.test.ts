@@ -14,6 +14,7 @@ import {
 	listRow,
 	niceMaxPercent,
 	orderServices,
+	gaugeBar,
 	permGauge,
 	serviceTable,
 	stderrLine,
@@ -188,6 +189,21 @@ for (const [name, fraction, percent, value, stroke] of gaugeCases) {
 		t.is(permGauge(snapshot, plain).stroke, 'normal');
 	});
 }
+
+test('the /perm gauge is a track across its width with the used part filled, never a lone cell: 9 % of 24 columns', t => {
+	const total = 252 * gib;
+	const snapshot = device({overview: overview({perm: {dev: '/dev/sda4', used: 0.09 * total, avail: 0.91 * total, total}})});
+	const model = permGauge(snapshot, plain, 24, 4);
+	t.deepEqual(model.lines, ['', ` ${'█'}▊${'░'.repeat(18)}`, ` ${'█'}▊${'░'.repeat(18)}`, ' 9 % used']);
+	t.true(model.lines.slice(1, 3).every(line => [...line].length === 21), 'the track spans the box inside its border and margin');
+	t.deepEqual(permGauge(snapshot, plain, 24, 2).lines.length, 2, 'a short box: one bar row and the figure');
+	const coloured = permGauge(snapshot, colored, 24, 4).lines[1];
+	t.true(coloured.includes('\u001b[32m█▊'), 'the used part in the ok tone');
+	t.deepEqual(gaugeBar(0.01, 10), {filled: '▏', track: '░'.repeat(9)}, 'a little use is an eighth, not nothing');
+	t.deepEqual(gaugeBar(0, 10), {filled: '', track: '░'.repeat(10)});
+	t.deepEqual(gaugeBar(100, 10), {filled: '█'.repeat(10), track: ''});
+	t.deepEqual(permGauge(device({overview: overview({perm: null})}), plain).lines, [], 'nothing known: an empty box, not 0 %');
+});
 
 test('the gauge label shortens to fit and a device without /perm says so', t => {
 	t.is(permGauge(device(), plain, 20).label, ' /perm ');

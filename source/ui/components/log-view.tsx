@@ -1,12 +1,12 @@
 // The log screen: stdout and stderr together with the stream marked, follow or paused, search highlights, lost-line markers.
-import React from 'react';
+import React, {useEffect} from 'react';
 import {Box, Text} from 'ink';
 import type {LogFollowerState, LogBuffer} from '../../core/log-buffer.js';
 import type {ServiceSnapshot} from '../../core/fleet-store.js';
 import {fit, rule} from '../../display/columns.js';
 import {clean} from '../../display/device-text.js';
 import {dashboardKeys} from '../dashboard-keys.js';
-import {logWindow, type LogRow, type LogViewState} from '../log-view-state.js';
+import {logTimeWidth, logWindow, matchRanges, parseQuery, type LogRow, type LogViewState} from '../log-view-state.js';
 import {usePalette, type Palette} from '../theme.js';
 import {Line, type Segment} from './line.js';
 
@@ -18,47 +18,61 @@ function highlight(row: LogRow, query: string, current: boolean, palette: Palett
 		return [{text: row.text}];
 	}
 
-	// Matching is done on the whole entry's text, so a match across a wrap point still lights up on both rows.
-	const lower = row.text.toLowerCase();
-	const needle = query.toLowerCase();
 	const segments: Segment[] = [];
 	let index = 0;
-	while (index < row.text.length) {
-		const found = lower.indexOf(needle, index);
-		if (found === -1) {
-			segments.push({text: row.text.slice(index)});
-			break;
-		}
-
-		if (found > index) {
-			segments.push({text: row.text.slice(index, found)});
+	for (const [start, end] of matchRanges(row.text, parseQuery(query, {allowInverse: false}))) {
+		if (start > index) {
+			segments.push({text: row.text.slice(index, start)});
 		}
 
 		segments.push({
-			text: row.text.slice(found, found + needle.length),
+			text: row.text.slice(start, end),
 			inverse: true,
 			bold: current,
 			underline: current,
 			color: current ? palette.warn : undefined,
 		});
-		index = found + needle.length;
+		index = end;
+	}
+
+	if (index < row.text.length || segments.length === 0) {
+		segments.push({text: row.text.slice(index)});
 	}
 
 	return segments;
 }
 
-export function logRowSegments(row: LogRow, options: {search: string; currentMatch: number | null; width: number; palette: Palette}): Segment[] {
+/** `12:34:56.789`: the local time a line was received. */
+export function receiveTime(at: number): string {
+	const date = new Date(at);
+	const two = (value: number) => String(value).padStart(2, '0');
+	return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}
+
+export function logRowSegments(row: LogRow, options: {search: string; currentMatch: number | null; width: number; palette: Palette; times?: boolean; copy?: boolean}): Segment[] {
 	const {palette, width} = options;
+	if (options.copy) {
+		// Copy mode: the text alone, so a mouse selection copies only what the service printed.
+		return [{text: row.kind === 'gap' ? `[${row.text}]` : row.text}];
+	}
+
 	if (row.kind === 'gap') {
-		return [{text: fit(`┄┄ ${row.text} ┄┄`, width), color: palette.warn, bold: true}];
+		return row.note
+			? [{text: fit(`┄┄ ${row.text} ┄┄`, width), color: palette.muted}]
+			: [{text: fit(`┄┄ ${row.text} ┄┄`, width), color: palette.warn, bold: true}];
 	}
 
 	const prefix = row.continuation ? '   ┆' : row.stream === 'stderr' ? 'err│' : 'out│';
 	const prefixColor = row.stream === 'stderr' ? palette.stderr : palette.stdout;
-	const segments: Segment[] = [
+	const segments: Segment[] = [];
+	if (options.times) {
+		segments.push({text: row.continuation || row.at === undefined ? ' '.repeat(logTimeWidth) : `${receiveTime(row.at)} `, color: palette.muted});
+	}
+
+	segments.push(
 		{text: prefix, color: prefixColor, dim: row.continuation},
 		...highlight(row, options.search, options.currentMatch === row.seq, palette),
-	];
+	);
 	if (row.cutFrom !== undefined && !row.continuation) {
 		segments.push({text: ` … (${row.cutFrom} characters, cut)`, color: palette.muted});
 	}
@@ -79,11 +93,26 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 }) {
 	const palette = usePalette();
 	const paneRows = Math.max(1, rows - logChromeRows);
+	// Paused means frozen: the buffer keeps every line from the view's first one on (within its byte budget).
+	const pinAt = state.follow ? null : (buffer ? Math.max(state.topSeq, buffer.firstSeq) : null);
+	useEffect(() => {
+		buffer?.pin(pinAt);
+	}, [buffer, pinAt]);
+	useEffect(() => () => {
+		buffer?.pin(null);
+	}, [buffer]);
 	const window = buffer ? logWindow(state, {buffer, rows: paneRows, width}) : null;
-	const mode = state.follow ? 'following ▼' : window?.atEnd ? 'paused at the end' : 'paused ▲ (G follows)';
+	const arrived = !state.follow && buffer && state.pausedAt !== null ? Math.max(0, buffer.nextSeq - state.pausedAt) : 0;
+	const newLines = arrived > 0 ? `, ${arrived} new` : '';
+	const mode = state.follow ? 'following ▼' : window?.atEnd ? `paused at the end${newLines}` : `paused ▲${newLines} (G follows)`;
 	const parts = [`Logs · ${clean(device)} ${clean(service)}`, mode];
+	if (state.copy) {
+		parts.push('copy mode: select with the mouse, v leaves');
+	}
+
 	if (state.search) {
-		parts.push(`search "${state.search}": ${window?.matchCount ?? 0}`);
+		const count = window?.matchCount ?? 0;
+		parts.push(`search "${state.search}": ${window?.matchIndex ? `${window.matchIndex}/${count}` : `${count} match${count === 1 ? '' : 'es'}`}`);
 	}
 
 	if (state.filter) {
@@ -105,8 +134,13 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 			status.push({text: 'waiting for the first line…', color: palette.muted});
 		}
 
-		status.push({text: ` · ${buffer.size}/${buffer.capacity} lines · ${state.streams === 'both' ? 'stdout+stderr' : `${state.streams} only`}${state.wrap ? ' · wrapped' : ''}`});
-		if (buffer.evicted > 0) {
+		const held = buffer.size > buffer.capacity ? `${buffer.size} lines (kept while paused; ${buffer.capacity} when following)` : `${buffer.size}/${buffer.capacity} lines`;
+		status.push({text: ` · ${held} · ${state.streams === 'both' ? 'stdout+stderr' : `${state.streams} only`}${state.wrap ? ' · wrapped' : ''}`});
+		if (buffer.pinnedDropped > 0) {
+			status.push({text: ` · ${buffer.pinnedDropped} paused lines dropped (memory budget)`, color: palette.warn});
+		} else if (buffer.cleared > 0 && buffer.evicted === 0) {
+			status.push({text: ' · cleared', color: palette.muted});
+		} else if (buffer.evicted > 0) {
 			status.push({text: ` · ${buffer.evicted} older lines dropped (buffer full)`, color: palette.muted});
 		}
 
@@ -132,13 +166,13 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 			{text: state.input.kind === 'search' ? 'search: ' : 'filter: ', bold: true},
 			{text: state.input.text},
 			{text: ' ', inverse: true},
-			{text: '  Enter applies · Esc cancels', color: palette.muted},
+			{text: state.notice ? `  ${state.notice}` : '  Enter applies · Esc cancels · /re/ regex · !text inverts a filter', color: state.notice ? palette.warn : palette.muted},
 		];
 	} else if (state.notice) {
 		footer = [{text: state.notice, color: palette.warn}];
 	} else {
 		footer = [{
-			text: dashboardKeys.hints(['back', 'logSearch', 'logNext', 'logFilter', 'logFollow', 'logStream', 'logWrap', 'logSave', 'restart', 'help'], {readonly}),
+			text: dashboardKeys.hints(['back', 'logSearch', 'logNext', 'logFilter', 'logFollow', 'logStream', 'logWrap', 'logTimes', 'logCopy', 'logSave', 'restart', 'help'], {readonly}),
 			color: palette.muted,
 		}];
 	}
@@ -154,7 +188,7 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 				) : rowsShown.map(row => (
 					<Line
 						key={`${row.seq}:${row.offset}`}
-						segments={logRowSegments(row, {search: state.search, currentMatch: state.currentMatch, width, palette})}
+						segments={logRowSegments(row, {search: state.search, currentMatch: state.currentMatch, width, palette, times: state.times, copy: state.copy})}
 					/>
 				))}
 			</Box>

@@ -6,7 +6,7 @@ import {actionLook, healthLook, lookText, stateLook, type Tone} from '../../disp
 import {cell, fit, rule} from '../../display/columns.js';
 import {shortBytes, shortDuration} from '../../display/units.js';
 import {clean} from '../../display/device-text.js';
-import {sparkline} from '../../display/sparkline.js';
+import {ownRange, sparkline} from '../../display/sparkline.js';
 import {toneColor, usePalette, type Palette} from '../theme.js';
 import {windowStart, type ColumnMode, type TableWindowProps} from '../fleet-layout.js';
 import {Line, type Segment} from './line.js';
@@ -114,7 +114,7 @@ export function serviceRowSegments(service: ServiceSnapshot, options: {width: nu
 	segments.push(
 		{text: cell(running && startTime !== undefined ? shortDuration(now - startTime) : '-', c.uptime)},
 		{text: cell(service.rss === null ? '-' : shortBytes(service.rss), c.rss)},
-		{text: fit(sparkline(service.rssHistory.values, {width: c.spark, min: 0, max: headroom(service.rssHistory.values)}), c.spark + 1), color: palette.accent},
+		{text: fit(sparkline(service.rssHistory.values, {width: c.spark, ...ownRange(service.rssHistory.values.slice(-c.spark))}), c.spark + 1), color: palette.accent},
 		{
 			text: fit(last.text, c.last),
 			color: last.failed ? palette.bad : last.fromAction ? palette.ok : palette.muted,

@@ -6,6 +6,7 @@ export type WizardStep = 'source' | 'target' | 'confirm' | 'build' | 'sudo' | 'w
 export type FlashIntent =
 	| 'up'
 	| 'down'
+	| 'complete'
 	| 'next'
 	| 'back'
 	| 'toggle'
@@ -21,8 +22,11 @@ const running: readonly WizardStep[] = ['build', 'write', 'verify', 'power-off']
 // `short` is what the hint line says; `description` is the help's sentence. Text (the image path, a device's name to
 // type) is edited by the text input, not by this table: printable keys the table does not claim are typed.
 const bindings: ReadonlyArray<KeyBinding<FlashIntent, WizardStep>> = [
+	{intent: 'complete', keys: [{key: 'tab'}], contexts: ['source'], short: 'complete', description: 'complete the image path (~ is your home folder)'},
 	{intent: 'up', keys: [{key: 'upArrow'}], contexts: choosing, hint: '↑↓', short: 'move', description: 'move up'},
 	{intent: 'down', keys: [{key: 'downArrow'}, {key: 'tab'}], contexts: choosing, hint: '', description: 'move down'},
+	{intent: 'up', keys: [{input: 'k'}], contexts: ['target'], hint: '', description: 'move up the card list'},
+	{intent: 'down', keys: [{input: 'j'}], contexts: ['target'], hint: '', description: 'move down the card list'},
 	{
 		intent: 'next', keys: [{key: 'return'}], contexts: [...choosing, 'finish'], short: 'continue',
 		description: 'continue; on the last question: write (after typing the name when asked); at the end: leave',

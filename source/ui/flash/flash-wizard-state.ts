@@ -2,11 +2,14 @@
 import type {DriveAssessment} from '../../core/flash/drive-verdict.js';
 import type {FlashOutcome} from '../../core/flash/flash-job.js';
 import type {FlashSessionEvent} from '../../core/flash/flash-session.js';
+import type {FlashSources, GokSource} from '../../core/flash/flash-services.js';
+import type {PathCompletion} from '../../core/flash/path-completion.js';
 import type {FlashProgress} from '../../core/flash/flash-progress.js';
 import type {ImageInfo} from '../../core/flash/image-source.js';
 import {splitKeys} from '../../input/key-chunks.js';
 import type {KeyEvent} from '../../input/key-table.js';
 import {editText} from '../../input/text-input.js';
+import {expandHome} from '../../core/flash/path-completion.js';
 import {flashKeys, type FlashIntent, type WizardStep} from './flash-keys.js';
 
 export type ConfirmOption = 'fast' | 'verify' | 'unmount';
@@ -14,13 +17,25 @@ export type ConfirmOption = 'fast' | 'verify' | 'unmount';
 /** A side effect the wizard component carries out, numbered so each runs once. */
 export type WizardRequest =
 	| {id: number; kind: 'inspect'; path: string}
+	| {id: number; kind: 'complete'; path: string}
 	| {id: number; kind: 'run'}
 	| {id: number; kind: 'exit'};
 
 export type WizardState = {
 	step: WizardStep;
 	imagePath: string;
+	/** The gok instances offered (usable, and gok is there to build them). */
 	instances: string[];
+	/** Instances shown as broken (their config cannot be read), never offered. */
+	brokenInstances: GokSource[];
+	/** Instances found while `gok` is not on PATH: named in a note, not offered. */
+	unbuildable: string[];
+	/** The home folder, for `~` in the image path. */
+	home?: string;
+	/** What Tab found when it could not complete alone (several names match). */
+	completions?: {candidates: readonly string[]; matches: number};
+	/** The path was edited (typed, completed) by the user: the remembered last image no longer replaces it. */
+	pathTouched: boolean;
 	/** 0: the image path field; 1…: the gok instances. */
 	sourceIndex: number;
 	checking: boolean;
@@ -33,6 +48,8 @@ export type WizardState = {
 	surveyError?: string;
 	/** The chosen device, kept by path while the list refreshes. */
 	targetPath?: string;
+	/** The user moved the cursor: the list refreshing no longer moves it to the best card. */
+	targetChosen: boolean;
 	targetNotice?: string;
 	options: Record<ConfirmOption, boolean>;
 	confirmRow: number;
@@ -55,6 +72,11 @@ export type WizardAction =
 	 */
 	| {type: 'key'; input: string; key: KeyEvent}
 	| {type: 'instances'; names: string[]}
+	/** The prerequisites, checked at the start: gok on PATH, each instance usable or broken. */
+	| {type: 'sources'; sources: FlashSources}
+	| {type: 'completed'; partial: string; completion: PathCompletion}
+	/** The image remembered from last time (used when nothing was typed yet). */
+	| {type: 'lastImage'; path: string}
 	| {type: 'imageChecked'; image: ImageInfo}
 	| {type: 'imageFailed'; message: string}
 	| {type: 'drives'; drives: DriveAssessment[]}
@@ -63,11 +85,16 @@ export type WizardAction =
 	| {type: 'session'; event: FlashSessionEvent}
 	| {type: 'failed'; message: string};
 
-export function initialWizardState(options: {showAll?: boolean; initialImage?: string}): WizardState {
+export function initialWizardState(options: {showAll?: boolean; initialImage?: string; home?: string}): WizardState {
 	return {
 		step: 'source',
 		imagePath: options.initialImage ?? '',
+		pathTouched: options.initialImage !== undefined,
+		home: options.home,
 		instances: [],
+		brokenInstances: [],
+		unbuildable: [],
+		targetChosen: false,
 		sourceIndex: 0,
 		checking: false,
 		showAll: options.showAll ?? false,
@@ -82,7 +109,7 @@ export function initialWizardState(options: {showAll?: boolean; initialImage?: s
 	};
 }
 
-function request(state: WizardState, body: {kind: 'inspect'; path: string} | {kind: 'run'} | {kind: 'exit'}): WizardState {
+function request(state: WizardState, body: {kind: 'inspect' | 'complete'; path: string} | {kind: 'run'} | {kind: 'exit'}): WizardState {
 	return {...state, request: {...body, id: state.nextId} as WizardRequest, nextId: state.nextId + 1};
 }
 
@@ -102,6 +129,11 @@ export function nameToType(drive: DriveAssessment): string {
 
 const keepLines = 200;
 
+/** 0 ok, 1 warn, 2 refuse (none: 3). */
+function rank(drive: DriveAssessment | undefined): number {
+	return drive === undefined ? 3 : drive.verdict === 'ok' ? 0 : drive.verdict === 'warn' ? 1 : 2;
+}
+
 function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 	const {step} = state;
 	const intent: FlashIntent | undefined = flashKeys.match([step], input, key);
@@ -116,7 +148,8 @@ function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 	switch (step) {
 		case 'source': {
 			const entries = 1 + state.instances.length;
-			if (intent === 'up' || intent === 'down') {
+			// Tab completes in the path field; on an instance it moves on, as it did everywhere before.
+			if (intent === 'up' || intent === 'down' || (intent === 'complete' && state.sourceIndex !== 0)) {
 				const delta = intent === 'up' ? -1 : 1;
 				return {...state, sourceIndex: (state.sourceIndex + delta + entries) % entries, sourceError: undefined};
 			}
@@ -134,7 +167,12 @@ function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 					return {...state, sourceError: 'type the path of an image file (.img, .img.gz, .img.xz, .img.zst)'};
 				}
 
-				return request({...state, checking: true, sourceError: undefined}, {kind: 'inspect', path: state.imagePath.trim()});
+				const typed = state.imagePath.trim();
+				return request({...state, checking: true, sourceError: undefined, completions: undefined}, {kind: 'inspect', path: state.home ? expandHome(typed, state.home) : typed});
+			}
+
+			if (intent === 'complete' && state.sourceIndex === 0 && !state.checking) {
+				return request({...state, pathTouched: true}, {kind: 'complete', path: state.imagePath});
 			}
 
 			if (state.sourceIndex !== 0 || state.checking || intent !== undefined) {
@@ -142,7 +180,7 @@ function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 			}
 
 			const edited = editText(state.imagePath, input, key);
-			return edited.value === state.imagePath ? state : {...state, imagePath: edited.value, sourceError: undefined};
+			return edited.value === state.imagePath ? state : {...state, imagePath: edited.value, pathTouched: true, sourceError: undefined, completions: undefined};
 		}
 
 		case 'target': {
@@ -153,11 +191,12 @@ function onKey(state: WizardState, input: string, key: KeyEvent): WizardState {
 				}
 
 				const next = Math.min(state.drives.length - 1, Math.max(0, (index === -1 ? 0 : index) + (intent === 'up' ? -1 : 1)));
-				return {...state, targetPath: state.drives[next].device.path, targetNotice: undefined};
+				return {...state, targetPath: state.drives[next].device.path, targetChosen: true, targetNotice: undefined};
 			}
 
 			if (intent === 'showAll') {
-				return {...state, showAll: !state.showAll, targetNotice: undefined};
+				// The list changes: the cursor goes to the best card of the new one, unless the user moves it.
+				return {...state, showAll: !state.showAll, targetChosen: false, targetNotice: undefined};
 			}
 
 			if (intent === 'back') {
@@ -257,6 +296,37 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
 			return {...state, instances: action.names};
 		}
 
+		case 'sources': {
+			const usable = action.sources.instances.filter(source => source.problem === undefined).map(source => source.name);
+			const instances = action.sources.gok ? usable : [];
+			return {
+				...state,
+				instances,
+				brokenInstances: action.sources.instances.filter(source => source.problem !== undefined),
+				unbuildable: action.sources.gok ? [] : usable,
+				sourceIndex: Math.min(state.sourceIndex, instances.length),
+			};
+		}
+
+		case 'completed': {
+			// A completion for text that has changed since is stale.
+			if (state.step !== 'source' || state.imagePath !== action.partial) {
+				return state;
+			}
+
+			const {completion} = action;
+			return {
+				...state,
+				imagePath: completion.value,
+				completions: completion.candidates.length > 0 ? {candidates: completion.candidates, matches: completion.matches} : undefined,
+				sourceError: completion.matches === 0 ? 'nothing there matches' : undefined,
+			};
+		}
+
+		case 'lastImage': {
+			return state.pathTouched || state.imagePath !== '' ? state : {...state, imagePath: action.path};
+		}
+
 		case 'imageChecked': {
 			if (!state.checking) {
 				return state;
@@ -270,14 +340,17 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
 		}
 
 		case 'drives': {
-			const stillThere = action.drives.some(drive => drive.device.path === state.targetPath);
-			const firstUsable = action.drives.find(drive => drive.verdict !== 'refuse') ?? action.drives[0];
+			const current = action.drives.find(drive => drive.device.path === state.targetPath);
+			// The best card: an ok one, else one to confirm by name, else the first (its reasons then show why not).
+			const best = action.drives.find(drive => drive.verdict === 'ok') ?? action.drives.find(drive => drive.verdict === 'warn') ?? action.drives[0];
+			const keep = current && (state.targetChosen || rank(current) <= rank(best));
 			return {
 				...state,
 				drives: action.drives,
 				surveyed: true,
 				surveyError: undefined,
-				targetPath: stillThere ? state.targetPath : firstUsable?.device.path,
+				targetPath: keep ? current.device.path : best?.device.path,
+				targetChosen: keep ? state.targetChosen : false,
 			};
 		}
 

@@ -18,6 +18,8 @@ export type FlashWizardProps = {
 	services?: FlashServices;
 	/** How often the device list is refreshed (default 1 s). */
 	surveyIntervalMs?: number;
+	/** The home folder `~` stands for (default: the user's). */
+	home?: string;
 };
 
 function errorText(error: unknown): string {
@@ -54,7 +56,7 @@ export function FlashWizard(props: FlashWizardProps) {
 	const palette = usePalette();
 	const {columns, rows} = useTerminalSize();
 	const services = useMemo(() => props.services ?? defaultFlashServices(process.env, os.homedir()), [props.services]);
-	const [state, dispatch] = useReducer(wizardReducer, {showAll: props.showAll, initialImage: props.initialImage}, initialWizardState);
+	const [state, dispatch] = useReducer(wizardReducer, {showAll: props.showAll, initialImage: props.initialImage, home: props.home ?? os.homedir()}, initialWizardState);
 	const latest = useRef(state);
 	latest.current = state;
 	const abort = useRef<AbortController | undefined>(undefined);
@@ -66,9 +68,15 @@ export function FlashWizard(props: FlashWizardProps) {
 
 	useEffect(() => {
 		let live = true;
-		void services.listInstances().then(names => {
+		// Prerequisites first: what cannot be built (no gok) or read (a broken instance) is never offered.
+		void services.listSources().then(sources => {
 			if (live) {
-				dispatch({type: 'instances', names});
+				dispatch({type: 'sources', sources});
+			}
+		}, () => undefined);
+		void services.lastImage().then(path => {
+			if (live && path) {
+				dispatch({type: 'lastImage', path});
 			}
 		}, () => undefined);
 		return () => {
@@ -87,8 +95,18 @@ export function FlashWizard(props: FlashWizardProps) {
 			onExit();
 		} else if (request.kind === 'inspect') {
 			services.inspectImage(request.path).then(
-				image => dispatch({type: 'imageChecked', image}),
+				image => {
+					dispatch({type: 'imageChecked', image});
+					// Remembered for next time; a settings file that cannot be written does not stop a flash.
+					services.rememberImage(image.path).catch(() => undefined);
+				},
 				(error: unknown) => dispatch({type: 'imageFailed', message: errorText(error)}),
+			);
+		} else if (request.kind === 'complete') {
+			const partial = request.path;
+			services.completePath(partial).then(
+				completion => dispatch({type: 'completed', partial, completion}),
+				() => undefined,
 			);
 		} else {
 			const controller = new AbortController();

@@ -24,6 +24,9 @@ export function SourceStep({state}: {state: WizardState}) {
 				<Text color={palette.accent}>{state.imagePath}</Text>
 				{state.sourceIndex === 0 ? <Text inverse> </Text> : null}
 			</Box>
+			{state.completions ? (
+				<Text color={palette.muted} wrap="truncate-end">    {state.completions.candidates.join('  ')}{state.completions.matches > state.completions.candidates.length ? `  … ${state.completions.matches} in all` : ''}</Text>
+			) : null}
 			{state.instances.map((name, index) => (
 				<Box key={name}>
 					<Cursor on={state.sourceIndex === index + 1}/>
@@ -32,6 +35,16 @@ export function SourceStep({state}: {state: WizardState}) {
 					<Text color={palette.muted}> (built with gok overwrite --full for the card)</Text>
 				</Box>
 			))}
+			{state.brokenInstances.map(source => (
+				<Box key={source.name}>
+					<Text>  </Text>
+					<Text color={palette.bad}>gok instance {source.name}: broken, not offered: </Text>
+					<Text color={palette.muted} wrap="truncate-end">{source.problem}</Text>
+				</Box>
+			))}
+			{state.unbuildable.length > 0 ? (
+				<Text color={palette.warn}>gok is not on PATH, so the gok instance{state.unbuildable.length === 1 ? '' : 's'} {state.unbuildable.join(', ')} cannot be built here (go install github.com/gokrazy/tools/cmd/gok@latest); an image file can still be written.</Text>
+			) : null}
 			{state.checking ? <Text color={palette.muted}>Checking the image…</Text> : null}
 			{state.sourceError ? <Text color={palette.bad}>{state.sourceError}</Text> : null}
 		</Box>

@@ -34,7 +34,10 @@ function recording(options: {permission?: boolean; sudo?: string; failWrite?: bo
 			calls.push(`inspect ${path}`);
 			return {...image, path};
 		},
-		listInstances: async () => [],
+		listSources: async () => ({gok: true, instances: []}),
+		completePath: async partial => ({value: partial, candidates: [], matches: 0}),
+		lastImage: async () => undefined,
+		rememberImage: async () => undefined,
 		survey: async () => [],
 		async buildInstance(instance, bytes, {onOutput}) {
 			calls.push(`build ${instance} ${bytes}`);

@@ -141,3 +141,56 @@ test('Ctrl+C while writing asks the session to stop; a failure ends on the finis
 	t.is(failed.step, 'finish');
 	t.is(failed.error, '/dev/sdb: the card went away');
 });
+
+test('prerequisites first: without gok the instances are named in a note and not offered; a broken instance is shown, never offered', t => {
+	const sources = {gok: false, instances: [{name: 'casa'}, {name: 'broken', problem: 'invalid JSON: Unexpected token (line 3, column 5)'}]};
+	const noGok = wizardReducer(initialWizardState({}), {type: 'sources', sources});
+	t.deepEqual(noGok.instances, []);
+	t.deepEqual(noGok.unbuildable, ['casa']);
+	t.deepEqual(noGok.brokenInstances, [{name: 'broken', problem: 'invalid JSON: Unexpected token (line 3, column 5)'}]);
+	t.is(run(noGok, '<Down><Down>').sourceIndex, 0, 'nothing to move to: only the image field is offered');
+	const withGok = wizardReducer(initialWizardState({}), {type: 'sources', sources: {...sources, gok: true}});
+	t.deepEqual(withGok.instances, ['casa']);
+	t.deepEqual(withGok.unbuildable, []);
+	t.is(run(withGok, '<Down><Enter>').instance, 'casa');
+	t.is(run(withGok, '<Down><Down>').sourceIndex, 0, 'the broken one is not a stop on the way');
+	t.is(run(withGok, '<Down><Tab>').sourceIndex, 0, 'Tab on an instance moves on, as before');
+});
+
+test('the cursor starts on the best card: the only ok one, also after a changes the list', t => {
+	const systemDisk = drive('sda', 'refuse');
+	const loop = {...drive('loop0', 'ok'), device: {...drive('loop0', 'ok').device, type: 'loop'}};
+	let state = wizardReducer(atTarget(), {type: 'drives', drives: [systemDisk]});
+	t.is(state.targetPath, '/dev/sda', 'nothing better: the refused disk, with its reasons');
+	state = run(state, 'a', {type: 'drives', drives: [systemDisk, loop]});
+	t.is(state.targetPath, '/dev/loop0', 'a showed an ok card: the cursor is on it');
+	state = run(state, 'k', {type: 'drives', drives: [systemDisk, loop]});
+	t.is(state.targetPath, '/dev/sda', 'a card the user moved to stays chosen while the list refreshes');
+	t.is(run(state, 'j').targetPath, '/dev/loop0', 'j and k move in the card list');
+	t.like(run(atTarget(), 'jj'), {targetPath: '/dev/sdd'});
+});
+
+test('~ is the home folder; Tab asks for a completion and a stale answer is dropped; the remembered image fills only an untouched field', t => {
+	const home = initialWizardState({home: '/home/ann'});
+	t.like(run(home, '~/images/casa.img<Enter>').request, {kind: 'inspect', path: '/home/ann/images/casa.img'});
+	const tab = run(home, '~/im<Tab>');
+	t.like(tab.request, {kind: 'complete', path: '~/im'});
+	t.is(tab.imagePath, '~/im', 'Tab is not typed');
+	const completed = wizardReducer(tab, {type: 'completed', partial: '~/im', completion: {value: '~/images/', candidates: [], matches: 1}});
+	t.is(completed.imagePath, '~/images/');
+	const several = wizardReducer(completed, {type: 'completed', partial: '~/images/', completion: {value: '~/images/casa', candidates: ['casa.img', 'casa.img.xz'], matches: 2}});
+	t.is(several.imagePath, '~/images/casa');
+	t.deepEqual(several.completions, {candidates: ['casa.img', 'casa.img.xz'], matches: 2});
+	const stale = wizardReducer(run(tab, 'x'), {type: 'completed', partial: '~/im', completion: {value: '~/images/', candidates: [], matches: 1}});
+	t.is(stale.imagePath, '~/imx', 'typed on meanwhile: the completion is dropped');
+	t.is(wizardReducer(home, {type: 'lastImage', path: '/srv/casa.img'}).imagePath, '/srv/casa.img');
+	t.is(wizardReducer(run(home, 'a<Backspace>'), {type: 'lastImage', path: '/srv/casa.img'}).imagePath, '', 'never over what the user did');
+	t.is(wizardReducer(initialWizardState({initialImage: 'given.img'}), {type: 'lastImage', path: '/srv/casa.img'}).imagePath, 'given.img');
+});
+
+test('a burst of Backspace in one chunk deletes as many characters; Ctrl-U clears the path', t => {
+	const typed = run(initialWizardState({}), 'images/casa.img');
+	t.is(wizardReducer(typed, {type: 'key', input: '\u007F\u007F\u007F\u007F', key: keySequence('x')[0]!.key}).imagePath, 'images/casa');
+	t.is(run(typed, '<C-u>').imagePath, '');
+	t.is(run(typed, '<C-w>').imagePath, '', 'one word: the path has no space');
+});

@@ -1,6 +1,7 @@
 // The wizard through its steps on real loop devices (ink-testing-library; frames polled, never slept on).
 import {execFile} from 'node:child_process';
-import {truncate, writeFile} from 'node:fs/promises';
+import {mkdtemp, rm, truncate, writeFile} from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import React from 'react';
@@ -15,6 +16,11 @@ import {keys, press, waitForFrame, type App} from '../frames.js';
 import {MiB, mixedImage, tempDir, writeImageFiles} from '../../core/flash/test-images.js';
 
 const run = promisify(execFile);
+
+// The wizard remembers the image it checked in the settings: these tests keep theirs in a folder of their own.
+const configDir = await mkdtemp(path.join(os.tmpdir(), 'krazy-wizard-config-'));
+process.env.KRAZY_TUI_CONFIG_DIR = configDir;
+test.after.always(async () => rm(configDir, {recursive: true, force: true}));
 
 const escapeRegExp = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
