@@ -4,11 +4,13 @@ import {registryOptionsFrom, type ConfigProblem} from '../core/device-registry.j
 import {readSettings, settingsDirectory, type Settings} from '../core/settings.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
 import {deviceFlags, resolveFleet, writeLine} from './device-options.js';
+import {settleMs} from './update.js';
 
-const help = `Usage: krazy-tui [DEVICE...] [--readonly] [--poll-interval SECONDS] [--password-file FILE] [--timeout SECONDS]
+const help = `Usage: krazy-tui [DEVICE...] [--readonly] [--poll-interval SECONDS] [--settle SECONDS] [--password-file FILE] [--timeout SECONDS]
 
 The interactive dashboard over every known device (gok instances, saved devices), or over the DEVICEs given.
---readonly hides every action (restart, stop, start, kill, reboot, power off, shell, flash).
+--readonly hides every action (restart, stop, start, kill, reboot, power off, shell, flash, update).
+--settle: the health gate's time after an update (u) or rollback (U), as for krazy-tui update (default 30).
 Press ? inside for every key.`;
 
 export type DashboardLaunch = {
@@ -18,6 +20,10 @@ export type DashboardLaunch = {
 	readonly: boolean;
 	/** --timeout for every request to the devices; undefined: the client's default. */
 	timeoutMs?: number;
+	/** --settle for the update pane's health gate. */
+	settleMs?: number;
+	/** The archive the update pane offers first (the demo's good next build). */
+	suggestedArchive?: string;
 	io: CommandIo;
 };
 
@@ -35,6 +41,7 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 		settings: {pollIntervalMs: settings.pollIntervalMs, theme: settings.theme, logBufferLines: settings.logBufferLines},
 		readonly: launch.readonly,
 		storeOptions: {timeoutMs: launch.timeoutMs},
+		update: {job: {settleMs: launch.settleMs, timeoutMs: launch.timeoutMs}, suggestedArchive: launch.suggestedArchive},
 		env: io.env,
 		signal: io.signal,
 		async runShell(target, terminal) {
@@ -64,16 +71,18 @@ export const dashboardCommand: Command = async (args, io) => {
 		...deviceFlags,
 		readonly: {type: 'boolean'},
 		'poll-interval': {type: 'string'},
+		settle: {type: 'string'},
 	});
 	if (values.help) {
 		writeLine(io.stdout, help);
 		return 0;
 	}
 
+	const settle = settleMs('krazy-tui', values.settle);
 	const {settings, problems: settingsProblems} = await readSettings(registryOptionsFrom(io.env));
 	settings.pollIntervalMs = pollIntervalFrom('krazy-tui', values['poll-interval'], settings.pollIntervalMs);
 	const fleet = await resolveFleet('krazy-tui', positionals, values, io);
 	// The dashboard owns the terminal: problems are shown in its footer, not printed under it.
 	const problems: ConfigProblem[] = [...settingsProblems, ...fleet.problems];
-	return launchDashboard({targets: fleet.targets, problems, settings, readonly: values.readonly ?? false, timeoutMs: fleet.timeoutMs, io});
+	return launchDashboard({targets: fleet.targets, problems, settings, readonly: values.readonly ?? false, timeoutMs: fleet.timeoutMs, settleMs: settle, io});
 };

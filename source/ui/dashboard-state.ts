@@ -18,12 +18,16 @@ export type Effect =
 	| {readonly type: 'shell'; readonly device: string}
 	| {readonly type: 'refresh'; readonly device: string}
 	| {readonly type: 'saveLog'}
-	| {readonly type: 'clearLog'};
+	| {readonly type: 'clearLog'}
+	/** The update pane (ui/update/): `u` opens it for the device (or the marked ones), `U` asks for a rollback, `m` marks. */
+	| {readonly type: 'update'; readonly device: string}
+	| {readonly type: 'rollback'; readonly device: string}
+	| {readonly type: 'mark'; readonly device: string};
 
 export type Notice = {readonly text: string; readonly tone: 'info' | 'error'};
 
 export type DashboardState = {
-	readonly screen: 'fleet' | 'logs' | 'flash';
+	readonly screen: 'fleet' | 'logs' | 'flash' | 'update';
 	readonly focus: 'devices' | 'services';
 	readonly device: string | null;
 	readonly service: string | null;
@@ -79,6 +83,7 @@ export type DashboardAction =
 	| {type: 'notice'; notice: Notice | null}
 	| {type: 'logNotice'; text: string | null}
 	| {type: 'closeFlash'}
+	| {type: 'showUpdate'; shown: boolean}
 	| {type: 'select'; device: string | null; service?: string | null};
 
 function withEffect(state: DashboardState, effect: Effect): DashboardState {
@@ -355,6 +360,15 @@ function onFleetKey(state: DashboardState, input: string, key: KeyEvent, env: Da
 			return {...state, screen: 'flash'};
 		}
 
+		case 'update':
+		case 'rollback': {
+			return device === null ? state : withEffect({...state, device}, {type: intent, device});
+		}
+
+		case 'mark': {
+			return device === null ? state : withEffect(state, {type: 'mark', device});
+		}
+
 		default: {
 			const action = serviceActions[intent];
 			if (action && inServices && device !== null && service !== null) {
@@ -380,6 +394,10 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 			return {...state, screen: 'fleet'};
 		}
 
+		case 'showUpdate': {
+			return {...state, screen: action.shown ? 'update' : 'fleet', dialog: null, help: false};
+		}
+
 		case 'select': {
 			return {...state, device: action.device, service: action.service ?? null};
 		}
@@ -396,7 +414,8 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 }
 
 function onKey(state: DashboardState, input: string, key: KeyEvent, env: DashboardEnv): DashboardState {
-	if (state.screen === 'flash') {
+	// The wizard and the update pane read their own keys.
+	if (state.screen === 'flash' || state.screen === 'update') {
 		return state;
 	}
 

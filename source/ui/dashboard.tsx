@@ -29,6 +29,10 @@ import {GraphsPane} from './components/graphs-pane.js';
 import {HelpView} from './components/help-view.js';
 import {ConfirmDialog, dialogRows} from './components/confirm-dialog.js';
 import {LogView, logChromeRows} from './components/log-view.js';
+import {UpdatePane} from './components/update-pane.js';
+import type {UpdateController} from './update/update-controller.js';
+import {updateHints} from './update/update-pane-lines.js';
+import {initialUpdateView, rowNote, type UpdateViewState} from './update/update-view.js';
 
 export type DashboardProps = {
 	store: FleetStore;
@@ -51,6 +55,8 @@ export type DashboardProps = {
 	/** Where saved logs go (default: the current folder). */
 	saveDirectory?: string;
 	env?: NodeJS.ProcessEnv;
+	/** `u`, `U`, `m`: the update pane's jobs, drift marks and row notes (ui/update/); without it those keys do nothing. */
+	updates?: UpdateController;
 };
 
 /** Poll results are drawn at most this often; the seconds tick is the same frame (see frame-pacer.ts). */
@@ -147,6 +153,15 @@ function DashboardScreen(props: DashboardProps) {
 		follower ? follower.subscribe : noSubscribe,
 		follower ? follower.getState : noState,
 	);
+	const {updates} = props;
+	const updateState = useSyncExternalStore(updates ? updates.subscribe : noSubscribe, updates ? updates.getState : noUpdateState);
+	// A question of a running job (confirm the next device of a rollout) brings the pane back.
+	const updateQuestion = updateState.prompt?.kind === 'confirm' ? updateState.prompt.device : null;
+	useEffect(() => {
+		if (updateQuestion !== null && state.screen !== 'update' && state.screen !== 'flash') {
+			dispatch({type: 'showUpdate', shown: true});
+		}
+	}, [updateQuestion, state.screen]);
 
 	// The log follower lives exactly as long as the log screen shows that service.
 	const logDevice = state.logTarget?.device;
@@ -202,7 +217,12 @@ function DashboardScreen(props: DashboardProps) {
 
 	useInput((input, key) => {
 		dispatch({type: 'key', input, key, env: envRef.current});
-	}, {isActive: state.screen !== 'flash'});
+	}, {isActive: state.screen !== 'flash' && state.screen !== 'update'});
+
+	useInput((input, key) => {
+		updates?.key(input, key, {readonly});
+	}, {isActive: state.screen === 'update'});
+
 
 	// Effects run once each, after the render that queued them.
 	const handled = useRef(state.effects.at(-1)?.id ?? 0);
@@ -217,6 +237,19 @@ function DashboardScreen(props: DashboardProps) {
 	stateRef.current = state;
 	const followerRef = useRef(follower);
 	followerRef.current = follower;
+	useEffect(() => {
+		if (!updates) {
+			return;
+		}
+
+		updates.onClose = () => {
+			dispatch({type: 'showUpdate', shown: false});
+		};
+
+		updates.onQuit = () => {
+			props.onQuit(stateRef.current);
+		};
+	}, [updates, props]);
 	useEffect(() => {
 		for (const {id, effect} of state.effects) {
 			if (id <= handled.current) {
@@ -236,7 +269,36 @@ function DashboardScreen(props: DashboardProps) {
 		function runEffect(effect: Effect) {
 			switch (effect.type) {
 				case 'quit': {
-					props.onQuit(stateRef.current);
+					// Never quit from under a push: the pane asks first.
+					if (updates?.busy()) {
+						updates.askQuit();
+						dispatch({type: 'showUpdate', shown: true});
+					} else {
+						props.onQuit(stateRef.current);
+					}
+
+					break;
+				}
+
+				case 'update':
+				case 'rollback': {
+					if (!updates) {
+						notice('updating is not available here', 'error');
+						break;
+					}
+
+					if (effect.type === 'update') {
+						updates.openUpdate(effect.device);
+					} else {
+						updates.openRollback(effect.device);
+					}
+
+					dispatch({type: 'showUpdate', shown: true});
+					break;
+				}
+
+				case 'mark': {
+					updates?.toggleMark(effect.device);
 					break;
 				}
 
@@ -303,7 +365,7 @@ function DashboardScreen(props: DashboardProps) {
 				}
 			}
 		}
-	}, [state.effects, store, props]);
+	}, [state.effects, store, props, updates]);
 
 	if (state.screen === 'flash' && props.renderFlash) {
 		return <>{props.renderFlash(() => dispatch({type: 'closeFlash'}))}</>;
@@ -330,13 +392,19 @@ function DashboardScreen(props: DashboardProps) {
 		titleSegments.push({text: ' · READ-ONLY', color: palette.warn, bold: true});
 	}
 
+	if (updateState.marked.length > 0) {
+		titleSegments.push({text: ` · ${updateState.marked.length} marked (u updates them one at a time)`, color: palette.accent});
+	}
+
 	const hiddenNote = layout.hidden.length > 0 && state.screen === 'fleet' && !state.help
 		? `${size.columns}×${size.rows}: no room for ${layout.hidden.join(', ')}`
 		: '';
 
 	let body: ReactNode;
 	const bodyRows = layout.height - 2;
-	if (state.help) {
+	if (state.screen === 'update' && !state.help) {
+		body = <UpdatePane state={updateState} rows={bodyRows} width={layout.width} readonly={readonly} />;
+	} else if (state.help) {
 		body = <HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} />;
 	} else if (state.screen === 'logs' && state.logTarget) {
 		const logDeviceSnapshot = snapshot.devices.find(device => device.name === state.logTarget?.device);
@@ -365,6 +433,8 @@ function DashboardScreen(props: DashboardProps) {
 					width={layout.width}
 					mode={layout.deviceColumns}
 					now={now}
+					marked={updateState.marked}
+					note={device => rowNote(updateState, device, now)}
 				/>
 				{layout.serviceRows > 0 ? (
 					<ServiceTable
@@ -391,7 +461,9 @@ function DashboardScreen(props: DashboardProps) {
 	}
 
 	let footer: Segment[];
-	if (state.listInput) {
+	if (state.screen === 'update') {
+		footer = [{text: updateHints(updateState, readonly), color: palette.muted}];
+	} else if (state.listInput) {
 		footer = [
 			{text: `filter ${state.listInput.list}: `, bold: true},
 			{text: state.listInput.text},
@@ -432,4 +504,8 @@ function noSubscribe(): () => void {
 
 function noState(): LogFollowerState | null {
 	return null;
+}
+
+function noUpdateState(): UpdateViewState {
+	return initialUpdateView;
 }
