@@ -71,7 +71,7 @@ export function gateLines(rows: readonly GateRow[], width: number, maxRows: numb
 		return [];
 	}
 
-	const pathWidth = Math.max(8, Math.min(28, ...rows.map(row => clean(row.path).length + 1)));
+	const pathWidth = Math.min(28, Math.max(8, ...rows.map(row => clean(row.path).length + 2)));
 	const header: Segment[] = [{text: `  ${cell('SERVICE', pathWidth)}${cell('BEFORE', 16)}${cell('AFTER', 16)}${cell('RESTARTS', 9)}RESULT`, bold: true}];
 	const ordered = [...rows.filter(row => !row.ok), ...rows.filter(row => row.ok)];
 	const room = maxRows - 1;
