@@ -98,7 +98,7 @@ export const dashboardKeys = keyTable(bindings, {
 	quiet: ['help'],
 });
 
-/** The help overlay: the dashboard's sections, then the flashing wizard's (`f`) and the update pane's (`u`), hidden when read-only. */
+/** The help overlay: the dashboard's sections, then the update pane's (`u`) and the flashing wizard's (`f`), both hidden when read-only. */
 export function dashboardHelpSections(options: {readonly?: boolean} = {}) {
-	return [...dashboardKeys.helpSections(options), ...(options.readonly ? [] : [...flashKeys.helpSections(), ...updateKeys.helpSections()])];
+	return [...dashboardKeys.helpSections(options), ...(options.readonly ? [] : [...updateKeys.helpSections(), ...flashKeys.helpSections()])];
 }

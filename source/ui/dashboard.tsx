@@ -155,8 +155,8 @@ function DashboardScreen(props: DashboardProps) {
 	);
 	const {updates} = props;
 	const updateState = useSyncExternalStore(updates ? updates.subscribe : noSubscribe, updates ? updates.getState : noUpdateState);
-	// A question of a running job (confirm the next device of a rollout) brings the pane back.
-	const updateQuestion = updateState.prompt?.kind === 'confirm' ? updateState.prompt.device : null;
+	// A question of the pane (the next device of a rollout to confirm, quitting while a job runs) brings it back.
+	const updateQuestion = updateState.prompt;
 	useEffect(() => {
 		if (updateQuestion !== null && state.screen !== 'update' && state.screen !== 'flash') {
 			dispatch({type: 'showUpdate', shown: true});
@@ -215,13 +215,17 @@ function DashboardScreen(props: DashboardProps) {
 	const envRef = useRef(env);
 	envRef.current = env;
 
+	// One handler for the dashboard and the update pane, routed by the screen last drawn: a key typed right after the
+	// pane closed still goes to the pane (which then shows again if it asks something), never to nobody.
+	const screenRef = useRef(state.screen);
+	screenRef.current = state.screen;
 	useInput((input, key) => {
-		dispatch({type: 'key', input, key, env: envRef.current});
-	}, {isActive: state.screen !== 'flash' && state.screen !== 'update'});
-
-	useInput((input, key) => {
-		updates?.key(input, key, {readonly});
-	}, {isActive: state.screen === 'update'});
+		if (screenRef.current === 'update' && updates) {
+			updates.key(input, key, {readonly});
+		} else {
+			dispatch({type: 'key', input, key, env: envRef.current});
+		}
+	}, {isActive: state.screen !== 'flash'});
 
 
 	// Effects run once each, after the render that queued them.

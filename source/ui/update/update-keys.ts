@@ -26,10 +26,10 @@ const bindings: ReadonlyArray<KeyBinding<UpdateIntent, UpdatePaneContext>> = [
 /** The update pane's keys; `updateKeys.match([context], input, key)`. */
 export const updateKeys = keyTable(bindings, {
 	sections: [
-		{title: 'Update pane: choosing the build', contexts: ['source', 'path']},
-		{title: 'Update pane: questions', contexts: ['confirm', 'quit', 'rollback']},
-		{title: 'Update pane: while a job runs', contexts: ['building', 'running']},
-		{title: 'Update pane: afterwards', contexts: ['idle']},
+		{title: 'Update pane (u): choosing the build', contexts: ['source', 'path']},
+		{title: 'Update pane (u): questions', contexts: ['confirm', 'quit', 'rollback']},
+		{title: 'Update pane (u): while a job runs', contexts: ['building', 'running']},
+		{title: 'Update pane (u): afterwards', contexts: ['idle']},
 	],
 });
 

@@ -72,7 +72,7 @@ export function gateLines(rows: readonly GateRow[], width: number, maxRows: numb
 	}
 
 	const pathWidth = Math.min(28, Math.max(8, ...rows.map(row => clean(row.path).length + 2)));
-	const header: Segment[] = [{text: `  ${cell('SERVICE', pathWidth)}${cell('BEFORE', 16)}${cell('AFTER', 16)}${cell('RESTARTS', 9)}RESULT`, bold: true}];
+	const header: Segment[] = [{text: `  ${cell('SERVICE', pathWidth)}${cell('BEFORE', 19)}${cell('AFTER', 19)}${cell('RESTARTS', 9)}RESULT`, bold: true}];
 	const ordered = [...rows.filter(row => !row.ok), ...rows.filter(row => row.ok)];
 	const room = maxRows - 1;
 	const shown = ordered.length > room ? ordered.slice(0, room - 1) : ordered;
@@ -82,8 +82,8 @@ export function gateLines(rows: readonly GateRow[], width: number, maxRows: numb
 		lines.push([
 			{text: '  '},
 			{text: cell(clean(row.path), pathWidth), bold: !row.ok},
-			{text: cell(snapshotText(row.before), 16), dim: true},
-			{text: cell(snapshotText(row.after), 16)},
+			{text: cell(snapshotText(row.before), 19), dim: true},
+			{text: cell(snapshotText(row.after), 19)},
 			{text: cell(String(row.restarts), 9), color: row.restarts > 0 ? palette.warn : undefined},
 			{text: clean(result), color: row.ok ? palette.ok : palette.bad, bold: !row.ok},
 		]);
