@@ -46,11 +46,11 @@ test('u → archive → y → push → back → the gate passes, in the pane and
 	screen = await tmux.waitForText(/reboot {4}(away \d+ s|rebooting|back after)/, 30_000);
 	screen = await tmux.waitForText('✓ health gate passed', 60_000);
 	t.regex(screen, /root +[\d.]+ [kM]?B in .*✓ SHA-256 matches the device's/);
-	t.regex(screen, /back after \d+ s: build \d\d:\d\d → \d\d:\d\d/);
+	t.regex(screen, /back after \d+ s: build \d\d:\d\d(?::\d\d)? → \d\d:\d\d(?::\d\d)?/);
 	t.regex(screen, /\/user\/hello +— +(running|restarting) \d+ +.*ok \(new\)/);
 	t.false(screen.includes(demo.password), 'the password is never shown');
 	await tmux.sendKeys('Escape');
-	screen = await tmux.waitForText(/updated: build \d\d:\d\d → \d\d:\d\d ✓ gate/, 10_000);
+	screen = await tmux.waitForText(/updated: build \d\d:\d\d(?::\d\d)? → \d\d:\d\d(?::\d\d)? ✓ gate/, 10_000);
 	t.regex(screen, /\/user\/hello/, 'the new build\'s service is listed');
 	const records = await new UpdateRecords(path.join(configDir, 'updates')).last(`127.0.0.1:${demo.port}`);
 	t.is(records?.gate, 'passed');

@@ -13,6 +13,7 @@ import {buildForUpdate} from '../../core/update/update-build.js';
 import {sameBuild, type UpdateEvent, type UpdatePlan} from '../../core/update/update-events.js';
 import {runRollback, runUpdate, type JobOptions} from '../../core/update/update-job.js';
 import type {UpdateRecords} from '../../core/update/update-records.js';
+import {splitKeys} from '../../input/key-chunks.js';
 import type {KeyEvent} from '../../input/key-table.js';
 import {updatePaneKey, type PaneCommand} from './update-keys.js';
 import {initialUpdateView, jobRunning, updateViewReducer, type UpdateSource, type UpdateViewAction, type UpdateViewState} from './update-view.js';
@@ -219,8 +220,14 @@ export class UpdateController {
 		this.dispatch({type: 'prompt', prompt: {kind: 'quit'}});
 	}
 
-	/** A key while the pane is up. */
+	/** Keys while the pane is up, as the terminal delivered them (a chunk is taken apart, as the dashboard does). */
 	key(input: string, key: KeyEvent, options: {readonly?: boolean} = {}): void {
+		for (const single of splitKeys(input, key)) {
+			this.oneKey(single.input, single.key, options);
+		}
+	}
+
+	private oneKey(input: string, key: KeyEvent, options: {readonly?: boolean}): void {
 		const before = this.state;
 		const {state, command} = updatePaneKey(before, input, key, options);
 		if (state !== before) {
@@ -303,7 +310,8 @@ export class UpdateController {
 				throw new Error('not a file');
 			}
 		} catch (error) {
-			const cause = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+			const code = (error as NodeJS.ErrnoException).code;
+			const cause = code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
 			this.dispatch({type: 'prompt', prompt: {kind: 'path', devices, text: file, error: `${absolute}: ${cause}`}});
 			return;
 		}

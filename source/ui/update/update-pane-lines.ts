@@ -7,7 +7,7 @@ import {clean} from '../../display/device-text.js';
 import type {Palette} from '../theme.js';
 import type {Segment} from '../components/line.js';
 import {paneContext, updateKeys} from './update-keys.js';
-import {buildClock, type DeviceJobView, type PartProgress, type UpdateViewState} from './update-view.js';
+import {buildChange, buildClock, type DeviceJobView, type PartProgress, type UpdateViewState} from './update-view.js';
 
 type Lines = Segment[][];
 
@@ -195,7 +195,7 @@ function waitLine(job: DeviceJobView, palette: Palette): Segment[] | undefined {
 	}
 
 	if (wait.state === 'back') {
-		return [{text: cell('reboot', 10), dim: true}, {text: `back after ${wait.seconds} s: build ${buildClock(wait.from)} → ${buildClock(wait.to)}`, color: palette.ok, bold: true}, {text: `  ${buildText(wait.to)}`, dim: true}];
+		return [{text: cell('reboot', 10), dim: true}, {text: `back after ${wait.seconds} s: ${buildChange(wait.from, wait.to)}`, color: palette.ok, bold: true}, {text: `  ${buildText(wait.to)}`, dim: true}];
 	}
 
 	return [{text: cell('reboot', 10), dim: true}, {text: wait.state === 'away' ? `away ${wait.seconds} s` : 'rebooting (still answering)', color: palette.warn}];

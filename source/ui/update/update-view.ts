@@ -261,8 +261,8 @@ export function jobRunning(state: UpdateViewState): boolean {
 	return state.session?.running === true;
 }
 
-/** "12:04" (local time) of a build timestamp; the timestamp itself when it is not one. */
-export function buildClock(build: BuildRef | undefined): string {
+/** "12:04" (local time) of a build timestamp (with seconds when asked); the timestamp itself when it is not one. */
+export function buildClock(build: BuildRef | undefined, seconds = false): string {
 	if (!build || build.buildTimestamp === '') {
 		return build?.sbomHash ? build.sbomHash.slice(0, 8) : '?';
 	}
@@ -273,7 +273,14 @@ export function buildClock(build: BuildRef | undefined): string {
 	}
 
 	const date = new Date(time);
-	return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+	const two = (value: number) => String(value).padStart(2, '0');
+	return `${two(date.getHours())}:${two(date.getMinutes())}${seconds ? `:${two(date.getSeconds())}` : ''}`;
+}
+
+/** "build 12:04 → 12:31"; with seconds when both fall in the same minute (two builds in a row). */
+export function buildChange(from: BuildRef | undefined, to: BuildRef | undefined): string {
+	const seconds = buildClock(from) === buildClock(to) && from?.buildTimestamp !== to?.buildTimestamp;
+	return `build ${buildClock(from, seconds)} → ${buildClock(to, seconds)}`;
 }
 
 export type RowNote = {readonly text: string; readonly tone: Tone};
@@ -330,18 +337,18 @@ export function rowNote(state: UpdateViewState, device: DeviceSnapshot, now: num
 					return {text: `away ${wait.seconds} s`, tone: 'warn'};
 				}
 
-				return {text: `back: build ${buildClock(wait.from)} → ${buildClock(wait.to)}`, tone: 'ok'};
+				return {text: `back: ${buildChange(wait.from, wait.to)}`, tone: 'ok'};
 			}
 
 			case 'gate':
-				return {text: `back: build ${buildClock(job.wait?.from)} → ${buildClock(job.wait?.to)}, gate ${job.gate?.remainingSeconds ?? '…'} s`, tone: 'ok'};
+				return {text: `back: ${buildChange(job.wait?.from, job.wait?.to)}, gate ${job.gate?.remainingSeconds ?? '…'} s`, tone: 'ok'};
 			case 'done': {
 				if (job.result?.standing === 'switched') {
 					break;
 				}
 
 				if (now - job.at < endedShownMs && job.result) {
-					return {text: `${job.kind === 'rollback' ? 'rolled back' : 'updated'}: build ${buildClock(job.result.from)} → ${buildClock(job.result.to)} ✓ gate`, tone: 'ok'};
+					return {text: `${job.kind === 'rollback' ? 'rolled back' : 'updated'}: ${buildChange(job.result.from, job.result.to)} ✓ gate`, tone: 'ok'};
 				}
 
 				break;

@@ -57,11 +57,11 @@ test.serial('u → archive path → the plan → y → push per part → back wi
 	t.regex(frame, /root +[\d.]+ [kM]B in .*✓ SHA-256 matches the device's/);
 	t.regex(frame, /boot +[\d.]+ [kM]?B in .*✓ SHA-256 matches the device's/);
 	t.regex(frame, /switched to the other root partition/);
-	t.regex(frame, /back after \d+ s: build \d\d:\d\d → \d\d:\d\d/);
+	t.regex(frame, /back after \d+ s: build \d\d:\d\d(?::\d\d)? → \d\d:\d\d(?::\d\d)?/);
 	t.regex(frame, /\/user\/hello +— +(running|restarting) \d+ .*ok \(new\)/);
 	t.false(controller.busy());
 	await press(app, keys.escape);
-	frame = await waitForFrame(app, text => /updated: build \d\d:\d\d → \d\d:\d\d ✓ gate/.test(text));
+	frame = await waitForFrame(app, text => /updated: build \d\d:\d\d(?::\d\d)? → \d\d:\d\d(?::\d\d)? ✓ gate/.test(text));
 	t.regex(rowOf(frame, 'casa'), /updated: build/);
 	t.is((await bench.records.last('casa'))?.gate, 'passed');
 });

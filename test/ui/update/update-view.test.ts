@@ -8,7 +8,7 @@ import type {KeyEvent} from '../../../source/input/key-table.js';
 import {paneContext, updatePaneKey} from '../../../source/ui/update/update-keys.js';
 import {updateHints, updatePaneLines} from '../../../source/ui/update/update-pane-lines.js';
 import {paletteFor} from '../../../source/ui/theme.js';
-import {buildClock, initialUpdateView, rowNote, updateViewReducer, type UpdateViewState} from '../../../source/ui/update/update-view.js';
+import {buildChange, buildClock, initialUpdateView, rowNote, updateViewReducer, type UpdateViewState} from '../../../source/ui/update/update-view.js';
 
 const noKey: KeyEvent = {
 	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false, home: false, end: false,
@@ -173,4 +173,12 @@ test('the pane never draws more lines than it has, whatever gok printed', t => {
 		state = {...state, prompt: {kind: 'quit'}};
 		return updatePaneLines(state, {width: 60, rows, palette: paletteFor('mono', {})}).length <= rows;
 	})));
+});
+
+test('two builds within the same minute are told apart by their seconds', t => {
+	const first: BuildRef = {buildTimestamp: '2026-12-02T12:04:01Z', sbomHash: ''};
+	const second: BuildRef = {buildTimestamp: '2026-12-02T12:04:02Z', sbomHash: ''};
+	t.is(buildChange(first, second), `build ${buildClock(first, true)} → ${buildClock(second, true)}`);
+	t.regex(buildChange(first, second), /^build \d\d:\d\d:01 → \d\d:\d\d:02$/);
+	t.regex(buildChange(from, to), /^build \d\d:\d\d → \d\d:\d\d$/);
 });
