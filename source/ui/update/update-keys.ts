@@ -6,12 +6,13 @@ import {jobRunning, type UpdateViewState} from './update-view.js';
 
 export type UpdatePaneContext = 'source' | 'path' | 'confirm' | 'rollback' | 'quit' | 'building' | 'running' | 'idle';
 
-export type UpdateIntent = 'build' | 'archive' | 'yes' | 'no' | 'back' | 'cancelJob' | 'quit' | 'rollback' | 'close';
+export type UpdateIntent = 'build' | 'archive' | 'yes' | 'switchOnly' | 'no' | 'back' | 'cancelJob' | 'quit' | 'rollback' | 'close';
 
 const bindings: ReadonlyArray<KeyBinding<UpdateIntent, UpdatePaneContext>> = [
 	{intent: 'build', keys: [{input: 'b'}, {key: 'return'}], contexts: ['source'], short: 'build with gok', description: 'build the gok instance with your gok (gok overwrite --gaf)'},
 	{intent: 'archive', keys: [{input: 'a'}], contexts: ['source'], short: 'archive file', description: 'push a prebuilt archive (.gaf) instead; the last one used is offered'},
 	{intent: 'yes', keys: [{input: 'y'}, {key: 'return'}], contexts: ['confirm', 'quit'], short: 'yes', description: 'yes: push this build (quit: cancel the job and quit)', inContext: {quit: 'quit: the running job is cancelled and says where the device stands'}},
+	{intent: 'switchOnly', keys: [{input: 's'}], contexts: ['confirm'], short: 'switch, reboot later', description: 'push and switch, but leave the reboot to later (the row says "switched, reboot pending")'},
 	{intent: 'no', keys: [{input: 'n'}, {key: 'escape'}], contexts: ['confirm', 'quit'], short: 'no', description: 'no (any other key too): nothing is sent', inContext: {quit: 'stay'}},
 	{intent: 'yes', keys: [{key: 'return'}], contexts: ['path', 'rollback'], short: 'ok', description: 'take what was typed', inContext: {path: 'push the archive at the typed path', rollback: 'roll back, once the device\'s name is typed'}},
 	{intent: 'no', keys: [{key: 'escape'}], contexts: ['path', 'rollback'], short: 'cancel', description: 'cancel: nothing is sent'},
@@ -51,7 +52,7 @@ export type PaneCommand =
 	| {type: 'close'}
 	| {type: 'build'}
 	| {type: 'archive'; path: string}
-	| {type: 'answer'; yes: boolean}
+	| {type: 'answer'; yes: boolean | 'no-reboot'}
 	| {type: 'rollback'; device: string}
 	| {type: 'cancelJob'}
 	| {type: 'quit'}
@@ -100,9 +101,12 @@ export function updatePaneKey(state: UpdateViewState, input: string, key: KeyEve
 	const context = paneContext(state);
 	const intent = updateKeys.match([context], input, key, options);
 	switch (context) {
-		case 'confirm':
-			// Anything but yes is no: a stray key must not push a build.
-			return {state: {...state, prompt: null}, command: {type: 'answer', yes: intent === 'yes'}};
+		case 'confirm': {
+			// Anything but yes is no: a stray key must not push a build. `s` (updates only): push and switch, no reboot.
+			const switchOnly = intent === 'switchOnly' && prompt?.kind === 'confirm' && prompt.plan.kind === 'update';
+			return {state: {...state, prompt: null}, command: {type: 'answer', yes: intent === 'yes' ? true : switchOnly ? 'no-reboot' : false}};
+		}
+
 		case 'quit':
 			return intent === 'yes'
 				? {state: {...state, prompt: null}, command: {type: 'quit'}}

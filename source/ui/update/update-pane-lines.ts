@@ -128,7 +128,8 @@ export function promptLines(state: UpdateViewState, width: number, palette: Pale
 
 		case 'confirm': {
 			const question = `${prompt.plan.kind === 'rollback' ? 'Roll back' : 'Update'} ${prompt.device} to ${buildText(prompt.plan.to)}?`;
-			return [[{text: question, bold: true, color: palette.warn}, {text: '  y yes · n no (nothing is sent)', color: palette.muted}]];
+			const switchOnly = prompt.plan.kind === 'update' && prompt.plan.reboot ? ' · s push and switch, reboot later' : '';
+			return [[{text: question, bold: true, color: palette.warn}, {text: `  y yes${switchOnly} · n no (nothing is sent)`, color: palette.muted}]];
 		}
 
 		case 'rollback': {

@@ -190,3 +190,51 @@ test.serial('q while a push runs asks first: n goes on, y cancels the job, says 
 	t.false(controller.busy(), 'the job had ended before the dashboard quit');
 	t.regex(frame, /cancelled during \w+; |✓ health gate passed/);
 });
+
+test.serial('s at the question pushes and switches without the reboot: the row says "switched, reboot pending" until the device reboots', async t => {
+	const bench = await startUpdateBench(t);
+	const {app, store} = await mount(t, bench);
+	await press(app, 'u');
+	await waitForFrame(app, text => text.includes('archive for casa:'));
+	await type(app, bench.archives.good);
+	await press(app, keys.enter);
+	let frame = await waitForFrame(app, text => text.includes('s push and switch, reboot later'), 20_000);
+	await press(app, 's');
+	frame = await waitForFrame(app, text => text.includes('pushed and switched, reboot pending'), 30_000);
+	t.regex(frame, /switched to the other root partition/);
+	t.false(frame.includes('reboot    back'), 'no reboot');
+	t.is((await bench.records.last('casa'))?.state, 'switched');
+	await press(app, keys.escape);
+	frame = await waitForFrame(app, text => /casa +switched, reboot pending/.test(text));
+	// The reboot, whoever asks for it, starts the new build: nothing is pending any more.
+	await store.runPowerAction('casa', 'reboot');
+	frame = await waitForFrame(app, text => text.includes('/user/hello') && !text.includes('reboot pending'), 30_000);
+	t.regex(rowOf(frame, 'casa'), /online/);
+});
+
+test.serial('drift: a gok instance whose config builds another SBOM than the device runs is marked; the same SBOM is not', async t => {
+	const bench = await startUpdateBench(t);
+	const dir = await tempDir(t, 'krazy-gok-');
+	const configPath = path.join(dir, 'gokrazy', 'casa', 'config.json');
+	await mkdir(path.dirname(configPath), {recursive: true});
+	await writeFile(configPath, JSON.stringify({Hostname: 'casa'}));
+	const target: DeviceTarget = {...bench.target, source: 'gok', origin: configPath};
+	const base = {...process.env, PATH: `${fakeGokDir}:${process.env.PATH}`, KRAZY_FAKE_GOK_NODE: process.execPath};
+	for (const [hash, drifted] of [[bench.archives.goodBuild.sbomHash, true], [bench.archives.runningSbom.sbom_hash, false]] as const) {
+		const store = createFleetStore({targets: [target], pollIntervalMs: 300, nodeExporter: null});
+		const controller = new UpdateController({store, records: bench.records, env: {...base, KRAZY_FAKE_GOK_SBOM_HASH: hash}});
+		store.start();
+		await controller.start();
+		const app = render(<Dashboard store={store} updates={controller} size={size} env={{}} onQuit={() => undefined} />);
+		try {
+			await waitForFrame(app, () => controller.getState().drift.casa !== undefined, 20_000);
+			const frame = await waitForFrame(app, text => text.includes('● online'));
+			t.is(rowOf(frame, 'casa').includes('≠ gok config (drift)'), drifted, frame);
+			t.is(controller.getState().drift.casa, drifted ? 'drifted' : 'current');
+		} finally {
+			app.unmount();
+			controller.stop();
+			store.stop();
+		}
+	}
+});
