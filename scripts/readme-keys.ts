@@ -5,6 +5,7 @@ import {dashboardKeys} from '../source/ui/dashboard-keys.js';
 import {flashKeys} from '../source/ui/flash/flash-keys.js';
 import {wallKeys} from '../source/wall/wall-keys.js';
 import {updateKeys} from '../source/ui/update/update-keys.js';
+import {historyKeys} from '../source/ui/prometheus/history-keys.js';
 
 export const readmePath = new URL('../README.md', import.meta.url);
 
@@ -14,6 +15,7 @@ export const keySections = [
 	{name: 'wizard-keys', markdown: () => flashKeys.markdown()},
 	{name: 'wall-keys', markdown: () => wallKeys.markdown()},
 	{name: 'update-keys', markdown: () => updateKeys.markdown()},
+	{name: 'history-keys', markdown: () => historyKeys.markdown()},
 ] as const;
 
 /** README text with every key section replaced by its table's markdown. */

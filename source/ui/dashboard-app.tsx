@@ -11,6 +11,7 @@ import type {ThemeName} from './theme.js';
 import {registryOptionsFrom} from '../core/device-registry.js';
 import {updateRecordsAt, type UpdateRecords} from '../core/update/update-records.js';
 import {UpdateController, type UpdateControllerOptions} from './update/update-controller.js';
+import {PrometheusLink} from './prometheus/prometheus-link.js';
 
 type InkModules = {render: typeof inkRender; dashboardElement: typeof dashboardElementFunction; lazyFlashWizard: typeof lazyFlashWizardFunction};
 
@@ -82,6 +83,8 @@ export type RunDashboardOptions = {
 	/** Where saved logs go (default: the current folder). */
 	saveDirectory?: string;
 	/** The update pane (`u`): job timings (--settle), gok, where records live (default: the config folder). */
+	/** `--prometheus URL`: alerts, history (H) from that server. */
+	prometheus?: {url: string; timeoutMs?: number; refreshMs?: number};
 	update?: Pick<UpdateControllerOptions, 'job' | 'gok' | 'testboot' | 'drift' | 'suggestedArchive'> & {records?: UpdateRecords};
 };
 
@@ -130,18 +133,27 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		env,
 		records: options.update?.records ?? updateRecordsAt(registryOptionsFrom(env)),
 	});
+	let prometheus: PrometheusLink | undefined;
+	try {
+		prometheus = options.prometheus ? new PrometheusLink(options.prometheus) : undefined;
+	} catch (error) {
+		stderr.write(`krazy-tui: ${describeError(error)}; going on without Prometheus\n`);
+	}
+
 	process.once('exit', leave);
 	// The pollers' timers do not hold the process; between two Ink instances (a shell hand-over) nothing else would.
 	const keepAlive = setInterval(() => undefined, 1 << 30);
 	// Polling starts before Ink loads (most of the start-up time): the first frame then often has the devices' data.
 	store.start();
 	void updates.start();
+	prometheus?.start();
 	let ink: InkModules;
 	try {
 		ink = await loadInk();
 	} catch (error) {
 		clearInterval(keepAlive);
 		updates.stop();
+		prometheus?.stop();
 		store.stop();
 		process.off('exit', leave);
 		throw error;
@@ -154,7 +166,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 				stdout.write(enterAlternateScreen);
 			}
 
-			const outcome = await renderUntilDone(ink, store, updates, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env);
+			const outcome = await renderUntilDone(ink, store, updates, prometheus, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env);
 			state = outcome.state;
 			if (outcome.kind === 'quit') {
 				break;
@@ -177,6 +189,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 	} finally {
 		clearInterval(keepAlive);
 		updates.stop();
+		prometheus?.stop();
 		store.stop();
 		leave();
 		process.off('exit', leave);
@@ -206,6 +219,7 @@ async function renderUntilDone(
 	{render, dashboardElement, lazyFlashWizard}: InkModules,
 	store: FleetStore,
 	updates: UpdateController,
+	prometheus: PrometheusLink | undefined,
 	state: DashboardState,
 	options: RunDashboardOptions,
 	settings: DashboardSettings,
@@ -250,6 +264,7 @@ async function renderUntilDone(
 			saveDirectory: options.saveDirectory,
 			renderFlash,
 			updates,
+			prometheus,
 			onQuit(finalState) {
 				finish({kind: 'quit', state: finalState});
 			},

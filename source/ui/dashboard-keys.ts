@@ -2,6 +2,7 @@
 import {keyTable, type KeyBinding} from '../input/key-table.js';
 import {flashKeys} from './flash/flash-keys.js';
 import {updateKeys} from './update/update-keys.js';
+import {historyKeys} from './prometheus/history-keys.js';
 
 /** Where a binding applies. `list` covers both the device and the service list. */
 export type KeyContext = 'global' | 'list' | 'devices' | 'services' | 'logs' | 'help' | 'dialog';
@@ -32,6 +33,7 @@ export type KeyIntent =
 	| 'update'
 	| 'mark'
 	| 'rollback'
+	| 'history'
 	| 'logSearch'
 	| 'logNext'
 	| 'logPrevious'
@@ -71,6 +73,7 @@ const bindings: ReadonlyArray<KeyBinding<KeyIntent, KeyContext>> = [
 	{intent: 'update', keys: [{input: 'u'}], contexts: ['devices', 'services'], short: 'update', description: 'update the device (or the marked ones, one at a time): build with gok or push an archive, reboot, health gate', action: true},
 	{intent: 'mark', keys: [{input: 'm'}], contexts: ['devices'], short: 'mark', description: 'mark or unmark the device for an update of several', action: true},
 	{intent: 'rollback', keys: [{input: 'U'}], contexts: ['devices', 'services'], short: 'roll back', description: 'roll back krazy-tui\'s last update of the device (type its name to confirm)', action: true},
+	{intent: 'history', keys: [{input: 'H'}], contexts: ['devices', 'services'], short: 'history', description: 'the device\'s history from Prometheus: 1 h, 24 h, 7 d (with --prometheus URL)'},
 	{intent: 'logSearch', keys: [{input: '/'}], contexts: ['logs'], short: 'search', description: 'search (highlights matches)'},
 	{intent: 'logNext', keys: [{input: 'n'}], contexts: ['logs'], short: 'next', description: 'next match'},
 	{intent: 'logPrevious', keys: [{input: 'N'}], contexts: ['logs'], description: 'previous match'},
@@ -100,5 +103,5 @@ export const dashboardKeys = keyTable(bindings, {
 
 /** The help overlay: the dashboard's sections, then the update pane's (`u`) and the flashing wizard's (`f`), both hidden when read-only. */
 export function dashboardHelpSections(options: {readonly?: boolean} = {}) {
-	return [...dashboardKeys.helpSections(options), ...(options.readonly ? [] : [...updateKeys.helpSections(), ...flashKeys.helpSections()])];
+	return [...dashboardKeys.helpSections(options), ...historyKeys.helpSections(), ...(options.readonly ? [] : [...updateKeys.helpSections(), ...flashKeys.helpSections()])];
 }

@@ -22,12 +22,14 @@ export type Effect =
 	/** The update pane (ui/update/): `u` opens it for the device (or the marked ones), `U` asks for a rollback, `m` marks. */
 	| {readonly type: 'update'; readonly device: string}
 	| {readonly type: 'rollback'; readonly device: string}
-	| {readonly type: 'mark'; readonly device: string};
+	| {readonly type: 'mark'; readonly device: string}
+	/** `H`: the device's history from Prometheus (ui/prometheus/). */
+	| {readonly type: 'history'; readonly device: string};
 
 export type Notice = {readonly text: string; readonly tone: 'info' | 'error'};
 
 export type DashboardState = {
-	readonly screen: 'fleet' | 'logs' | 'flash' | 'update';
+	readonly screen: 'fleet' | 'logs' | 'flash' | 'update' | 'history';
 	readonly focus: 'devices' | 'services';
 	readonly device: string | null;
 	readonly service: string | null;
@@ -84,6 +86,7 @@ export type DashboardAction =
 	| {type: 'logNotice'; text: string | null}
 	| {type: 'closeFlash'}
 	| {type: 'showUpdate'; shown: boolean}
+	| {type: 'showHistory'; shown: boolean}
 	| {type: 'select'; device: string | null; service?: string | null};
 
 function withEffect(state: DashboardState, effect: Effect): DashboardState {
@@ -369,6 +372,10 @@ function onFleetKey(state: DashboardState, input: string, key: KeyEvent, env: Da
 			return device === null ? state : withEffect(state, {type: 'mark', device});
 		}
 
+		case 'history': {
+			return device === null ? state : withEffect({...state, device}, {type: 'history', device});
+		}
+
 		default: {
 			const action = serviceActions[intent];
 			if (action && inServices && device !== null && service !== null) {
@@ -398,6 +405,10 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 			return {...state, screen: action.shown ? 'update' : 'fleet', dialog: null, help: false};
 		}
 
+		case 'showHistory': {
+			return {...state, screen: action.shown ? 'history' : 'fleet', dialog: null, help: false};
+		}
+
 		case 'select': {
 			return {...state, device: action.device, service: action.service ?? null};
 		}
@@ -415,7 +426,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 
 function onKey(state: DashboardState, input: string, key: KeyEvent, env: DashboardEnv): DashboardState {
 	// The wizard and the update pane read their own keys.
-	if (state.screen === 'flash' || state.screen === 'update') {
+	if (state.screen === 'flash' || state.screen === 'update' || state.screen === 'history') {
 		return state;
 	}
 

@@ -33,6 +33,10 @@ import {UpdatePane} from './components/update-pane.js';
 import type {UpdateController} from './update/update-controller.js';
 import {updateHints} from './update/update-pane-lines.js';
 import {initialUpdateView, rowNote, type UpdateViewState} from './update/update-view.js';
+import {HistoryPane} from './components/history-pane.js';
+import {historyKeys} from './prometheus/history-keys.js';
+import type {PrometheusLink, PrometheusLinkState} from './prometheus/prometheus-link.js';
+import {alertNote} from './prometheus/alert-note.js';
 
 export type DashboardProps = {
 	store: FleetStore;
@@ -57,6 +61,8 @@ export type DashboardProps = {
 	env?: NodeJS.ProcessEnv;
 	/** `u`, `U`, `m`: the update pane's jobs, drift marks and row notes (ui/update/); without it those keys do nothing. */
 	updates?: UpdateController;
+	/** `--prometheus URL`: alerts on rows and in the title, `H` the history view (ui/prometheus/). */
+	prometheus?: PrometheusLink;
 };
 
 /** Poll results are drawn at most this often; the seconds tick is the same frame (see frame-pacer.ts). */
@@ -155,6 +161,8 @@ function DashboardScreen(props: DashboardProps) {
 	);
 	const {updates} = props;
 	const updateState = useSyncExternalStore(updates ? updates.subscribe : noSubscribe, updates ? updates.getState : noUpdateState);
+	const {prometheus} = props;
+	const prometheusState = useSyncExternalStore(prometheus ? prometheus.subscribe : noSubscribe, prometheus ? prometheus.getState : noPrometheusState);
 	// A question of the pane (the next device of a rollout to confirm, quitting while a job runs) brings it back.
 	const updateQuestion = updateState.prompt;
 	useEffect(() => {
@@ -222,6 +230,19 @@ function DashboardScreen(props: DashboardProps) {
 	useInput((input, key) => {
 		if (screenRef.current === 'update' && updates) {
 			updates.key(input, key, {readonly});
+		} else if (screenRef.current === 'history' && prometheus) {
+			const device = store.device(prometheus.getState().history?.device ?? '');
+			const intent = historyKeys.match(['history'], input, key);
+			if (intent === 'back') {
+				prometheus.closeHistory();
+				dispatch({type: 'showHistory', shown: false});
+			} else if (device && (intent === 'hour' || intent === 'day' || intent === 'week')) {
+				prometheus.showHistory(device, ({hour: '1h', day: '24h', week: '7d'} as const)[intent]);
+			} else if (device && (intent === 'next' || intent === 'previous')) {
+				prometheus.cycleWindow(device, intent === 'next' ? 1 : -1);
+			} else if (device && intent === 'reload') {
+				prometheus.showHistory(device);
+			}
 		} else {
 			dispatch({type: 'key', input, key, env: envRef.current});
 		}
@@ -306,6 +327,18 @@ function DashboardScreen(props: DashboardProps) {
 					break;
 				}
 
+				case 'history': {
+					const device = store.device(effect.device);
+					if (!prometheus) {
+						notice('history needs Prometheus: krazy-tui --prometheus URL, or krazy-tui devices prometheus URL', 'error');
+					} else if (device) {
+						prometheus.showHistory(device);
+						dispatch({type: 'showHistory', shown: true});
+					}
+
+					break;
+				}
+
 				case 'refresh': {
 					store.pollNow(effect.device);
 					break;
@@ -369,7 +402,7 @@ function DashboardScreen(props: DashboardProps) {
 				}
 			}
 		}
-	}, [state.effects, store, props, updates]);
+	}, [state.effects, store, props, updates, prometheus]);
 
 	if (state.screen === 'flash' && props.renderFlash) {
 		return <>{props.renderFlash(() => dispatch({type: 'closeFlash'}))}</>;
@@ -396,6 +429,15 @@ function DashboardScreen(props: DashboardProps) {
 		titleSegments.push({text: ' · READ-ONLY', color: palette.warn, bold: true});
 	}
 
+	if (prometheusState.view && prometheusState.view.firing + prometheusState.view.pending > 0) {
+		const {firing, pending} = prometheusState.view;
+		titleSegments.push({text: ` · ⚑ ${firing} alert${firing === 1 ? '' : 's'} firing${pending > 0 ? `, ${pending} pending` : ''}`, color: firing > 0 ? palette.bad : palette.warn, bold: firing > 0});
+	}
+
+	if (prometheus && prometheusState.error) {
+		titleSegments.push({text: ' · Prometheus not answering', color: palette.warn});
+	}
+
 	if (updateState.marked.length > 0) {
 		titleSegments.push({text: ` · ${updateState.marked.length} marked (u updates them one at a time)`, color: palette.accent});
 	}
@@ -406,7 +448,9 @@ function DashboardScreen(props: DashboardProps) {
 
 	let body: ReactNode;
 	const bodyRows = layout.height - 2;
-	if (state.screen === 'update' && !state.help) {
+	if (state.screen === 'history' && !state.help) {
+		body = <HistoryPane state={prometheusState} rows={bodyRows} width={layout.width} />;
+	} else if (state.screen === 'update' && !state.help) {
 		body = <UpdatePane state={updateState} rows={bodyRows} width={layout.width} readonly={readonly} />;
 	} else if (state.help) {
 		body = <HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} />;
@@ -438,7 +482,7 @@ function DashboardScreen(props: DashboardProps) {
 					mode={layout.deviceColumns}
 					now={now}
 					marked={updateState.marked}
-					note={device => rowNote(updateState, device, now)}
+					note={device => rowNote(updateState, device, now) ?? (prometheus ? alertNote(prometheus.alertsFor(device)) : undefined)}
 				/>
 				{layout.serviceRows > 0 ? (
 					<ServiceTable
@@ -467,6 +511,8 @@ function DashboardScreen(props: DashboardProps) {
 	let footer: Segment[];
 	if (state.screen === 'update') {
 		footer = [{text: updateHints(updateState, readonly), color: palette.muted}];
+	} else if (state.screen === 'history') {
+		footer = [{text: historyKeys.contextHints('history'), color: palette.muted}];
 	} else if (state.listInput) {
 		footer = [
 			{text: `filter ${state.listInput.list}: `, bold: true},
@@ -512,4 +558,10 @@ function noState(): LogFollowerState | null {
 
 function noUpdateState(): UpdateViewState {
 	return initialUpdateView;
+}
+
+const noPrometheus: PrometheusLinkState = {server: '', view: null, error: null, readAt: null, history: null};
+
+function noPrometheusState(): PrometheusLinkState {
+	return noPrometheus;
 }
