@@ -1,6 +1,6 @@
 // The history view as lines: one sparkline per figure over the chosen window, read from Prometheus, with its latest
 // value, its peak and where it came from; problems (a query that failed, partial data) said, never hidden.
-import type {HistorySeries} from '../../core/prometheus/history.js';
+import {historyStepMs, type HistorySeries} from '../../core/prometheus/history.js';
 import {cell, rule} from '../../display/columns.js';
 import {clean} from '../../display/device-text.js';
 import {sparkline} from '../../display/sparkline.js';
@@ -79,7 +79,7 @@ export function historyLines(state: PrometheusLinkState, options: {width: number
 		return [];
 	}
 
-	const step = history.data ? ` · one point per ${stepText(history.data.memoryUsed?.stepMs ?? history.data.cpuPercent?.stepMs ?? 0)}` : '';
+	const step = ` · one point per ${stepText(history.data?.memoryUsed?.stepMs ?? history.data?.cpuPercent?.stepMs ?? historyStepMs(history.window))}`;
 	const lines: Segment[][] = [
 		[{text: rule(`History · ${clean(history.device)} · ${windowText(history.window)}`, width), bold: true}],
 		[{text: `from Prometheus ${state.server}${step}${history.loading ? ' · reading…' : ''}`, color: palette.muted}],
@@ -94,6 +94,14 @@ export function historyLines(state: PrometheusLinkState, options: {width: number
 		return lines.slice(0, rows);
 	}
 
+	const problemLines = [...new Set(data.problems)].map(problem => [{text: clean(problem), color: palette.warn}]);
+	const nothing = !data.memoryUsed && !data.cpuPercent && !data.rxBytesPerSecond && !data.txBytesPerSecond && data.serviceRss.size === 0;
+	if (nothing && problemLines.length > 0) {
+		// Every query that could run failed: say so, not four empty graphs.
+		lines.push(...problemLines.map(line => line.map(segment => ({...segment, color: palette.bad, bold: true}))), [{text: 'the rows and the 5-minute graphs still come from the devices themselves', dim: true}]);
+		return lines.slice(0, rows);
+	}
+
 	lines.push(
 		seriesLine('memory used', data.memoryUsed, width, palette),
 		seriesLine('cpu', data.cpuPercent, width, palette),
@@ -101,7 +109,7 @@ export function historyLines(state: PrometheusLinkState, options: {width: number
 		seriesLine('network out', data.txBytesPerSecond, width, palette),
 	);
 	const services = [...data.serviceRss.entries()].sort((a, b) => (b[1].latest ?? 0) - (a[1].latest ?? 0));
-	const problems = data.problems.map(problem => [{text: clean(problem), color: palette.warn}]);
+	const problems = problemLines;
 	const room = Math.max(0, rows - lines.length - problems.length - 1);
 	if (services.length > 0 && room > 0) {
 		lines.push([{text: 'RSS by service', bold: true}]);
