@@ -47,6 +47,8 @@ export class PrometheusLink {
 	private timer: NodeJS.Timeout | null = null;
 	private readonly abort = new AbortController();
 	private historyRequest = 0;
+	/** The view's devices by name and by URL, made once per view (rows ask on every frame). */
+	private index: {view: FleetView | null; byName: Map<string, DiscoveredDevice>; byUrl: Map<string, DiscoveredDevice>} = {view: null, byName: new Map(), byUrl: new Map()};
 	private stopped = false;
 
 	constructor(private readonly options: PrometheusLinkOptions) {
@@ -109,8 +111,13 @@ export class PrometheusLink {
 
 	/** The device Prometheus knows for a dashboard row: the exporter's `device` label, else the same URL. */
 	discovered(device: Pick<DeviceSnapshot, 'name' | 'url'>): DiscoveredDevice | undefined {
-		const devices = this.state.view?.devices ?? [];
-		return devices.find(found => found.name === device.name) ?? devices.find(found => found.url === device.url);
+		const view = this.state.view;
+		if (this.index.view !== view) {
+			const devices = view?.devices ?? [];
+			this.index = {view, byName: new Map(devices.map(found => [found.name, found])), byUrl: new Map(devices.map(found => [found.url, found]))};
+		}
+
+		return this.index.byName.get(device.name) ?? this.index.byUrl.get(device.url);
 	}
 
 	/** Firing and pending alerts about a device row. */
