@@ -2,7 +2,6 @@
 import {keyTable, type KeyBinding} from '../input/key-table.js';
 import {flashKeys} from './flash/flash-keys.js';
 import {updateKeys} from './update/update-keys.js';
-import {historyKeys} from './prometheus/history-keys.js';
 
 /** Where a binding applies. `list` covers both the device and the service list. */
 export type KeyContext = 'global' | 'list' | 'devices' | 'services' | 'logs' | 'help' | 'dialog';
@@ -103,5 +102,5 @@ export const dashboardKeys = keyTable(bindings, {
 
 /** The help overlay: the dashboard's sections, then the update pane's (`u`) and the flashing wizard's (`f`), both hidden when read-only. */
 export function dashboardHelpSections(options: {readonly?: boolean} = {}) {
-	return [...dashboardKeys.helpSections(options), ...historyKeys.helpSections(), ...(options.readonly ? [] : [...updateKeys.helpSections(), ...flashKeys.helpSections()])];
+	return [...dashboardKeys.helpSections(options), ...(options.readonly ? [] : [...updateKeys.helpSections(), ...flashKeys.helpSections()])];
 }
