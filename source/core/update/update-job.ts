@@ -29,9 +29,9 @@ export type JobOptions = {
 	signal?: AbortSignal;
 	/**
 	 * Asked once the plan is known; false stops before anything is sent; 'no-reboot' (an update only) goes ahead but
-	 * leaves the reboot to later, as `reboot: false`. Absent: go ahead (--yes).
+	 * leaves the reboot to later, as `reboot: false`; 'testboot' goes ahead as `testboot: true`. Absent: go ahead (--yes).
 	 */
-	confirm?: (plan: UpdatePlan) => Promise<boolean | 'no-reboot'>;
+	confirm?: (plan: UpdatePlan) => Promise<boolean | 'no-reboot' | 'testboot'>;
 	/** Default 30 s. */
 	settleMs?: number;
 	/** How long the way back may take; default 5 minutes. */
@@ -150,7 +150,7 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateResult> {
 	const {target, records, onEvent, signal} = options;
 	const device = target.name;
 	const settleMs = options.settleMs ?? 30_000;
-	const mode = options.testboot ? 'testboot' : 'switch';
+	let mode: 'switch' | 'testboot' = options.testboot ? 'testboot' : 'switch';
 	let reboot = options.reboot !== false;
 	const context: Context = {device, phase: 'check', standing: 'untouched', from: {buildTimestamp: '', sbomHash: ''}, to: {buildTimestamp: '', sbomHash: ''}};
 	const phase = (next: UpdatePhase, message?: string) => {
@@ -208,6 +208,9 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateResult> {
 
 		if (answer === 'no-reboot') {
 			reboot = false;
+		} else if (answer === 'testboot') {
+			mode = 'testboot';
+			record.mode = 'testboot';
 		}
 
 		if (signal?.aborted) {

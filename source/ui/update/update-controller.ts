@@ -44,7 +44,7 @@ export class UpdateController {
 	private readonly listeners = new Set<() => void>();
 	private abort: AbortController | null = null;
 	private running: Promise<void> | null = null;
-	private answer: ((yes: boolean | 'no-reboot') => void) | null = null;
+	private answer: ((yes: boolean | 'no-reboot' | 'testboot') => void) | null = null;
 	private readonly drift: DriftChecker | null;
 	private readonly driftAsked = new Map<string, string>();
 	private unsubscribeStore: (() => void) | null = null;
@@ -321,7 +321,7 @@ export class UpdateController {
 		this.startUpdate(devices, {kind: 'archive', path: absolute});
 	}
 
-	private confirm = async (plan: UpdatePlan): Promise<boolean | 'no-reboot'> => new Promise(resolve => {
+	private confirm = async (plan: UpdatePlan): Promise<boolean | 'no-reboot' | 'testboot'> => new Promise(resolve => {
 		if (this.abort?.signal.aborted) {
 			resolve(false);
 			return;

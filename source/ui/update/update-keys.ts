@@ -6,13 +6,14 @@ import {jobRunning, type UpdateViewState} from './update-view.js';
 
 export type UpdatePaneContext = 'source' | 'path' | 'confirm' | 'rollback' | 'quit' | 'building' | 'running' | 'idle';
 
-export type UpdateIntent = 'build' | 'archive' | 'yes' | 'switchOnly' | 'no' | 'back' | 'cancelJob' | 'quit' | 'rollback' | 'close';
+export type UpdateIntent = 'build' | 'archive' | 'yes' | 'switchOnly' | 'testboot' | 'no' | 'back' | 'cancelJob' | 'quit' | 'rollback' | 'close';
 
 const bindings: ReadonlyArray<KeyBinding<UpdateIntent, UpdatePaneContext>> = [
 	{intent: 'build', keys: [{input: 'b'}, {key: 'return'}], contexts: ['source'], short: 'build with gok', description: 'build the gok instance with your gok (gok overwrite --gaf)'},
 	{intent: 'archive', keys: [{input: 'a'}], contexts: ['source'], short: 'archive file', description: 'push a prebuilt archive (.gaf) instead; the last one used is offered'},
 	{intent: 'yes', keys: [{input: 'y'}, {key: 'return'}], contexts: ['confirm', 'quit'], short: 'yes', description: 'yes: push this build (quit: cancel the job and quit)', inContext: {quit: 'quit: the running job is cancelled and says where the device stands'}},
 	{intent: 'switchOnly', keys: [{input: 's'}], contexts: ['confirm'], short: 'switch, reboot later', description: 'push and switch, but leave the reboot to later (the row says "switched, reboot pending")'},
+	{intent: 'testboot', keys: [{input: 't'}], contexts: ['confirm'], short: 'test boot', description: 'test boot: the next boot tries the new build once (one that does not boot falls back by itself); made permanent when the gate passes'},
 	{intent: 'no', keys: [{input: 'n'}, {key: 'escape'}], contexts: ['confirm', 'quit'], short: 'no', description: 'no (any other key too): nothing is sent', inContext: {quit: 'stay'}},
 	{intent: 'yes', keys: [{key: 'return'}], contexts: ['path', 'rollback'], short: 'ok', description: 'take what was typed', inContext: {path: 'push the archive at the typed path', rollback: 'roll back, once the device\'s name is typed'}},
 	{intent: 'no', keys: [{key: 'escape'}], contexts: ['path', 'rollback'], short: 'cancel', description: 'cancel: nothing is sent'},
@@ -52,7 +53,7 @@ export type PaneCommand =
 	| {type: 'close'}
 	| {type: 'build'}
 	| {type: 'archive'; path: string}
-	| {type: 'answer'; yes: boolean | 'no-reboot'}
+	| {type: 'answer'; yes: boolean | 'no-reboot' | 'testboot'}
 	| {type: 'rollback'; device: string}
 	| {type: 'cancelJob'}
 	| {type: 'quit'}
@@ -103,8 +104,9 @@ export function updatePaneKey(state: UpdateViewState, input: string, key: KeyEve
 	switch (context) {
 		case 'confirm': {
 			// Anything but yes is no: a stray key must not push a build. `s` (updates only): push and switch, no reboot.
-			const switchOnly = intent === 'switchOnly' && prompt?.kind === 'confirm' && prompt.plan.kind === 'update';
-			return {state: {...state, prompt: null}, command: {type: 'answer', yes: intent === 'yes' ? true : switchOnly ? 'no-reboot' : false}};
+			const update = prompt?.kind === 'confirm' && prompt.plan.kind === 'update';
+			const yes = intent === 'yes' ? true : update && intent === 'switchOnly' ? 'no-reboot' as const : update && intent === 'testboot' && prompt.plan.mode !== 'testboot' ? 'testboot' as const : false;
+			return {state: {...state, prompt: null}, command: {type: 'answer', yes}};
 		}
 
 		case 'quit':

@@ -128,8 +128,10 @@ export function promptLines(state: UpdateViewState, width: number, palette: Pale
 
 		case 'confirm': {
 			const question = `${prompt.plan.kind === 'rollback' ? 'Roll back' : 'Update'} ${prompt.device} to ${buildText(prompt.plan.to)}?`;
-			const switchOnly = prompt.plan.kind === 'update' && prompt.plan.reboot ? ' · s push and switch, reboot later' : '';
-			return [[{text: question, bold: true, color: palette.warn}, {text: `  y yes${switchOnly} · n no (nothing is sent)`, color: palette.muted}]];
+			const update = prompt.plan.kind === 'update' && prompt.plan.reboot;
+			const switchOnly = update ? ' · s push and switch, reboot later' : '';
+			const testboot = update && prompt.plan.mode !== 'testboot' ? ' · t test boot' : '';
+			return [[{text: question, bold: true, color: palette.warn}, {text: `  y yes${testboot}${switchOnly} · n no (nothing is sent)`, color: palette.muted}]];
 		}
 
 		case 'rollback': {
@@ -212,7 +214,7 @@ function verdictLines(job: DeviceJobView, width: number, palette: Palette, reado
 		const failing = result.services.filter(row => !row.ok).length;
 		return [[
 			{text: `✓ health gate passed`, bold: true, color: palette.ok},
-			{text: `: ${result.services.length} services, ${failing} failing · ${result.kind === 'rollback' ? 'rolled back' : 'updated'} ${buildText(result.from)} → ${buildText(result.to)} · down ${result.downtimeSeconds ?? '?'} s${result.committed ? ' · test boot made permanent' : ''}`},
+			{text: `: ${result.services.length} services, ${failing} failing · ${result.kind === 'rollback' ? 'rolled back' : 'updated'} ${buildChange(result.from, result.to)} · down ${result.downtimeSeconds ?? '?'} s${result.committed ? ' · test boot made permanent' : ''}`},
 		]];
 	}
 

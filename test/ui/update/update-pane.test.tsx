@@ -238,3 +238,19 @@ test.serial('drift: a gok instance whose config builds another SBOM than the dev
 		}
 	}
 });
+
+test.serial('t at the question test-boots the new build; the gate passing makes it permanent', async t => {
+	const bench = await startUpdateBench(t);
+	const {app} = await mount(t, bench);
+	await press(app, 'u');
+	await waitForFrame(app, text => text.includes('archive for casa:'));
+	await type(app, bench.archives.good);
+	await press(app, keys.enter);
+	await waitForFrame(app, text => text.includes('t test boot'), 20_000);
+	await press(app, 't');
+	const frame = await waitForFrame(app, text => text.includes('✓ health gate passed'), 60_000);
+	t.regex(frame, /testboot set: the next boot tries the new build once|the test boot passed: switched for good/);
+	t.regex(frame, /the test boot passed: switched for good/);
+	t.regex(frame, /test boot made permanent/);
+	t.like(await bench.records.last('casa'), {mode: 'testboot', state: 'rebooted', gate: 'passed'});
+});

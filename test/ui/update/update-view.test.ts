@@ -100,11 +100,11 @@ test('drift from the gok config is marked; a job in progress says more', t => {
 	t.is(rowNote(state, device('casa'), 0)?.text, 'building (gok)');
 });
 
-test('confirming: y or Enter is yes, s is yes without the reboot; any other key is no', t => {
+test('confirming: y or Enter is yes, s is yes without the reboot, t a test boot; any other key is no', t => {
 	fc.assert(fc.property(fc.string({minLength: 1, maxLength: 1}), input => {
 		const state: UpdateViewState = {...started(), prompt: {kind: 'confirm', device: 'casa', plan}};
 		const result = updatePaneKey(state, input, noKey);
-		return result.state.prompt === null && result.command?.type === 'answer' && result.command.yes === (input === 'y' ? true : input === 's' ? 'no-reboot' : false);
+		return result.state.prompt === null && result.command?.type === 'answer' && result.command.yes === (input === 'y' ? true : input === 's' ? 'no-reboot' : input === 't' ? 'testboot' : false);
 	}));
 	const state: UpdateViewState = {...started(), prompt: {kind: 'confirm', device: 'casa', plan}};
 	t.deepEqual(updatePaneKey(state, '', enter).command, {type: 'answer', yes: true});
@@ -186,4 +186,5 @@ test('two builds within the same minute are told apart by their seconds', t => {
 test('s (push and switch, reboot later) is only offered for an update, not a rollback', t => {
 	const state: UpdateViewState = {...started(), prompt: {kind: 'confirm', device: 'casa', plan: {...plan, kind: 'rollback'}}};
 	t.deepEqual(updatePaneKey(state, 's', noKey).command, {type: 'answer', yes: false});
+	t.deepEqual(updatePaneKey(state, 't', noKey).command, {type: 'answer', yes: false});
 });
