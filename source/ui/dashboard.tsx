@@ -495,6 +495,7 @@ function DashboardScreen(props: DashboardProps) {
 						mode={layout.serviceColumns}
 						now={now}
 						filter={state.serviceFilter}
+						note={prometheus && selectedDevice ? service => alertNote(prometheus.alertsFor(selectedDevice).filter(alert => alert.service === service.path)) : undefined}
 					/>
 				) : null}
 				<GraphsPane

@@ -40,7 +40,7 @@ test('discovery adds what only Prometheus knows (not the same name or URL twice)
 	t.is(prometheusUrlFrom('http://q:9090', null), 'http://q:9090');
 });
 
-test.serial('a real Prometheus: discovered devices join, the crash-loop alert is on the row and in the title, H shows 1 h / 24 h / 7 d', async t => {
+test.serial('a real Prometheus: discovered devices join, the crash-loop alert is on the device and service rows and in the title, H shows 1 h / 24 h / 7 d', async t => {
 	const [casa, fleet] = await Promise.all([startDemoDevice({hostname: 'casa', crashAfterMs: 700}), startLightFleet({count: 2, password: 'light-pw'})]);
 	t.teardown(async () => {
 		await Promise.all([casa.stop(), fleet.stop()]);
@@ -68,6 +68,9 @@ test.serial('a real Prometheus: discovered devices join, the crash-loop alert is
 	let frame = await waitForFrame(app, text => (text.match(/● online/g) ?? []).length === 3 && /⚑ \d+ alerts? firing/.test(text), 30_000);
 	const casaRow = frame.split('\n').find(line => line.includes(' casa '))!;
 	t.regex(casaRow, /⚑ GokrazyServiceCrashLooping \/user\/crasher/);
+	// On the service's own row too, in place of its last line.
+	frame = await waitForFrame(app, text => text.split('\n').some(line => line.includes(' /user/crasher ') && line.includes('⚑ GokrazyServiceCrashLooping')));
+	t.false(frame.split('\n').some(line => line.includes(' /user/golink ') && line.includes('⚑')), 'only the service the alert is about');
 
 	await press(app, 'H');
 	frame = await waitForFrame(app, text => text.includes('History · casa · last hour') && text.includes('memory used') && !text.includes('reading…'), 30_000);
