@@ -1,6 +1,6 @@
 // Renders real runs of every screen into screenshots/ (SVG pictures and plain-text copies), for the README.
 //
-//   npm run build && npm run screenshots [-- dashboard shell flash wall]
+//   npm run build && npm run screenshots [-- dashboard shell flash wall update]
 //
 // Each program runs in tmux on demo devices started here (the dashboard also on a real prometheus-node-exporter when
 // the machine has one, for the CPU and network graphs); each screen is captured with its colours (`capture-pane -e`)
@@ -14,6 +14,9 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {startDemoDevice, startDemoFleet} from '../source/demo/demo-device.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
+import {makeDemoArchives} from '../source/demo/demo-archives.js';
+import {sbomJson} from '../source/demo/demo-build.js';
+import {UpdateRecords} from '../source/core/update/update-records.js';
 import {nodeExporterBinary, startNodeExporter, type RunningNodeExporter} from '../test/helpers/node-exporter.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -348,13 +351,62 @@ async function wallShot(): Promise<void> {
 	}
 }
 
+/** The dashboard's update pane (`u`) on the demo device: the plan, a good build through the gate, a bad one failing it, the rollback. */
+async function updateShots(): Promise<void> {
+	const demo = await startDemoDevice({hostname: 'casa', rebootDowntimeMs: 1500});
+	const archives = await makeDemoArchives(demo);
+	const configDir = mkdtempSync(path.join(os.tmpdir(), 'krazy-shots-update-'));
+	await new UpdateRecords(path.join(configDir, 'updates')).rememberSbom(sbomJson(archives.runningSbom));
+	const size = {columns: 110, rows: 34};
+	const tmux = await TmuxSession.start({command: ['node', 'dist/cli.js', '--poll-interval', '1', '--settle', '6', demo.url], cwd: root, ...size, env: {KRAZY_TUI_CONFIG_DIR: configDir}});
+	try {
+		await tmux.waitForText(text => text.includes('● online') && text.includes('/user/golink'), 30_000);
+		await tmux.type('u');
+		await tmux.waitForText('archive for');
+		await tmux.type(archives.good);
+		await tmux.sendKeys('Enter');
+		await tmux.waitForText(/Update \S+ to build/, 20_000);
+		await save(tmux, 'update-plan', 'krazy-tui: u on a device: what will change, before anything is sent', size);
+		await tmux.type('y');
+		await tmux.waitForText('✓ health gate passed', 60_000);
+		await save(tmux, 'update-gate', 'krazy-tui: pushed, rebooted, back with the new build, the health gate passed', size);
+		await tmux.sendKeys('Escape');
+		await tmux.type('u');
+		await tmux.waitForText('archive for');
+		// The last archive is offered: replace it with the bad one.
+		// One key at a time: a terminal delivers held-down Backspace as separate keys too.
+		for (let index = 0; index < archives.good.length; index++) {
+			await tmux.sendKeys('BSpace');
+		}
+
+		await tmux.type(archives.bad);
+		await tmux.sendKeys('Enter');
+		await tmux.waitForText(/Update \S+ to build/, 20_000);
+		await tmux.type('y');
+		await tmux.waitForText('R rolls back', 60_000);
+		await save(tmux, 'update-gate-failed', 'krazy-tui: a build whose service crash-loops fails the health gate', size);
+		await tmux.type('R');
+		await tmux.waitForText('type its name');
+		await tmux.type(`127.0.0.1:${demo.port}`);
+		await tmux.sendKeys('Enter');
+		await tmux.waitForText(text => text.includes('Rollback ·') && text.includes('✓ health gate passed'), 60_000);
+		await save(tmux, 'update-rollback', 'krazy-tui: R, the name typed: back to the previous build, gate passed', size);
+		await tmux.sendKeys('Escape');
+		await tmux.type('q');
+	} finally {
+		await tmux.kill();
+		await demo.stop();
+		rmSync(configDir, {recursive: true, force: true});
+	}
+}
+
 if (!existsSync(path.join(root, 'dist/cli.js'))) {
 	console.error('screenshots: run `npm run build` first');
 	process.exit(1);
 }
 
 mkdirSync(outDir, {recursive: true});
-const shots: Record<string, () => Promise<void>> = {dashboard: dashboardShots, shell: shellShot, flash: flashShots, wall: wallShot};
+const shots: Record<string, () => Promise<void>> = {dashboard: dashboardShots, shell: shellShot, flash: flashShots, wall: wallShot, update: updateShots};
 const wanted = process.argv.slice(2);
 for (const [name, shoot] of Object.entries(shots)) {
 	if (wanted.length === 0 || wanted.includes(name)) {

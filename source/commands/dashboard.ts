@@ -1,14 +1,20 @@
 // `krazy-tui [DEVICE...]`: resolves the devices and settings, then lazily loads the Ink dashboard and hands it the terminal.
 import type {DeviceTarget} from '../core/device-target.js';
-import {registryOptionsFrom, type ConfigProblem} from '../core/device-registry.js';
+import {readPasswordFile, registryOptionsFrom, type ConfigProblem} from '../core/device-registry.js';
 import {readSettings, settingsDirectory, type Settings} from '../core/settings.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
-import {deviceFlags, resolveFleet, writeLine} from './device-options.js';
+import {deviceFlags, noDevicesMessage, resolveFleet, writeLine} from './device-options.js';
+import {discoverFromPrometheus, prometheusUrlFrom} from './dashboard-prometheus.js';
+import {DeviceError} from '../core/device-error.js';
+import {settleMs} from './update.js';
 
-const help = `Usage: krazy-tui [DEVICE...] [--readonly] [--poll-interval SECONDS] [--password-file FILE] [--timeout SECONDS]
+const help = `Usage: krazy-tui [DEVICE...] [--readonly] [--poll-interval SECONDS] [--settle SECONDS] [--prometheus URL|off] [--password-file FILE] [--timeout SECONDS]
 
 The interactive dashboard over every known device (gok instances, saved devices), or over the DEVICEs given.
---readonly hides every action (restart, stop, start, kill, reboot, power off, shell, flash).
+--readonly hides every action (restart, stop, start, kill, reboot, power off, shell, flash, update).
+--settle: the health gate's time after an update (u) or rollback (U), as for krazy-tui update (default 30).
+--prometheus URL (default: the saved prometheusUrl setting; off: none): devices Prometheus knows join the list,
+its firing alerts are marked on the rows and counted in the title, and H shows a device's history (1 h, 24 h, 7 d).
 Press ? inside for every key.`;
 
 export type DashboardLaunch = {
@@ -18,6 +24,12 @@ export type DashboardLaunch = {
 	readonly: boolean;
 	/** --timeout for every request to the devices; undefined: the client's default. */
 	timeoutMs?: number;
+	/** --settle for the update pane's health gate. */
+	settleMs?: number;
+	/** The archive the update pane offers first (the demo's good next build). */
+	suggestedArchive?: string;
+	/** The Prometheus server for history and alerts; null or absent: none. */
+	prometheusUrl?: string | null;
 	io: CommandIo;
 };
 
@@ -35,6 +47,8 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 		settings: {pollIntervalMs: settings.pollIntervalMs, theme: settings.theme, logBufferLines: settings.logBufferLines},
 		readonly: launch.readonly,
 		storeOptions: {timeoutMs: launch.timeoutMs},
+		update: {job: {settleMs: launch.settleMs, timeoutMs: launch.timeoutMs}, suggestedArchive: launch.suggestedArchive},
+		prometheus: launch.prometheusUrl ? {url: launch.prometheusUrl, timeoutMs: launch.timeoutMs} : undefined,
 		env: io.env,
 		signal: io.signal,
 		async runShell(target, terminal) {
@@ -64,16 +78,35 @@ export const dashboardCommand: Command = async (args, io) => {
 		...deviceFlags,
 		readonly: {type: 'boolean'},
 		'poll-interval': {type: 'string'},
+		settle: {type: 'string'},
+		prometheus: {type: 'string'},
 	});
 	if (values.help) {
 		writeLine(io.stdout, help);
 		return 0;
 	}
 
+	const settle = settleMs('krazy-tui', values.settle);
 	const {settings, problems: settingsProblems} = await readSettings(registryOptionsFrom(io.env));
 	settings.pollIntervalMs = pollIntervalFrom('krazy-tui', values['poll-interval'], settings.pollIntervalMs);
-	const fleet = await resolveFleet('krazy-tui', positionals, values, io);
+	const prometheusUrl = prometheusUrlFrom(values.prometheus, settings.prometheusUrl);
+	// With Prometheus, no configured device is fine: the devices it knows join the list.
+	const fleet = await resolveFleet('krazy-tui', positionals, values, io, {allowNone: prometheusUrl !== null});
 	// The dashboard owns the terminal: problems are shown in its footer, not printed under it.
 	const problems: ConfigProblem[] = [...settingsProblems, ...fleet.problems];
-	return launchDashboard({targets: fleet.targets, problems, settings, readonly: values.readonly ?? false, timeoutMs: fleet.timeoutMs, io});
+	let targets = fleet.targets;
+	if (prometheusUrl !== null && positionals.length === 0) {
+		const password = values['password-file'] === undefined ? io.env.KRAZY_PASSWORD : await readPasswordFile(values['password-file']);
+		const found = await discoverFromPrometheus(prometheusUrl, targets, password, fleet.timeoutMs, io.signal);
+		targets = [...targets, ...found.targets];
+		if (found.problem) {
+			problems.push({path: prometheusUrl.replace(/\/\/[^@/]*@/, '//'), message: found.problem});
+		}
+	}
+
+	if (targets.length === 0) {
+		throw new DeviceError('krazy-tui', 'config', `${noDevicesMessage}; Prometheus at ${prometheusUrl ?? '?'} knows none either`);
+	}
+
+	return launchDashboard({targets, problems, settings, readonly: values.readonly ?? false, timeoutMs: fleet.timeoutMs, settleMs: settle, prometheusUrl, io});
 };

@@ -111,7 +111,7 @@ export const demoEntryCommand: Command = async (args, io) => {
 			sshPort: demo.ssh.port,
 			source: 'demo',
 		};
-		return await launchDashboard({targets: [target], settings, readonly: values.readonly ?? false, io});
+		return await launchDashboard({targets: [target], settings, readonly: values.readonly ?? false, suggestedArchive: archives.good, io});
 	} finally {
 		await demo.stop();
 	}

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type {DeviceTarget} from '../core/device-target.js';
 import {registryOptionsFrom} from '../core/device-registry.js';
 import {runRollout} from '../core/update/fleet-rollout.js';
-import {buildGaf, gokInstanceOf, GokError} from '../core/update/gok-build.js';
+import {gokInstanceOf} from '../core/update/gok-build.js';
+import {buildForUpdate} from '../core/update/update-build.js';
 import {UpdateFailure, type UpdateEvent, type UpdatePlan, type UpdateResult} from '../core/update/update-events.js';
 import {runUpdate} from '../core/update/update-job.js';
 import {updateRecordsAt} from '../core/update/update-records.js';
@@ -159,7 +160,7 @@ export const updateCommand: Command = async (args, io) => {
 			if (archive === undefined) {
 				buildDir = await mkdtemp(path.join(os.tmpdir(), 'krazy-tui-build-'));
 				archive = path.join(buildDir, `${target.name}.gaf`);
-				await build(target, archive, io, onEvent);
+				await buildForUpdate(target, archive, {env: io.env, signal: io.signal}, onEvent);
 			}
 
 			const result: UpdateResult = await runUpdate({
@@ -200,27 +201,3 @@ export const updateCommand: Command = async (args, io) => {
 
 	return outcome.ok ? 0 : 1;
 };
-
-/** The build step: gok's lines as events; a missing or failing gok is an UpdateFailure naming the device, with gok's last lines. */
-async function build(target: DeviceTarget, archive: string, io: CommandIo, onEvent: (event: UpdateEvent) => void): Promise<void> {
-	const instance = gokInstanceOf(target)!;
-	onEvent({type: 'phase', device: target.name, phase: 'build'});
-	try {
-		await buildGaf(instance, archive, {
-			env: io.env,
-			signal: io.signal,
-			secrets: target.password ? [target.password] : [],
-			onLine: line => onEvent({type: 'build-line', device: target.name, line}),
-		});
-	} catch (error) {
-		if (!(error instanceof GokError)) {
-			throw error;
-		}
-
-		const tail = error.lastLines.filter(line => line.trim() !== '').slice(-6);
-		const shown = tail.length > 0 && !error.missing ? ` (gok's last lines: ${tail.map(line => line.trim()).join(' | ')})` : '';
-		const failure = new UpdateFailure(target.name, 'build', `${target.name}: ${error.message}${shown}; nothing was sent to the device`, 'untouched', {cancelled: io.signal.aborted});
-		onEvent({type: 'failed', device: target.name, phase: 'build', message: failure.message, switched: false, standing: 'untouched'});
-		throw failure;
-	}
-}

@@ -1,19 +1,21 @@
 // `krazy-tui wall [DEVICE...]`: the read-only monitoring wall; checks arguments and devices, then loads blessed lazily.
 import {DeviceError} from '../core/device-error.js';
 import {registryOptionsFrom} from '../core/device-registry.js';
-import {createFleetStore} from '../core/fleet-store.js';
+import {createFleetStore, type FleetStore} from '../core/fleet-store.js';
 import {readSettings} from '../core/settings.js';
 import {colorWanted} from '../display/vocabulary.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
 import {deviceFlags, reportProblems, resolveFleet, writeLine} from './device-options.js';
 
-const help = `Usage: krazy-tui wall [DEVICE...] [--page-seconds N] [--poll-interval SECONDS]
+const help = `Usage: krazy-tui wall [DEVICE...] [--page-seconds N] [--poll-interval SECONDS] [--prometheus URL|off]
                       [--password-file FILE] [--timeout SECONDS]
 
 A read-only wall of many devices at once (all known devices when none is given): per device a chart of
 memory in use (and CPU when the node exporter answers), /perm usage, its services and its health, and
 the newest stderr lines across the fleet. Up to 12 devices share a page; more rotate every
 --page-seconds (default 15). Nothing on the wall changes a device.
+--prometheus URL (default: the saved prometheusUrl setting; off: none): the charts reach back an hour,
+read from that Prometheus (the exporter's series for each device's name), the newest samples still polled.
 
 Keys: q quits, p pauses the rotation, arrows change the page, ? lists the keys.
 Needs a terminal; for scripts use krazy-tui status.`;
@@ -36,6 +38,7 @@ export const wallCommand: Command = async (args, io) => {
 		...deviceFlags,
 		'page-seconds': {type: 'string'},
 		'poll-interval': {type: 'string'},
+		prometheus: {type: 'string'},
 	});
 	if (values.help) {
 		writeLine(io.stdout, help);
@@ -67,14 +70,18 @@ export const wallCommand: Command = async (args, io) => {
 		readonly: true,
 		timeoutMs: timeout,
 	});
+	// --prometheus (or the saved setting): the charts reach back an hour through Prometheus (wall/wall-prometheus.ts).
+	const prometheusUrl = values.prometheus === 'off' ? null : values.prometheus ?? settings.prometheusUrl;
+	const shown = prometheusUrl === null ? undefined : await prometheusHistory(prometheusUrl, store, timeout);
 	const stderr = new FleetStderr(store);
 	const unsubscribe = store.subscribe(snapshot => {
 		stderr.sync(snapshot);
 	});
 	store.start();
 	try {
+		shown?.start();
 		await runWall({
-			store,
+			store: shown ?? store,
 			stderr,
 			color: colorWanted(io.env, settings.theme),
 			pageSeconds,
@@ -87,6 +94,7 @@ export const wallCommand: Command = async (args, io) => {
 		throw new DeviceError('krazy-tui', 'config', `the wall stopped: ${error instanceof Error ? error.message : String(error)}`);
 	} finally {
 		unsubscribe();
+		shown?.stop();
 		stderr.close();
 		store.stop();
 		// blessed leaves stdin flowing; the process must be able to end.
@@ -95,3 +103,14 @@ export const wallCommand: Command = async (args, io) => {
 
 	return 0;
 };
+
+/** The store the wall draws with Prometheus's hour of history in its charts (one device's history read after another). */
+async function prometheusHistory(url: string, store: FleetStore, timeoutMs: number | undefined) {
+	const [{PrometheusClient}, {deviceHistory}, {prometheusWallStore}] = await Promise.all([
+		import('../core/prometheus/prometheus-client.js'),
+		import('../core/prometheus/history.js'),
+		import('../wall/wall-prometheus.js'),
+	]);
+	const client = new PrometheusClient(url, {timeoutMs});
+	return prometheusWallStore(store, async device => deviceHistory(client, {device: device.name, window: '1h'}));
+}

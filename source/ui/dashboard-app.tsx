@@ -8,6 +8,10 @@ import {describeError} from '../core/device-error.js';
 import type {dashboardElement as dashboardElementFunction, lazyFlashWizard as lazyFlashWizardFunction} from './dashboard.js';
 import {initialDashboardState, type DashboardState} from './dashboard-state.js';
 import type {ThemeName} from './theme.js';
+import {registryOptionsFrom} from '../core/device-registry.js';
+import {updateRecordsAt, type UpdateRecords} from '../core/update/update-records.js';
+import {UpdateController, type UpdateControllerOptions} from './update/update-controller.js';
+import {PrometheusLink} from './prometheus/prometheus-link.js';
 
 type InkModules = {render: typeof inkRender; dashboardElement: typeof dashboardElementFunction; lazyFlashWizard: typeof lazyFlashWizardFunction};
 
@@ -78,6 +82,10 @@ export type RunDashboardOptions = {
 	alternateScreen?: boolean;
 	/** Where saved logs go (default: the current folder). */
 	saveDirectory?: string;
+	/** The update pane (`u`): job timings (--settle), gok, where records live (default: the config folder). */
+	/** `--prometheus URL`: alerts, history (H) from that server. */
+	prometheus?: {url: string; timeoutMs?: number; refreshMs?: number};
+	update?: Pick<UpdateControllerOptions, 'job' | 'gok' | 'testboot' | 'drift' | 'suggestedArchive'> & {records?: UpdateRecords};
 };
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
@@ -119,16 +127,33 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		}
 	};
 
+	const updates = new UpdateController({
+		...options.update,
+		store,
+		env,
+		records: options.update?.records ?? updateRecordsAt(registryOptionsFrom(env)),
+	});
+	let prometheus: PrometheusLink | undefined;
+	try {
+		prometheus = options.prometheus ? new PrometheusLink(options.prometheus) : undefined;
+	} catch (error) {
+		stderr.write(`krazy-tui: ${describeError(error)}; going on without Prometheus\n`);
+	}
+
 	process.once('exit', leave);
 	// The pollers' timers do not hold the process; between two Ink instances (a shell hand-over) nothing else would.
 	const keepAlive = setInterval(() => undefined, 1 << 30);
 	// Polling starts before Ink loads (most of the start-up time): the first frame then often has the devices' data.
 	store.start();
+	void updates.start();
+	prometheus?.start();
 	let ink: InkModules;
 	try {
 		ink = await loadInk();
 	} catch (error) {
 		clearInterval(keepAlive);
+		updates.stop();
+		prometheus?.stop();
 		store.stop();
 		process.off('exit', leave);
 		throw error;
@@ -141,7 +166,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 				stdout.write(enterAlternateScreen);
 			}
 
-			const outcome = await renderUntilDone(ink, store, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env);
+			const outcome = await renderUntilDone(ink, store, updates, prometheus, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env);
 			state = outcome.state;
 			if (outcome.kind === 'quit') {
 				break;
@@ -163,6 +188,8 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		}
 	} finally {
 		clearInterval(keepAlive);
+		updates.stop();
+		prometheus?.stop();
 		store.stop();
 		leave();
 		process.off('exit', leave);
@@ -191,6 +218,8 @@ type Outcome = {kind: 'quit'; state: DashboardState} | {kind: 'shell'; device: D
 async function renderUntilDone(
 	{render, dashboardElement, lazyFlashWizard}: InkModules,
 	store: FleetStore,
+	updates: UpdateController,
+	prometheus: PrometheusLink | undefined,
 	state: DashboardState,
 	options: RunDashboardOptions,
 	settings: DashboardSettings,
@@ -234,6 +263,8 @@ async function renderUntilDone(
 			env,
 			saveDirectory: options.saveDirectory,
 			renderFlash,
+			updates,
+			prometheus,
 			onQuit(finalState) {
 				finish({kind: 'quit', state: finalState});
 			},

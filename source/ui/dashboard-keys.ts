@@ -1,6 +1,7 @@
 // The dashboard's key table: its input handling, the help overlay (with the wizard's keys) and the README's list come from it.
 import {keyTable, type KeyBinding} from '../input/key-table.js';
 import {flashKeys} from './flash/flash-keys.js';
+import {updateKeys} from './update/update-keys.js';
 
 /** Where a binding applies. `list` covers both the device and the service list. */
 export type KeyContext = 'global' | 'list' | 'devices' | 'services' | 'logs' | 'help' | 'dialog';
@@ -28,6 +29,10 @@ export type KeyIntent =
 	| 'shell'
 	| 'flash'
 	| 'refresh'
+	| 'update'
+	| 'mark'
+	| 'rollback'
+	| 'history'
 	| 'logSearch'
 	| 'logNext'
 	| 'logPrevious'
@@ -66,6 +71,10 @@ const bindings: ReadonlyArray<KeyBinding<KeyIntent, KeyContext>> = [
 	{intent: 'poweroff', keys: [{input: 'P'}], contexts: ['devices', 'services'], short: 'power off', description: 'power the device off (type its name to confirm)', action: true},
 	{intent: 'shell', keys: [{input: 'b'}], contexts: ['devices', 'services'], short: 'shell', description: 'breakglass shell on the device', action: true},
 	{intent: 'flash', keys: [{input: 'f'}], contexts: ['devices', 'services'], short: 'flash', description: 'flashing wizard (write an image to an SD card)', action: true},
+	{intent: 'update', keys: [{input: 'u'}], contexts: ['devices', 'services'], short: 'update', description: 'update the device (or the marked ones, one at a time): build with gok or push an archive, reboot, health gate', action: true},
+	{intent: 'mark', keys: [{input: 'm'}], contexts: ['devices'], short: 'mark', description: 'mark or unmark the device for an update of several', action: true},
+	{intent: 'rollback', keys: [{input: 'U'}], contexts: ['devices', 'services'], short: 'roll back', description: 'roll back krazy-tui\'s last update of the device (type its name to confirm)', action: true},
+	{intent: 'history', keys: [{input: 'H'}], contexts: ['devices', 'services'], short: 'history', description: 'the device\'s history from Prometheus: 1 h, 24 h, 7 d (with --prometheus URL)'},
 	{intent: 'logSearch', keys: [{input: '/'}], contexts: ['logs'], short: 'search', description: 'search (highlights matches; /re/ for a regular expression); following or paused stays as it was'},
 	{intent: 'logNext', keys: [{input: 'n'}], contexts: ['logs'], short: 'next', description: 'next match'},
 	{intent: 'logPrevious', keys: [{input: 'N'}], contexts: ['logs'], description: 'previous match'},
@@ -95,7 +104,7 @@ export const dashboardKeys = keyTable(bindings, {
 	quiet: ['help'],
 });
 
-/** The help overlay: the dashboard's sections, then the flashing wizard's (`f`), which is hidden when read-only. */
+/** The help overlay: the dashboard's sections, then the update pane's (`u`) and the flashing wizard's (`f`), both hidden when read-only. */
 export function dashboardHelpSections(options: {readonly?: boolean} = {}) {
-	return [...dashboardKeys.helpSections(options), ...(options.readonly ? [] : flashKeys.helpSections())];
+	return [...dashboardKeys.helpSections(options), ...(options.readonly ? [] : [...updateKeys.helpSections(), ...flashKeys.helpSections()])];
 }

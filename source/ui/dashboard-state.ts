@@ -18,12 +18,18 @@ export type Effect =
 	| {readonly type: 'shell'; readonly device: string}
 	| {readonly type: 'refresh'; readonly device: string}
 	| {readonly type: 'saveLog'}
-	| {readonly type: 'clearLog'};
+	| {readonly type: 'clearLog'}
+	/** The update pane (ui/update/): `u` opens it for the device (or the marked ones), `U` asks for a rollback, `m` marks. */
+	| {readonly type: 'update'; readonly device: string}
+	| {readonly type: 'rollback'; readonly device: string}
+	| {readonly type: 'mark'; readonly device: string}
+	/** `H`: the device's history from Prometheus (ui/prometheus/). */
+	| {readonly type: 'history'; readonly device: string};
 
 export type Notice = {readonly text: string; readonly tone: 'info' | 'error'};
 
 export type DashboardState = {
-	readonly screen: 'fleet' | 'logs' | 'flash';
+	readonly screen: 'fleet' | 'logs' | 'flash' | 'update' | 'history';
 	readonly focus: 'devices' | 'services';
 	readonly device: string | null;
 	readonly service: string | null;
@@ -79,6 +85,8 @@ export type DashboardAction =
 	| {type: 'notice'; notice: Notice | null}
 	| {type: 'logNotice'; text: string | null}
 	| {type: 'closeFlash'}
+	| {type: 'showUpdate'; shown: boolean}
+	| {type: 'showHistory'; shown: boolean}
 	| {type: 'select'; device: string | null; service?: string | null};
 
 function withEffect(state: DashboardState, effect: Effect): DashboardState {
@@ -357,6 +365,19 @@ function onFleetKey(state: DashboardState, input: string, key: KeyEvent, env: Da
 			return {...state, screen: 'flash'};
 		}
 
+		case 'update':
+		case 'rollback': {
+			return device === null ? state : withEffect({...state, device}, {type: intent, device});
+		}
+
+		case 'mark': {
+			return device === null ? state : withEffect(state, {type: 'mark', device});
+		}
+
+		case 'history': {
+			return device === null ? state : withEffect({...state, device}, {type: 'history', device});
+		}
+
 		default: {
 			const action = serviceActions[intent];
 			if (action && inServices && device !== null && service !== null) {
@@ -382,6 +403,14 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 			return {...state, screen: 'fleet'};
 		}
 
+		case 'showUpdate': {
+			return {...state, screen: action.shown ? 'update' : 'fleet', dialog: null, help: false};
+		}
+
+		case 'showHistory': {
+			return {...state, screen: action.shown ? 'history' : 'fleet', dialog: null, help: false};
+		}
+
 		case 'select': {
 			return {...state, device: action.device, service: action.service ?? null};
 		}
@@ -398,7 +427,8 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 }
 
 function onKey(state: DashboardState, input: string, key: KeyEvent, env: DashboardEnv): DashboardState {
-	if (state.screen === 'flash') {
+	// The wizard and the update pane read their own keys.
+	if (state.screen === 'flash' || state.screen === 'update' || state.screen === 'history') {
 		return state;
 	}
 

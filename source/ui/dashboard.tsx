@@ -29,6 +29,14 @@ import {GraphsPane} from './components/graphs-pane.js';
 import {HelpView} from './components/help-view.js';
 import {ConfirmDialog, dialogRows} from './components/confirm-dialog.js';
 import {LogView, logChromeRows} from './components/log-view.js';
+import {UpdatePane} from './components/update-pane.js';
+import type {UpdateController} from './update/update-controller.js';
+import {updateHints} from './update/update-pane-lines.js';
+import {initialUpdateView, rowNote, type UpdateViewState} from './update/update-view.js';
+import {HistoryPane} from './components/history-pane.js';
+import {historyKeys} from './prometheus/history-keys.js';
+import type {PrometheusLink, PrometheusLinkState} from './prometheus/prometheus-link.js';
+import {alertNote} from './prometheus/alert-note.js';
 
 export type DashboardProps = {
 	store: FleetStore;
@@ -51,6 +59,10 @@ export type DashboardProps = {
 	/** Where saved logs go (default: the current folder). */
 	saveDirectory?: string;
 	env?: NodeJS.ProcessEnv;
+	/** `u`, `U`, `m`: the update pane's jobs, drift marks and row notes (ui/update/); without it those keys do nothing. */
+	updates?: UpdateController;
+	/** `--prometheus URL`: alerts on rows and in the title, `H` the history view (ui/prometheus/). */
+	prometheus?: PrometheusLink;
 };
 
 /** Poll results are drawn at most this often; the seconds tick is the same frame (see frame-pacer.ts). */
@@ -147,6 +159,17 @@ function DashboardScreen(props: DashboardProps) {
 		follower ? follower.subscribe : noSubscribe,
 		follower ? follower.getState : noState,
 	);
+	const {updates} = props;
+	const updateState = useSyncExternalStore(updates ? updates.subscribe : noSubscribe, updates ? updates.getState : noUpdateState);
+	const {prometheus} = props;
+	const prometheusState = useSyncExternalStore(prometheus ? prometheus.subscribe : noSubscribe, prometheus ? prometheus.getState : noPrometheusState);
+	// A question of the pane (the next device of a rollout to confirm, quitting while a job runs) brings it back.
+	const updateQuestion = updateState.prompt;
+	useEffect(() => {
+		if (updateQuestion !== null && state.screen !== 'update' && state.screen !== 'flash') {
+			dispatch({type: 'showUpdate', shown: true});
+		}
+	}, [updateQuestion, state.screen]);
 
 	// The log follower lives exactly as long as the log screen shows that service.
 	const logDevice = state.logTarget?.device;
@@ -200,9 +223,31 @@ function DashboardScreen(props: DashboardProps) {
 	const envRef = useRef(env);
 	envRef.current = env;
 
+	// One handler for the dashboard and the update pane, routed by the screen last drawn: a key typed right after the
+	// pane closed still goes to the pane (which then shows again if it asks something), never to nobody.
+	const screenRef = useRef(state.screen);
+	screenRef.current = state.screen;
 	useInput((input, key) => {
-		dispatch({type: 'key', input, key, env: envRef.current});
+		if (screenRef.current === 'update' && updates) {
+			updates.key(input, key, {readonly});
+		} else if (screenRef.current === 'history' && prometheus) {
+			const device = store.device(prometheus.getState().history?.device ?? '');
+			const intent = historyKeys.match(['history'], input, key);
+			if (intent === 'back') {
+				prometheus.closeHistory();
+				dispatch({type: 'showHistory', shown: false});
+			} else if (device && (intent === 'hour' || intent === 'day' || intent === 'week')) {
+				prometheus.showHistory(device, ({hour: '1h', day: '24h', week: '7d'} as const)[intent]);
+			} else if (device && (intent === 'next' || intent === 'previous')) {
+				prometheus.cycleWindow(device, intent === 'next' ? 1 : -1);
+			} else if (device && intent === 'reload') {
+				prometheus.showHistory(device);
+			}
+		} else {
+			dispatch({type: 'key', input, key, env: envRef.current});
+		}
 	}, {isActive: state.screen !== 'flash'});
+
 
 	// Effects run once each, after the render that queued them.
 	const handled = useRef(state.effects.at(-1)?.id ?? 0);
@@ -217,6 +262,19 @@ function DashboardScreen(props: DashboardProps) {
 	stateRef.current = state;
 	const followerRef = useRef(follower);
 	followerRef.current = follower;
+	useEffect(() => {
+		if (!updates) {
+			return;
+		}
+
+		updates.onClose = () => {
+			dispatch({type: 'showUpdate', shown: false});
+		};
+
+		updates.onQuit = () => {
+			props.onQuit(stateRef.current);
+		};
+	}, [updates, props]);
 	useEffect(() => {
 		for (const {id, effect} of state.effects) {
 			if (id <= handled.current) {
@@ -236,7 +294,48 @@ function DashboardScreen(props: DashboardProps) {
 		function runEffect(effect: Effect) {
 			switch (effect.type) {
 				case 'quit': {
-					props.onQuit(stateRef.current);
+					// Never quit from under a push: the pane asks first.
+					if (updates?.busy()) {
+						updates.askQuit();
+						dispatch({type: 'showUpdate', shown: true});
+					} else {
+						props.onQuit(stateRef.current);
+					}
+
+					break;
+				}
+
+				case 'update':
+				case 'rollback': {
+					if (!updates) {
+						notice('updating is not available here', 'error');
+						break;
+					}
+
+					if (effect.type === 'update') {
+						updates.openUpdate(effect.device);
+					} else {
+						updates.openRollback(effect.device);
+					}
+
+					dispatch({type: 'showUpdate', shown: true});
+					break;
+				}
+
+				case 'mark': {
+					updates?.toggleMark(effect.device);
+					break;
+				}
+
+				case 'history': {
+					const device = store.device(effect.device);
+					if (!prometheus) {
+						notice('history needs Prometheus: krazy-tui --prometheus URL, or krazy-tui devices prometheus URL', 'error');
+					} else if (device) {
+						prometheus.showHistory(device);
+						dispatch({type: 'showHistory', shown: true});
+					}
+
 					break;
 				}
 
@@ -303,7 +402,7 @@ function DashboardScreen(props: DashboardProps) {
 				}
 			}
 		}
-	}, [state.effects, store, props]);
+	}, [state.effects, store, props, updates, prometheus]);
 
 	if (state.screen === 'flash' && props.renderFlash) {
 		return <>{props.renderFlash(() => dispatch({type: 'closeFlash'}))}</>;
@@ -330,13 +429,30 @@ function DashboardScreen(props: DashboardProps) {
 		titleSegments.push({text: ' · READ-ONLY', color: palette.warn, bold: true});
 	}
 
+	if (prometheusState.view && prometheusState.view.firing + prometheusState.view.pending > 0) {
+		const {firing, pending} = prometheusState.view;
+		titleSegments.push({text: ` · ⚑ ${firing} alert${firing === 1 ? '' : 's'} firing${pending > 0 ? `, ${pending} pending` : ''}`, color: firing > 0 ? palette.bad : palette.warn, bold: firing > 0});
+	}
+
+	if (prometheus && prometheusState.error) {
+		titleSegments.push({text: ' · Prometheus not answering', color: palette.warn});
+	}
+
+	if (updateState.marked.length > 0) {
+		titleSegments.push({text: ` · ${updateState.marked.length} marked (u updates them one at a time)`, color: palette.accent});
+	}
+
 	const hiddenNote = layout.hidden.length > 0 && state.screen === 'fleet' && !state.help
 		? `${size.columns}×${size.rows}: no room for ${layout.hidden.join(', ')}`
 		: '';
 
 	let body: ReactNode;
 	const bodyRows = layout.height - 2;
-	if (state.help) {
+	if (state.screen === 'history' && !state.help) {
+		body = <HistoryPane state={prometheusState} rows={bodyRows} width={layout.width} />;
+	} else if (state.screen === 'update' && !state.help) {
+		body = <UpdatePane state={updateState} rows={bodyRows} width={layout.width} readonly={readonly} />;
+	} else if (state.help) {
 		body = <HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} />;
 	} else if (state.screen === 'logs' && state.logTarget) {
 		const logDeviceSnapshot = snapshot.devices.find(device => device.name === state.logTarget?.device);
@@ -365,6 +481,8 @@ function DashboardScreen(props: DashboardProps) {
 					width={layout.width}
 					mode={layout.deviceColumns}
 					now={now}
+					marked={updateState.marked}
+					note={device => rowNote(updateState, device, now) ?? (prometheus ? alertNote(prometheus.alertsFor(device)) : undefined)}
 				/>
 				{layout.serviceRows > 0 ? (
 					<ServiceTable
@@ -377,6 +495,7 @@ function DashboardScreen(props: DashboardProps) {
 						mode={layout.serviceColumns}
 						now={now}
 						filter={state.serviceFilter}
+						note={prometheus && selectedDevice ? service => alertNote(prometheus.alertsFor(selectedDevice).filter(alert => alert.service === service.path)) : undefined}
 					/>
 				) : null}
 				<GraphsPane
@@ -391,7 +510,11 @@ function DashboardScreen(props: DashboardProps) {
 	}
 
 	let footer: Segment[];
-	if (state.listInput) {
+	if (state.screen === 'update') {
+		footer = [{text: updateHints(updateState, readonly), color: palette.muted}];
+	} else if (state.screen === 'history') {
+		footer = [{text: historyKeys.contextHints('history'), color: palette.muted}];
+	} else if (state.listInput) {
 		footer = [
 			{text: `filter ${state.listInput.list}: `, bold: true},
 			{text: state.listInput.text},
@@ -432,4 +555,14 @@ function noSubscribe(): () => void {
 
 function noState(): LogFollowerState | null {
 	return null;
+}
+
+function noUpdateState(): UpdateViewState {
+	return initialUpdateView;
+}
+
+const noPrometheus: PrometheusLinkState = {server: '', view: null, error: null, readAt: null, history: null};
+
+function noPrometheusState(): PrometheusLinkState {
+	return noPrometheus;
 }

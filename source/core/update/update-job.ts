@@ -27,8 +27,11 @@ export type JobOptions = {
 	records: UpdateRecords;
 	onEvent: (event: UpdateEvent) => void;
 	signal?: AbortSignal;
-	/** Asked once the plan is known; false stops before anything is sent. Absent: go ahead (--yes). */
-	confirm?: (plan: UpdatePlan) => Promise<boolean>;
+	/**
+	 * Asked once the plan is known; false stops before anything is sent; 'no-reboot' (an update only) goes ahead but
+	 * leaves the reboot to later, as `reboot: false`; 'testboot' goes ahead as `testboot: true`. Absent: go ahead (--yes).
+	 */
+	confirm?: (plan: UpdatePlan) => Promise<boolean | 'no-reboot' | 'testboot'>;
 	/** Default 30 s. */
 	settleMs?: number;
 	/** How long the way back may take; default 5 minutes. */
@@ -147,8 +150,8 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateResult> {
 	const {target, records, onEvent, signal} = options;
 	const device = target.name;
 	const settleMs = options.settleMs ?? 30_000;
-	const mode = options.testboot ? 'testboot' : 'switch';
-	const reboot = options.reboot !== false;
+	let mode: 'switch' | 'testboot' = options.testboot ? 'testboot' : 'switch';
+	let reboot = options.reboot !== false;
 	const context: Context = {device, phase: 'check', standing: 'untouched', from: {buildTimestamp: '', sbomHash: ''}, to: {buildTimestamp: '', sbomHash: ''}};
 	const phase = (next: UpdatePhase, message?: string) => {
 		context.phase = next;
@@ -198,8 +201,16 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateResult> {
 		}
 
 		onEvent({type: 'plan', device, plan});
-		if (options.confirm && !(await options.confirm(plan))) {
+		const answer = options.confirm ? await options.confirm(plan) : true;
+		if (answer === false) {
 			throw new UpdateFailure(device, 'check', `${device}: not updated (not confirmed); ${standingText(context)}`, 'untouched', {declined: true, from: context.from, to: context.to});
+		}
+
+		if (answer === 'no-reboot') {
+			reboot = false;
+		} else if (answer === 'testboot') {
+			mode = 'testboot';
+			record.mode = 'testboot';
 		}
 
 		if (signal?.aborted) {

@@ -6,10 +6,13 @@ import {cell, fit, textWidth} from '../../display/columns.js';
 import {agoText, shortBytes, shortDuration} from '../../display/units.js';
 import {clean} from '../../display/device-text.js';
 import {sparkline} from '../../display/sparkline.js';
-import {healthLook, lookText} from '../../display/vocabulary.js';
+import {healthLook, lookText, type Tone} from '../../display/vocabulary.js';
 import {toneColor, usePalette, type Palette} from '../theme.js';
 import {windowStart, type ColumnMode, type TableWindowProps} from '../fleet-layout.js';
 import {Line, type Segment} from './line.js';
+
+/** What a row says besides the device's own state (an update's progress, drift): in place of the model / last seen. */
+export type RowNote = {readonly text: string; readonly tone: Tone};
 
 type Columns = {health: number; host: number; model: number; age: number; mem: number; spark: number; services: number};
 
@@ -44,10 +47,10 @@ export function deviceHeaderSegments(width: number, mode: ColumnMode): Segment[]
 	return [{text: fit(text, width), bold: true}];
 }
 
-export function deviceRowSegments(device: DeviceSnapshot, options: {width: number; mode: ColumnMode; selected: boolean; focused: boolean; now: number; palette: Palette}): Segment[] {
-	const {width, mode, selected, focused, now, palette} = options;
+export function deviceRowSegments(device: DeviceSnapshot, options: {width: number; mode: ColumnMode; selected: boolean; focused: boolean; now: number; palette: Palette; marked?: boolean; note?: RowNote}): Segment[] {
+	const {width, mode, selected, focused, now, palette, note} = options;
 	const c = columnsFor(width, mode);
-	const pointer = selected ? (focused ? '▸ ' : '› ') : '  ';
+	const pointer = `${selected ? (focused ? '▸' : '›') : ' '}${options.marked ? '*' : ' '}`;
 	const offline = device.health !== 'online';
 	const power = device.power && device.power.phase !== 'failed' && !(device.power.phase === 'done' && device.power.kind === 'reboot') ? ` (${device.power.text})` : '';
 	const look = healthLook[device.health];
@@ -63,7 +66,13 @@ export function deviceRowSegments(device: DeviceSnapshot, options: {width: numbe
 		return segments;
 	}
 
-	if (offline) {
+	if (note) {
+		const hostWidth = Math.min(c.host, textWidth(host) + 2);
+		segments.push(
+			{text: cell(host, hostWidth), dim: offline && device.stale, bold: selected},
+			{text: cell(note.text, c.host + c.model - hostWidth), color: toneColor(palette, note.tone), bold: true},
+		);
+	} else if (offline) {
 		// Offline, the model matters less than when the device was last heard of: the two columns become one.
 		const seen = device.lastSeen === null
 			? (device.health === 'connecting' ? 'connecting…' : 'never seen')
@@ -97,7 +106,12 @@ export function deviceRowSegments(device: DeviceSnapshot, options: {width: numbe
 	return segments;
 }
 
-export function DeviceTable({devices, selected, focused, rows, width, mode, now}: TableWindowProps & {devices: readonly DeviceSnapshot[]}) {
+export function DeviceTable({devices, selected, focused, rows, width, mode, now, marked, note}: TableWindowProps & {
+	devices: readonly DeviceSnapshot[];
+	/** Devices marked for an update of several (a `*` after the pointer). */
+	marked?: readonly string[];
+	note?: (device: DeviceSnapshot) => RowNote | undefined;
+}) {
 	const palette = usePalette();
 	const selectedIndex = Math.max(0, devices.findIndex(device => device.name === selected));
 	const start = windowStart(devices.length, rows, selectedIndex, selectedIndex - Math.floor(rows / 2));
@@ -111,7 +125,7 @@ export function DeviceTable({devices, selected, focused, rows, width, mode, now}
 				<Line
 					key={device.name}
 					inverse={device.name === selected && focused}
-					segments={deviceRowSegments(device, {width, mode, selected: device.name === selected, focused, now, palette})}
+					segments={deviceRowSegments(device, {width, mode, selected: device.name === selected, focused, now, palette, marked: marked?.includes(device.name), note: note?.(device)})}
 				/>
 			))}
 		</Box>

@@ -9,6 +9,7 @@ import {clean} from '../../display/device-text.js';
 import {ownRange, sparkline} from '../../display/sparkline.js';
 import {toneColor, usePalette, type Palette} from '../theme.js';
 import {windowStart, type ColumnMode, type TableWindowProps} from '../fleet-layout.js';
+import type {RowNote} from './device-table.js';
 import {Line, type Segment} from './line.js';
 
 /** How long a finished action stays in the row ("restarted: pid 412 → 513"). */
@@ -93,8 +94,8 @@ function lastLine(service: ServiceSnapshot, now: number): {text: string; fromAct
 	return {text: '', fromAction: false, failed: false};
 }
 
-export function serviceRowSegments(service: ServiceSnapshot, options: {width: number; mode: ColumnMode; selected: boolean; focused: boolean; stale: boolean; now: number; palette: Palette}): Segment[] {
-	const {width, mode, selected, focused, stale, now, palette} = options;
+export function serviceRowSegments(service: ServiceSnapshot, options: {width: number; mode: ColumnMode; selected: boolean; focused: boolean; stale: boolean; now: number; palette: Palette; note?: RowNote}): Segment[] {
+	const {width, mode, selected, focused, stale, now, palette, note} = options;
 	const c = columnsFor(width, mode);
 	const state = stateText(service, now);
 	const startTime = service.status.startTime?.getTime();
@@ -115,7 +116,8 @@ export function serviceRowSegments(service: ServiceSnapshot, options: {width: nu
 		{text: cell(running && startTime !== undefined ? shortDuration(now - startTime) : '-', c.uptime)},
 		{text: cell(service.rss === null ? '-' : shortBytes(service.rss), c.rss)},
 		{text: fit(sparkline(service.rssHistory.values, {width: c.spark, ...ownRange(service.rssHistory.values.slice(-c.spark))}), c.spark + 1), color: palette.accent},
-		{
+		// A note (a Prometheus alert on the service) takes the last line's place.
+		note ? {text: fit(note.text, c.last), color: toneColor(palette, note.tone), bold: true} : {
 			text: fit(last.text, c.last),
 			color: last.failed ? palette.bad : last.fromAction ? palette.ok : palette.muted,
 			bold: last.fromAction,
@@ -124,10 +126,11 @@ export function serviceRowSegments(service: ServiceSnapshot, options: {width: nu
 	return stale ? segments.map(segment => ({...segment, dim: true})) : segments;
 }
 
-export function ServiceTable({device, services, selected, focused, rows, width, mode, now, filter}: TableWindowProps & {
+export function ServiceTable({device, services, selected, focused, rows, width, mode, now, filter, note}: TableWindowProps & {
 	device: DeviceSnapshot | undefined;
 	services: readonly ServiceSnapshot[];
 	filter: string;
+	note?: (service: ServiceSnapshot) => RowNote | undefined;
 }) {
 	const palette = usePalette();
 	const selectedIndex = Math.max(0, services.findIndex(service => service.path === selected));
@@ -165,7 +168,7 @@ export function ServiceTable({device, services, selected, focused, rows, width, 
 				<Line
 					key={service.path}
 					inverse={service.path === selected && focused}
-					segments={serviceRowSegments(service, {width, mode, selected: service.path === selected, focused, stale, now, palette})}
+					segments={serviceRowSegments(service, {width, mode, selected: service.path === selected, focused, stale, now, palette, note: note?.(service)})}
 				/>
 			))}
 		</Box>
