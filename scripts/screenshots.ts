@@ -217,10 +217,13 @@ async function dashboardShots(): Promise<void> {
 		await tmux.sendKeys('Enter');
 		await tmux.waitForText(text => text.includes('Logs · casa /user/chatty') && text.includes('warning'), 20_000);
 		await pause(3000);
-		await tmux.type('/warning');
+		await tmux.type('T/warning');
 		await tmux.sendKeys('Enter');
 		await tmux.waitForText('search "warning"');
-		await save(tmux, 'logs', 'krazy-tui: the logs of a service, searched');
+		// N goes to the newest match (pausing), so the picture shows it lit and its position.
+		await tmux.type('N');
+		await tmux.waitForText(text => /search "warning": \d+\/\d+/.test(text));
+		await save(tmux, 'logs', 'krazy-tui: the logs of a service with receive times, searched, paused on the newest match');
 
 		await tmux.type('q');
 		await tmux.type('?');

@@ -54,9 +54,10 @@ export type LogEntry =
  * the view lost).
  */
 export class LogBuffer {
-	/** Entries from `#head` on are held; the array is compacted now and then. */
-	#entries: LogEntry[] = [];
-	#head = 0;
+	/** A ring: `#size` entries from `#start`. It is `capacity` long unless a pin made it grow (doubling). */
+	#ring: Array<LogEntry | undefined>;
+	#start = 0;
+	#size = 0;
 	#nextSeq = 0;
 	#evicted = 0;
 	#cleared = 0;
@@ -72,6 +73,7 @@ export class LogBuffer {
 		}
 
 		this.maxBytes = maxBytes;
+		this.#ring = Array.from({length: capacity});
 	}
 
 	/** Sequence number of the oldest entry held. */
@@ -85,7 +87,7 @@ export class LogBuffer {
 	}
 
 	get size(): number {
-		return this.#entries.length - this.#head;
+		return this.#size;
 	}
 
 	/** Entries that fell out of the ring because it was full since the last `clear` (not the ones it removed). */
@@ -174,15 +176,21 @@ export class LogBuffer {
 			return undefined;
 		}
 
-		return this.#entries[this.#head + (seq - this.firstSeq)];
+		return this.#ring[(this.#start + (seq - this.firstSeq)) % this.#ring.length];
 	}
 
 	/** Entries with `from <= seq < to`, oldest first (clamped to what is held). */
 	slice(from: number, to: number): LogEntry[] {
-		const first = this.firstSeq;
-		const start = Math.max(from, first);
+		const result: LogEntry[] = [];
 		const end = Math.min(to, this.#nextSeq);
-		return end <= start ? [] : this.#entries.slice(this.#head + start - first, this.#head + end - first);
+		for (let seq = Math.max(from, this.firstSeq); seq < end; seq++) {
+			const entry = this.at(seq);
+			if (entry) {
+				result.push(entry);
+			}
+		}
+
+		return result;
 	}
 
 	/** Every held entry, oldest first. */
@@ -194,24 +202,33 @@ export class LogBuffer {
 	clear(): void {
 		this.#cleared += this.size;
 		this.#evicted = 0;
-		this.#entries = [];
-		this.#head = 0;
+		this.#ring = Array.from({length: this.capacity});
+		this.#start = 0;
+		this.#size = 0;
 		this.#bytes = 0;
 		this.#pinnedDropped = 0;
 		this.#version++;
 	}
 
 	#push(entry: LogEntry): void {
-		this.#entries.push(entry);
-		this.#nextSeq++;
-		this.#bytes += entryBytes(entry);
-		// The line cap: entries before the pin go, a paused view's lines stay.
-		while (this.size > this.capacity && (this.#pin === null || this.firstSeq < this.#pin)) {
+		// The line cap: entries before the pin go, a paused view's lines stay (the ring grows for them).
+		while (this.#size >= this.capacity && (this.#pin === null || this.firstSeq < this.#pin)) {
 			this.#dropOldest();
 		}
 
+		if (this.#size === this.#ring.length) {
+			this.#grow();
+		} else if (this.#ring.length > this.capacity && this.#size < this.capacity && this.#pin === null) {
+			// Following again: back to the usual ring.
+			this.#resize(this.capacity);
+		}
+
+		this.#ring[(this.#start + this.#size) % this.#ring.length] = entry;
+		this.#size++;
+		this.#nextSeq++;
+		this.#bytes += entryBytes(entry);
 		// The byte budget applies to everything; the newest entry always stays, so a view never goes blank.
-		while (this.#bytes > this.maxBytes && this.size > 1) {
+		while (this.#bytes > this.maxBytes && this.#size > 1) {
 			if (this.#pin !== null && this.firstSeq >= this.#pin) {
 				this.#pinnedDropped++;
 			}
@@ -223,14 +240,26 @@ export class LogBuffer {
 	}
 
 	#dropOldest(): void {
-		const oldest = this.#entries[this.#head];
+		const oldest = this.#ring[this.#start];
 		this.#bytes -= oldest ? entryBytes(oldest) : 0;
-		this.#head++;
+		this.#ring[this.#start] = undefined;
+		this.#start = (this.#start + 1) % this.#ring.length;
+		this.#size--;
 		this.#evicted++;
-		if (this.#head >= 1024 && this.#head * 2 >= this.#entries.length) {
-			this.#entries = this.#entries.slice(this.#head);
-			this.#head = 0;
+	}
+
+	#grow(): void {
+		this.#resize(this.#ring.length * 2);
+	}
+
+	#resize(length: number): void {
+		const ring: Array<LogEntry | undefined> = Array.from({length});
+		for (let index = 0; index < this.#size; index++) {
+			ring[index] = this.#ring[(this.#start + index) % this.#ring.length];
 		}
+
+		this.#ring = ring;
+		this.#start = 0;
 	}
 }
 

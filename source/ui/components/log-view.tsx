@@ -93,14 +93,12 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 }) {
 	const palette = usePalette();
 	const paneRows = Math.max(1, rows - logChromeRows);
-	// Paused means frozen: the buffer keeps every line from the view's first one on (within its byte budget).
+	// Paused means frozen: the buffer keeps every line from the view's first one on (within its byte budget). The pin
+	// outlives this component on purpose: the help overlay replaces the view for a while, and the pause must hold.
 	const pinAt = state.follow ? null : (buffer ? Math.max(state.topSeq, buffer.firstSeq) : null);
 	useEffect(() => {
 		buffer?.pin(pinAt);
 	}, [buffer, pinAt]);
-	useEffect(() => () => {
-		buffer?.pin(null);
-	}, [buffer]);
 	const window = buffer ? logWindow(state, {buffer, rows: paneRows, width}) : null;
 	const arrived = !state.follow && buffer && state.pausedAt !== null ? Math.max(0, buffer.nextSeq - state.pausedAt) : 0;
 	const newLines = arrived > 0 ? `, ${arrived} new` : '';

@@ -77,3 +77,15 @@ test('search position, receive times and a copy mode without stream marks, wrap 
 	t.is(body.join('').replace(/^.*long /s, 'long ').trimEnd(), `long ${'y'.repeat(150)} end`, 'the long line wrapped whole, with nothing added');
 	t.is(plain(app.lastFrame()).split('\n').filter(line => line.startsWith('flood: line')).length, body.length - 2);
 });
+
+test('the pause holds while the help overlay replaces the log view', async t => {
+	const buffer = new LogBuffer(50);
+	flood(buffer, 0, 50);
+	const paused = logViewReducer(initialLogViewState, {type: 'pageUp'}, {buffer, rows: 7, width: 100});
+	const app = render(view(buffer, paused));
+	await waitForFrame(app, frame => frame.includes('paused ▲'));
+	app.unmount();
+	flood(buffer, 50, 1000);
+	t.is(buffer.pinned, paused.topSeq);
+	t.is(buffer.firstSeq, paused.topSeq, 'the view\'s first line is still held');
+});
