@@ -1,7 +1,7 @@
 // `krazy-tui [DEVICE...]`: resolves the devices and settings, then lazily loads the Ink dashboard and hands it the terminal.
 import type {DeviceTarget} from '../core/device-target.js';
 import {registryOptionsFrom, type ConfigProblem} from '../core/device-registry.js';
-import {readSettings, settingsDirectory, type Settings} from '../core/settings.js';
+import {dataDirectory, readSettings, settingsDirectory, type Settings} from '../core/settings.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
 import {deviceFlags, resolveFleet, writeLine} from './device-options.js';
 
@@ -42,6 +42,8 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 			return runInteractiveShell(target, {configDir, home: location.home, env: io.env, signal: io.signal}, terminal);
 		},
 		loadFlashWizard: async () => import('../ui/flash/flash-wizard.js'),
+		saveDirectory: dataDirectory(location),
+		home: location.home,
 	});
 }
 

@@ -76,6 +76,27 @@ export function settingsDirectory(location: SettingsLocation): string {
 	return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), folder);
 }
 
+/**
+ * The user's data folder for krazy-tui (saved logs): $KRAZY_TUI_DATA_DIR, else the platform's (XDG_DATA_HOME or
+ * ~/.local/share, ~/Library/Application Support, %LOCALAPPDATA%), never the current folder.
+ */
+export function dataDirectory(location: SettingsLocation): string {
+	const {env, home, platform = process.platform} = location;
+	if (env.KRAZY_TUI_DATA_DIR) {
+		return path.resolve(env.KRAZY_TUI_DATA_DIR);
+	}
+
+	if (platform === 'darwin') {
+		return path.join(home, 'Library', 'Application Support', settingsProjectName);
+	}
+
+	if (platform === 'win32') {
+		return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), settingsProjectName, 'Data');
+	}
+
+	return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), settingsProjectName);
+}
+
 export function settingsPath(location: SettingsLocation): string {
 	return path.join(settingsDirectory(location), 'config.json');
 }

@@ -76,9 +76,16 @@ export type RunDashboardOptions = {
 	storeOptions?: Partial<Omit<FleetStoreOptions, 'targets'>>;
 	/** Use the terminal's alternate screen, so quitting restores what was there (default true). */
 	alternateScreen?: boolean;
-	/** Where saved logs go (default: the current folder). */
+	/** The folder `W` proposes for saved logs (the CLI passes the user's data folder). */
 	saveDirectory?: string;
+	/** The home folder, for `~` in a typed path. */
+	home?: string;
 };
+
+/** A configuration problem as one message: its file named once (the message usually starts with it already). */
+export function problemText(problem: {path: string; message: string}): string {
+	return problem.message.includes(problem.path) ? problem.message : `${problem.path}: ${problem.message}`;
+}
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
 const leaveAlternateScreen = '\u001B[?1049l';
@@ -230,9 +237,10 @@ async function renderUntilDone(
 			logBufferLines: settings.logBufferLines,
 			historyMinutes,
 			initialState: resumed,
-			problems: (options.problems ?? []).map(problem => `${problem.path}: ${problem.message}`),
+			problems: (options.problems ?? []).map(problem => problemText(problem)),
 			env,
 			saveDirectory: options.saveDirectory,
+			home: options.home,
 			renderFlash,
 			onQuit(finalState) {
 				finish({kind: 'quit', state: finalState});

@@ -3,31 +3,40 @@ import React, {Suspense, lazy, useEffect, useLayoutEffect, useMemo, useReducer, 
 import {Box, Text, useInput} from 'ink';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore, ServiceSnapshot} from '../core/fleet-store.js';
 import type {LogFollower, LogFollowerState} from '../core/log-buffer.js';
+import {mkdir} from 'node:fs/promises';
+import path from 'node:path';
 import {saveLogEntries, logFileName} from '../core/log-buffer.js';
 import {describeError} from '../core/device-error.js';
 import {
 	dashboardReducer,
 	effectiveDevice,
 	effectiveService,
+	filterPalette,
 	initialDashboardState,
+	paletteCommands,
+	sortOrderWords,
 	type DashboardEnv,
 	type DashboardState,
 	type Effect,
+	type SortOrder,
 } from './dashboard-state.js';
+import {sortDevices, sortServices} from './fleet-order.js';
 import {entryVisible} from './log-view-state.js';
 import {fleetLayout} from './fleet-layout.js';
 import {dashboardKeys} from './dashboard-keys.js';
 import {useTerminalSize, type TerminalSize} from './terminal-size.js';
 import {FramePacer} from './frame-pacer.js';
 import {PaletteContext, paletteFor, usePalette, type ThemeName} from './theme.js';
-import {clean} from '../display/device-text.js';
+import {clean, deviceTitle} from '../display/device-text.js';
+import {wrapWords} from '../display/columns.js';
 import {fleetCounts} from '../display/vocabulary.js';
 import {Line, LineWidthContext, type Segment} from './components/line.js';
 import {DeviceTable} from './components/device-table.js';
 import {ServiceTable} from './components/service-table.js';
 import {GraphsPane} from './components/graphs-pane.js';
 import {HelpView} from './components/help-view.js';
-import {ConfirmDialog, dialogRows} from './components/confirm-dialog.js';
+import {ConfirmDialog, dialogHeight} from './components/confirm-dialog.js';
+import {CommandPalette, MessageLog} from './components/overlays.js';
 import {LogView, logChromeRows} from './components/log-view.js';
 
 export type DashboardProps = {
@@ -48,8 +57,10 @@ export type DashboardProps = {
 	onShell?: (device: DeviceSnapshot, state: DashboardState) => void;
 	/** `f`: the flashing wizard, drawn instead of the dashboard until it calls onExit. */
 	renderFlash?: (onExit: () => void) => ReactNode;
-	/** Where saved logs go (default: the current folder). */
+	/** The folder `W` proposes for saved logs (the user's data folder; never the current folder unasked). */
 	saveDirectory?: string;
+	/** The home folder, for `~` in a typed path. */
+	home?: string;
 	env?: NodeJS.ProcessEnv;
 };
 
@@ -94,21 +105,47 @@ function matchesFilter(text: string, filter: string): boolean {
 	return filter === '' || text.toLowerCase().includes(filter.toLowerCase());
 }
 
-function visibleDevices(devices: readonly DeviceSnapshot[], filter: string): readonly DeviceSnapshot[] {
-	if (filter === '') {
-		return devices;
-	}
-
-	return devices.filter(device => matchesFilter(`${device.name} ${device.overview?.hostname ?? ''} ${device.overview?.model ?? ''}`, filter));
+function visibleDevices(devices: readonly DeviceSnapshot[], filter: string, sort: SortOrder = 'configured'): readonly DeviceSnapshot[] {
+	const shown = filter === '' ? devices : devices.filter(device => matchesFilter(`${device.name} ${device.overview?.hostname ?? ''} ${device.overview?.model ?? ''}`, filter));
+	return sortDevices(shown, sort);
 }
 
-function visibleServices(device: DeviceSnapshot | undefined, filter: string): readonly ServiceSnapshot[] {
+function visibleServices(device: DeviceSnapshot | undefined, filter: string, sort: SortOrder = 'configured'): readonly ServiceSnapshot[] {
 	if (!device) {
 		return [];
 	}
 
-	return filter === '' ? device.services : device.services.filter(service => matchesFilter(service.path, filter));
+	return sortServices(filter === '' ? device.services : device.services.filter(service => matchesFilter(service.path, filter)), sort);
 }
+
+/** What quitting now would abandon: an action under way ("restart of /user/golink on casa"), or null. */
+export function busyText(devices: readonly DeviceSnapshot[]): string | null {
+	for (const device of devices) {
+		if (device.power?.phase === 'pending') {
+			return `${device.power.kind === 'reboot' ? 'the reboot' : 'the power off'} of ${device.name}`;
+		}
+
+		for (const service of device.services) {
+			if (service.action?.phase === 'pending') {
+				return `the ${service.action.kind} of ${service.path} on ${device.name}`;
+			}
+		}
+	}
+
+	return null;
+}
+
+/** `~/x` and `~` as the home folder; a relative path stays relative to the current folder (the user typed it). */
+export function expandHome(file: string, home: string | undefined): string {
+	if (home && (file === '~' || file.startsWith('~/'))) {
+		return path.join(home, file.slice(1));
+	}
+
+	return file;
+}
+
+/** The most lines the message line wraps to. */
+const maxMessageLines = 3;
 
 /** The dashboard as an element: what the entry renders, without a JSX (and so a React) import of its own. */
 export function dashboardElement(props: DashboardProps): ReactElement {
@@ -140,6 +177,18 @@ function DashboardScreen(props: DashboardProps) {
 	const palette = usePalette();
 	const size = useTerminalSize(props.size);
 	const [state, dispatch] = useReducer(dashboardReducer, props.initialState ?? initialDashboardState);
+	// Configuration problems: once each, into the message line and the log (`m`), not in the footer all session.
+	const problemsShown = useRef(false);
+	useEffect(() => {
+		if (problemsShown.current || !props.problems) {
+			return;
+		}
+
+		problemsShown.current = true;
+		for (const problem of props.problems) {
+			dispatch({type: 'notice', notice: {text: problem, tone: 'warn'}});
+		}
+	}, [props.problems]);
 	const [tickMs, setTickMs] = useState(1000);
 	const {snapshot, now} = usePacedFleet(store, state.screen === 'fleet' ? tickMs : null);
 	const [follower, setFollower] = useState<LogFollower | null>(null);
@@ -170,17 +219,27 @@ function DashboardScreen(props: DashboardProps) {
 		};
 	}, [store, state.screen, logDevice, logPath, props.logBufferLines]);
 
-	const devicesFor = (filter: string) => visibleDevices(snapshot.devices, filter).map(device => device.name);
-	const servicesFor = (name: string, filter: string) => visibleServices(snapshot.devices.find(device => device.name === name), filter).map(service => service.path);
-	const devices = visibleDevices(snapshot.devices, state.deviceFilter);
+	const devicesFor = (filter: string, sort?: SortOrder) => visibleDevices(snapshot.devices, filter, sort).map(device => device.name);
+	const servicesFor = (name: string, filter: string, sort?: SortOrder) => visibleServices(snapshot.devices.find(device => device.name === name), filter, sort).map(service => service.path);
+	const devices = visibleDevices(snapshot.devices, state.deviceFilter, state.sort);
 	const selectedDeviceName = effectiveDevice(state, {devices: devicesFor});
 	const selectedDevice = snapshot.devices.find(device => device.name === selectedDeviceName);
-	const services = visibleServices(selectedDevice, state.serviceFilter);
+	const services = visibleServices(selectedDevice, state.serviceFilter, state.sort);
 	const selectedServicePath = effectiveService(state, {devices: devicesFor, services: servicesFor});
 	const selectedService = services.find(service => service.path === selectedServicePath);
 	// Until a device has answered, nobody knows how many services there are: the service list keeps its room.
 	const serviceCount = snapshot.devices.some(device => device.overview) ? Math.max(...snapshot.devices.map(device => device.services.length)) : undefined;
-	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: state.dialog ? dialogRows : 0, serviceCount});
+	// The message line: the newest message, else why the selected device does not answer; wrapped, never cut.
+	let message: {text: string; tone: 'info' | 'warn' | 'error'} | null = state.notice;
+	if (!message && state.screen === 'fleet' && selectedDevice?.error && selectedDevice.health !== 'online') {
+		const retry = selectedDevice.nextAttemptAt === null ? '' : ` · retrying in ${Math.max(0, Math.ceil((selectedDevice.nextAttemptAt - now) / 1000))} s`;
+		message = {text: `${clean(selectedDevice.error)}${retry}`, tone: 'error'};
+	}
+
+	const overlay = state.help || state.messagesOpen || state.palette !== null;
+	const messageLines = message && !overlay && !state.listInput ? wrapWords(clean(message.text), Math.max(1, size.columns), maxMessageLines) : [];
+	const dialogLines = state.dialog ? dialogHeight(state.dialog, size.columns) : 0;
+	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: dialogLines + messageLines.length, serviceCount});
 	// The clock ticks every second only while something on screen counts seconds ("last seen 12 s ago", a fresh
 	// uptime, an action's result); otherwise every 10 s is enough for minutes, and the dashboard stays idle.
 	const wantedTick = countsSeconds(devices, services, now) ? 1000 : 10_000;
@@ -188,7 +247,7 @@ function DashboardScreen(props: DashboardProps) {
 		setTickMs(wantedTick);
 	}
 
-	const logRows = Math.max(1, layout.height - (state.dialog ? dialogRows : 0));
+	const logRows = Math.max(1, layout.height - dialogLines - messageLines.length);
 
 	const env: DashboardEnv = {
 		devices: devicesFor,
@@ -196,6 +255,8 @@ function DashboardScreen(props: DashboardProps) {
 		readonly,
 		pageRows: {devices: layout.deviceRows, services: layout.serviceRows, help: layout.height - 2},
 		log: follower && state.screen === 'logs' ? {buffer: follower.buffer, rows: Math.max(1, logRows - logChromeRows), width: layout.width} : null,
+		busy: busyText(snapshot.devices),
+		savePath: (device, servicePath) => path.join(props.saveDirectory ?? path.join(props.home ?? '~', 'krazy-tui'), 'logs', logFileName(device, servicePath)),
 	};
 	const envRef = useRef(env);
 	envRef.current = env;
@@ -227,7 +288,7 @@ function DashboardScreen(props: DashboardProps) {
 			runEffect(effect);
 		}
 
-		function notice(text: string, tone: 'info' | 'error') {
+		function notice(text: string, tone: 'info' | 'warn' | 'error') {
 			if (mounted.current) {
 				dispatch({type: 'notice', notice: {text: clean(text), tone}});
 			}
@@ -283,8 +344,8 @@ function DashboardScreen(props: DashboardProps) {
 
 					const logState = stateRef.current.log;
 					const entries = current.buffer.entries().filter(entry => entryVisible(entry, logState));
-					const file = `${props.saveDirectory ?? process.cwd()}/${logFileName(target.device, target.path)}`;
-					saveLogEntries(file, entries).then(count => {
+					const file = expandHome(effect.file, props.home);
+					mkdir(path.dirname(file), {recursive: true}).then(async () => saveLogEntries(file, entries)).then(count => {
 						if (mounted.current) {
 							dispatch({type: 'logNotice', text: `saved ${count} lines to ${file}`});
 						}
@@ -330,14 +391,24 @@ function DashboardScreen(props: DashboardProps) {
 		titleSegments.push({text: ' · READ-ONLY', color: palette.warn, bold: true});
 	}
 
-	const hiddenNote = layout.hidden.length > 0 && state.screen === 'fleet' && !state.help
+	if (state.sort !== 'configured') {
+		titleSegments.push({text: ` · ${sortOrderWords[state.sort]}`, color: palette.muted});
+	}
+
+	const hiddenNote = layout.hidden.length > 0 && state.screen === 'fleet' && !overlay
 		? `${size.columns}×${size.rows}: no room for ${layout.hidden.join(', ')}`
 		: '';
 
 	let body: ReactNode;
-	const bodyRows = layout.height - 2;
+	const bodyRows = layout.height - 2 - messageLines.length;
 	if (state.help) {
-		body = <HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} />;
+		const view = state.screen === 'logs' ? 'logs' : state.focus;
+		body = <HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} view={view} />;
+	} else if (state.messagesOpen) {
+		body = <MessageLog messages={state.messages} rows={bodyRows} width={layout.width} offset={state.messagesOffset} />;
+	} else if (state.palette) {
+		const commands = filterPalette(paletteCommands(state, {readonly}), state.palette.text);
+		body = <CommandPalette commands={commands} text={state.palette.text} index={state.palette.index} rows={bodyRows} width={layout.width} />;
 	} else if (state.screen === 'logs' && state.logTarget) {
 		const logDeviceSnapshot = snapshot.devices.find(device => device.name === state.logTarget?.device);
 		const serviceInfo = logDeviceSnapshot?.services.find(service => service.path === state.logTarget?.path);
@@ -346,7 +417,7 @@ function DashboardScreen(props: DashboardProps) {
 				buffer={follower?.buffer ?? null}
 				followerState={follower ? followerState : null}
 				state={state.log}
-				device={clean(logDeviceSnapshot?.overview?.hostname) || state.logTarget.device}
+				device={logDeviceSnapshot ? deviceTitle(logDeviceSnapshot) : clean(state.logTarget.device)}
 				service={state.logTarget.path}
 				serviceInfo={serviceInfo}
 				rows={logRows}
@@ -398,21 +469,15 @@ function DashboardScreen(props: DashboardProps) {
 			{text: ' ', inverse: true},
 			{text: '  Enter keeps · Esc clears', color: palette.muted},
 		];
-	} else if (state.notice) {
-		footer = [{text: state.notice.text, color: state.notice.tone === 'error' ? palette.bad : palette.ok, bold: true}];
-	} else if (state.screen === 'fleet' && !state.help && selectedDevice?.error && selectedDevice.health !== 'online') {
-		const retry = selectedDevice.nextAttemptAt === null ? '' : ` · retrying in ${Math.max(0, Math.ceil((selectedDevice.nextAttemptAt - now) / 1000))} s`;
-		footer = [{text: `${clean(selectedDevice.error)}${retry}`, color: palette.bad}];
-	} else if (hiddenNote) {
-		footer = [{text: `${hiddenNote} · ? help`, color: palette.warn}];
-	} else if (props.problems && props.problems.length > 0 && state.screen === 'fleet') {
-		footer = [{text: `${clean(props.problems[0])}${props.problems.length > 1 ? ` (+${props.problems.length - 1} more)` : ''}`, color: palette.warn}];
 	} else {
-		const intents = state.focus === 'services'
-			? (['help', 'open', 'filter', 'restart', 'stop', 'start', 'once', 'kill', 'shell', 'quit'] as const)
-			: (['help', 'open', 'focusNext', 'filter', 'shell', 'flash', 'reboot', 'quit'] as const);
-		footer = [{text: dashboardKeys.hints(intents, {readonly}), color: palette.muted}];
+		footer = [{text: footerHints(state.focus, readonly, layout.width), color: palette.muted}];
+		// What did not fit, after the essential keys, where it does not push them out.
+		if (hiddenNote && textWidthOf(footer[0]!.text) + hiddenNote.length + 3 <= layout.width) {
+			footer.push({text: ` · ${hiddenNote}`, color: palette.warn});
+		}
 	}
+
+	const messageColor = message?.tone === 'error' ? palette.bad : message?.tone === 'warn' ? palette.warn : palette.ok;
 
 	return (
 		<LineWidthContext.Provider value={layout.width}>
@@ -420,10 +485,34 @@ function DashboardScreen(props: DashboardProps) {
 			{state.screen === 'logs' && !state.help ? null : <Line segments={titleSegments} />}
 			{body}
 			{state.dialog ? <ConfirmDialog dialog={state.dialog} width={layout.width} /> : null}
+			{messageLines.map((line, index) => (
+				// Lines are positional.
+				<Line key={`message-${index}`} segments={[{text: line, color: messageColor, bold: index === 0}]} />
+			))}
 			{state.screen === 'logs' && !state.help ? null : <Line segments={footer} />}
 		</Box>
 		</LineWidthContext.Provider>
 	);
+}
+
+/** The key hints that fit: the essential ones first, more while there is room; `? help` and `q quit` always. */
+export function footerHints(focus: 'devices' | 'services', readonly: boolean, width: number): string {
+	const wanted = focus === 'services'
+		? (['help', 'open', 'restart', 'stop', 'start', 'kill', 'once', 'filter', 'palette', 'shell', 'previousDevice', 'nextDevice', 'messages', 'quit'] as const)
+		: (['help', 'open', 'filter', 'reboot', 'shell', 'flash', 'palette', 'sort', 'focusNext', 'messages', 'refresh', 'quit'] as const);
+	const always = new Set(['help', 'quit', 'open']);
+	let intents = [...wanted];
+	while (intents.length > 3 && textWidthOf(dashboardKeys.hints(intents, {readonly})) > width) {
+		// Drop the last optional one (before quit).
+		const dropAt = intents.findLastIndex(intent => !always.has(intent));
+		intents = intents.filter((_, index) => index !== dropAt);
+	}
+
+	return dashboardKeys.hints(intents, {readonly});
+}
+
+function textWidthOf(text: string): number {
+	return [...text].length;
 }
 
 function noSubscribe(): () => void {
