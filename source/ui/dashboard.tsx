@@ -120,11 +120,8 @@ function visibleServices(device: DeviceSnapshot | undefined, filter: string, sor
 
 /** What quitting now would abandon: an action under way ("restart of /user/golink on casa"), or null. */
 export function busyText(devices: readonly DeviceSnapshot[]): string | null {
+	// A reboot or power off is sent in a moment and then up to the device: only a service action waits for its result.
 	for (const device of devices) {
-		if (device.power?.phase === 'pending') {
-			return `${device.power.kind === 'reboot' ? 'the reboot' : 'the power off'} of ${device.name}`;
-		}
-
 		for (const service of device.services) {
 			if (service.action?.phase === 'pending') {
 				return `the ${service.action.kind} of ${service.path} on ${device.name}`;
@@ -470,10 +467,12 @@ function DashboardScreen(props: DashboardProps) {
 			{text: '  Enter keeps · Esc clears', color: palette.muted},
 		];
 	} else {
-		footer = [{text: footerHints(state.focus, readonly, layout.width), color: palette.muted}];
-		// What did not fit, after the essential keys, where it does not push them out.
-		if (hiddenNote && textWidthOf(footer[0]!.text) + hiddenNote.length + 3 <= layout.width) {
-			footer.push({text: ` · ${hiddenNote}`, color: palette.warn});
+		const hints = footerHints(state.focus, readonly, layout.width);
+		if (hiddenNote && textWidthOf(hints) + hiddenNote.length + 3 > layout.width) {
+			// What did not fit, after the keys no screen goes without.
+			footer = [{text: dashboardKeys.hints(['help', 'quit'], {readonly}), color: palette.muted}, {text: ` · ${hiddenNote}`, color: palette.warn}];
+		} else {
+			footer = [{text: hints, color: palette.muted}, ...(hiddenNote ? [{text: ` · ${hiddenNote}`, color: palette.warn}] : [])];
 		}
 	}
 

@@ -72,7 +72,7 @@ for (const [name, keys, expected] of navigation) {
 
 const effectTypes = (state: DashboardState) => state.effects.map(({effect}) => effect);
 
-const effects: Array<[string, string, {readonly?: boolean}, unknown[], string | null]> = [
+const effects: Array<[string, string, {readonly?: boolean; busy?: string}, unknown[], string | null]> = [
 	['q on the devices quits', 'q', {}, [{type: 'quit'}], null],
 	['Ctrl+C quits from anywhere', '<Enter><Enter><C-c>', {}, [{type: 'quit'}], null],
 	['r asks first; y restarts', '<Enter>r', {}, [], 'confirm restart'],

@@ -50,7 +50,8 @@ test('navigate to a service, open its logs, see new lines arrive, search and go 
 	// Devices: casa, office → down selects office; Enter focuses its services; down → second service; Enter → logs.
 	await press(app, keys.down, keys.enter, keys.down, keys.enter);
 	const frame = await waitForFrame(app, text => text.includes('Logs ·'));
-	t.regex(frame, /Logs · casa \/user\/golink/);
+	// The device by its name, the hostname it reports beside it.
+	t.regex(frame, /Logs · office \(casa\) \/user\/golink/);
 	const office = devices.get('office')!;
 	const stream = await waitForValue(() => office.streams[0]);
 	stream.emitEvent({type: 'connected'});
@@ -109,7 +110,8 @@ test('reboot needs the device name typed', async t => {
 	t.teardown(() => app.unmount());
 	await waitForFrame(app, frame => frame.includes('online'));
 	await press(app, 'B');
-	await waitForFrame(app, frame => frame.includes('To reboot casa, type its name'));
+	// The name to type is the name the row shows.
+	await waitForFrame(app, frame => frame.includes('To reboot casa, type casa'));
 	await press(app, 'c', 'a', 'z', keys.enter);
 	await waitForFrame(app, frame => frame.includes('not "casa"'));
 	t.deepEqual(devices.get('casa')!.actions, []);
