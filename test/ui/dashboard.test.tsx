@@ -32,7 +32,8 @@ test('every health is shown in words and marks; an offline device says when it w
 	devices.get('garage')!.failure = new DeviceError('garage', 'auth', 'wrong password');
 	devices.get('attic')!.failure = new DeviceError('attic', 'tls', 'the certificate does not match');
 	const frame = await waitForFrame(app, text => text.includes('unreachable') && text.includes('wrong password') && text.includes('TLS problem'));
-	t.regex(frame, /✗ unreachable\s+casa\s+last seen \d+ s ago/);
+	// Each device under its configured name; the hostname all of them report ("casa") is beside it.
+	t.regex(frame, /✗ unreachable\s+office\s+last seen \d+ s ago/);
 	t.regex(frame, /⚷ wrong password/);
 	t.regex(frame, /⚠ TLS problem/);
 	t.regex(frame, /3 not answering/);
@@ -72,7 +73,7 @@ test('navigate to a service, open its logs, see new lines arrive, search and go 
 	t.false(logFrame.includes('warning'));
 	t.regex(logFrame, /request 2 served/);
 	await press(app, 'q');
-	await waitForFrame(app, text => text.includes('Services · casa') && !text.includes('Logs ·'));
+	await waitForFrame(app, text => text.includes('Services · office (casa)') && !text.includes('Logs ·'));
 	await waitForValue(() => (stream.closed ? true : undefined));
 	t.true(stream.closed, 'leaving the log closes its stream');
 });
@@ -215,7 +216,7 @@ test('keys that arrive together are all handled', async t => {
 	await waitForFrame(app, frame => (frame.match(/● online/g) ?? []).length === 4);
 	// One chunk with three arrow keys: a terminal delivers fast typing like this.
 	app.stdin.write(`${keys.down}${keys.down}${keys.down}`);
-	const frame = await waitForFrame(app, text => /▸ ● online\s+casa/.test(text.split('\n')[5] ?? ''));
+	const frame = await waitForFrame(app, text => /▸ ● online\s+d\s+casa/.test(text.split('\n')[5] ?? ''));
 	t.regex(frame.split('\n')[5]!, /▸/);
 });
 
