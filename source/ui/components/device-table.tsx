@@ -72,22 +72,19 @@ export function deviceColumns(devices: readonly DeviceSnapshot[], width: number,
 	const modelWanted = models.size === 0 ? 0 : longest(models, 5) + 2;
 	// The counts, a space, then the crash-loop mark ("2!") in 3.
 	const services = longest(devices.map(device => countText(device)), 8) + 4;
-	let spark = mode === 'wide' ? 16 : 6;
 	const age = 7;
 	const mem = 6;
-	let room = width - 2 - health - age - mem - (spark + 1) - services;
-	const name = Math.max(6, Math.min(nameWanted, room - 2));
+	const base = width - 2 - health - age - mem - services;
+	// The sparkline gives way before the name is cut.
+	const spark = base - (mode === 'wide' ? 17 : 7) >= nameWanted ? (mode === 'wide' ? 16 : 6) : 0;
+	let room = base - (spark > 0 ? spark + 1 : 0);
+	const name = Math.max(6, Math.min(nameWanted, room));
 	room -= name;
-	// The rest, in the order they give way: model when constant, spark, hostname, model.
+	// The rest, in the order they give way: a model shared by every row, the hostname, the model.
 	let host = Math.min(hostWanted, Math.max(0, room));
 	room -= host;
 	let model = models.size > 1 || room >= modelWanted ? Math.min(modelWanted, Math.max(0, room)) : 0;
 	room -= model;
-	if (room < 0 && spark > 0) {
-		spark = 0;
-		room += 7;
-	}
-
 	if (host > 0 && host < 6) {
 		room += host;
 		host = 0;
