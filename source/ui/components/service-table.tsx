@@ -154,6 +154,11 @@ export function ServiceTable({device, services, selected, focused, rows, width, 
 	const name = device ? deviceTitle(device) : '';
 	const longestPath = longestPathOf(services);
 	let title = device ? `Services · ${name}${more}` : 'Services';
+	if (device?.target.sources) {
+		// One row for a device known twice: say both.
+		title += ` · ${device.target.sources.map(source => `${source.source === 'gok' ? 'gok instance' : 'saved device'} ${clean(source.name)}`).join(' + ')}`;
+	}
+
 	if (filter) {
 		title += ` · filter "${filter}"`;
 	}
