@@ -23,12 +23,24 @@ export type SavedDevice = {
 	nodeExporterUrl?: string;
 };
 
+/** Where the dashboard was left: it opens there next time (when that device is still in the fleet). */
+export type LastView = {
+	readonly view: 'devices' | 'services' | 'logs';
+	readonly device: string;
+	/** The service selected (services) or shown (logs). */
+	readonly service: string | null;
+};
+
+const lastViews = ['devices', 'services', 'logs'] as const;
+
 export type Settings = {
 	pollIntervalMs: number;
 	theme: Theme;
 	logBufferLines: number;
 	/** The Prometheus server holding the fleet's history, targets and alerts (`--prometheus`); null: none. */
 	prometheusUrl: string | null;
+	/** Written by the dashboard when it quits. */
+	lastView: LastView | null;
 	devices: SavedDevice[];
 };
 
@@ -40,6 +52,7 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
 	theme: 'auto',
 	logBufferLines: 10_000,
 	prometheusUrl: null,
+	lastView: null,
 	devices: [],
 });
 
@@ -188,6 +201,16 @@ function decodeStored(stored: unknown, file: string): Decoded {
 		} else {
 			report('prometheusUrl must be an http(s) URL or null; not using Prometheus');
 		}
+	}
+
+	if (values.lastView !== undefined && values.lastView !== null) {
+		const last = values.lastView as Record<string, unknown>;
+		if (typeof last === 'object' && lastViews.includes(last.view as LastView['view']) && typeof last.device === 'string'
+			&& (last.service === null || last.service === undefined || typeof last.service === 'string')) {
+			settings.lastView = {view: last.view as LastView['view'], device: last.device, service: (last.service as string | null | undefined) ?? null};
+		}
+
+		// Otherwise forgotten quietly: it is only where the dashboard opens.
 	}
 
 	if (values.devices !== undefined) {

@@ -6,7 +6,7 @@ import {createFleetStore, type DeviceSnapshot, type FleetStore, type FleetStoreO
 import {ringCapacity} from '../core/metric-ring.js';
 import {describeError} from '../core/device-error.js';
 import type {dashboardElement as dashboardElementFunction, lazyFlashWizard as lazyFlashWizardFunction} from './dashboard.js';
-import {initialDashboardState, type DashboardState} from './dashboard-state.js';
+import {initialDashboardState, lastViewOf, type DashboardState} from './dashboard-state.js';
 import type {ThemeName} from './theme.js';
 
 type InkModules = {render: typeof inkRender; dashboardElement: typeof dashboardElementFunction; lazyFlashWizard: typeof lazyFlashWizardFunction};
@@ -80,6 +80,10 @@ export type RunDashboardOptions = {
 	saveDirectory?: string;
 	/** The home folder, for `~` in a typed path. */
 	home?: string;
+	/** Where to open (the view the user left last time). */
+	initialState?: DashboardState;
+	/** Told where the user left the dashboard when it quits (null: nowhere worth remembering). */
+	remember?: (last: ReturnType<typeof lastViewOf>) => Promise<void>;
 };
 
 /** A configuration problem as one message: its file named once (the message usually starts with it already). */
@@ -141,7 +145,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		throw error;
 	}
 
-	let state: DashboardState = initialDashboardState;
+	let state: DashboardState = options.initialState ?? initialDashboardState;
 	try {
 		for (;;) {
 			if (alternate) {
@@ -167,6 +171,19 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 			}
 
 			reclaimInput(stdin);
+		}
+
+		if (options.remember) {
+			const devices = store.getSnapshot().devices;
+			const last = lastViewOf(state, {
+				devices: () => devices.map(device => device.name),
+				services: name => devices.find(device => device.name === name)?.services.map(service => service.path) ?? [],
+			});
+			try {
+				await options.remember(last);
+			} catch {
+				// Remembering where the user was is a convenience: a settings file that cannot be written must not fail the exit.
+			}
 		}
 	} finally {
 		clearInterval(keepAlive);

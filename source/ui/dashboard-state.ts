@@ -101,6 +101,30 @@ export const initialDashboardState: DashboardState = {
 	nextEffectId: 1,
 };
 
+/** Where the dashboard is, as the settings remember it (null: nothing worth remembering). */
+export function lastViewOf(state: DashboardState, env: Pick<DashboardEnv, 'devices' | 'services'>): {view: 'devices' | 'services' | 'logs'; device: string; service: string | null} | null {
+	if (state.screen === 'logs' && state.logTarget) {
+		return {view: 'logs', device: state.logTarget.device, service: state.logTarget.path};
+	}
+
+	const device = effectiveDevice(state, env);
+	if (device === null) {
+		return null;
+	}
+
+	return state.focus === 'services' ? {view: 'services', device, service: effectiveService(state, env)} : {view: 'devices', device, service: null};
+}
+
+/** The state to open in for a remembered view, when its device is among `devices`; else the usual start. */
+export function stateForLastView(last: {view: 'devices' | 'services' | 'logs'; device: string; service: string | null} | null | undefined, devices: readonly string[]): DashboardState {
+	if (!last || !devices.includes(last.device)) {
+		return initialDashboardState;
+	}
+
+	const base: DashboardState = {...initialDashboardState, device: last.device, service: last.service, focus: last.view === 'devices' ? 'devices' : 'services'};
+	return last.view === 'logs' && last.service !== null ? {...base, screen: 'logs', logTarget: {device: last.device, path: last.service}} : base;
+}
+
 /**
  * What the reducer needs from the fleet at the time of a key. The lists are functions of the filter, so keys that
  * arrive together ("/golink" then Enter) see the list as the earlier keys left it, not as it was last drawn.

@@ -30,7 +30,7 @@ async function makeLocation(t: {teardown(fn: () => Promise<void>): void}): Promi
 test('no file: the defaults, no problems, and nothing created by reading', async t => {
 	const location = await makeLocation(t);
 	const read = await readSettings(location);
-	t.deepEqual(read.settings, {pollIntervalMs: 2000, theme: 'auto', logBufferLines: 10_000, prometheusUrl: null, devices: []});
+	t.deepEqual(read.settings, {pollIntervalMs: 2000, theme: 'auto', logBufferLines: 10_000, prometheusUrl: null, lastView: null, devices: []});
 	t.deepEqual(read.problems, []);
 	t.is(read.path, path.join(location.root, 'config', 'config.json'));
 	await t.throwsAsync(stat(path.join(location.root, 'config')), {code: 'ENOENT'});
@@ -52,6 +52,7 @@ test('written through conf, read by the fast reader: the same settings; file 060
 		theme: 'mono',
 		logBufferLines: 10_000,
 		prometheusUrl: 'http://prometheus.lan:9090',
+		lastView: null,
 		devices: [
 			{name: 'casa', url: 'https://casa:8443', password, certificatePath: '/etc/casa.pem', sshPort: 2222},
 			{name: 'lab', url: 'http://10.0.0.5'},
@@ -178,4 +179,14 @@ test('a prometheusUrl that is not an http(s) URL is reported and not used', asyn
 	t.is(read.settings.prometheusUrl, null);
 	t.is(read.problems.length, 1);
 	t.regex(read.problems[0]!.message, /config\.json: prometheusUrl must be an http\(s\) URL or null/);
+});
+
+test('the last view is remembered through conf and read back; a malformed one is forgotten quietly', async t => {
+	const location = await makeLocation(t);
+	await setSetting(location, 'lastView', {view: 'logs', device: 'casa', service: '/user/golink'});
+	t.deepEqual((await readSettings(location)).settings.lastView, {view: 'logs', device: 'casa', service: '/user/golink'});
+	await writeFile(settingsPath(location), JSON.stringify({lastView: {view: 'wall', device: 3}}));
+	const read = await readSettings(location);
+	t.is(read.settings.lastView, null);
+	t.deepEqual(read.problems, []);
 });

@@ -1,6 +1,6 @@
 // The dashboard's reducer driven directly by tables of key sequences: navigation, filters, dialogs, logs and effects.
 import test from 'ava';
-import {dashboardReducer, effectiveDevice, effectiveService, initialDashboardState, type DashboardEnv, type DashboardState} from '../../source/ui/dashboard-state.js';
+import {dashboardReducer, effectiveDevice, effectiveService, initialDashboardState, lastViewOf, stateForLastView, type DashboardEnv, type DashboardState} from '../../source/ui/dashboard-state.js';
 import {dashboardHelpSections} from '../../source/ui/dashboard-keys.js';
 import {keySequence} from '../helpers/keys.js';
 
@@ -170,4 +170,16 @@ test('help: the keys of the view it is opened from come first', t => {
 	t.is(dashboardHelpSections({view: 'logs'})[0]!.title, 'Logs');
 	t.deepEqual(dashboardHelpSections({view: 'devices'}).slice(0, 2).map(section => section.title), ['Devices', 'Device and service lists']);
 	t.is(dashboardHelpSections()[0]!.title, 'Everywhere');
+});
+
+test('the last device and view: remembered from where the user left, reopened only when that device is still there', t => {
+	const inLogs = press('j<Enter>j<Enter>');
+	const last = lastViewOf(inLogs, env());
+	t.deepEqual(last, {view: 'logs', device: 'garage', service: '/user/chatty'});
+	const reopened = stateForLastView(last, devices);
+	t.deepEqual(where(reopened), {screen: 'logs', focus: 'services', device: 'garage', service: '/user/chatty'});
+	t.deepEqual(lastViewOf(press('jj<Enter>j'), env()), {view: 'services', device: 'attic', service: '/user/chatty'});
+	t.deepEqual(lastViewOf(press('j'), env()), {view: 'devices', device: 'garage', service: null});
+	t.is(stateForLastView({view: 'logs', device: 'gone', service: '/user/x'}, devices), initialDashboardState);
+	t.is(stateForLastView(null, devices), initialDashboardState);
 });
