@@ -28,7 +28,7 @@ import {useTerminalSize, type TerminalSize} from './terminal-size.js';
 import {FramePacer} from './frame-pacer.js';
 import {PaletteContext, paletteFor, usePalette, type ThemeName} from './theme.js';
 import {clean, deviceTitle} from '../display/device-text.js';
-import {wrapWords} from '../display/columns.js';
+import {fit, wrapFully} from '../display/columns.js';
 import {fleetCounts} from '../display/vocabulary.js';
 import {Line, LineWidthContext, type Segment} from './components/line.js';
 import {DeviceTable} from './components/device-table.js';
@@ -234,7 +234,11 @@ function DashboardScreen(props: DashboardProps) {
 	}
 
 	const overlay = state.help || state.messagesOpen || state.palette !== null;
-	const messageLines = message && !overlay && !state.listInput ? wrapWords(clean(message.text), Math.max(1, size.columns), maxMessageLines) : [];
+	let messageLines = message && !overlay && !state.listInput ? wrapFully(clean(message.text), Math.max(1, size.columns)) : [];
+	if (messageLines.length > maxMessageLines) {
+		// Longer than the line may take: the rest is in the message log.
+		messageLines = [...messageLines.slice(0, maxMessageLines - 1), fit(`${messageLines[maxMessageLines - 1]!}`, Math.max(1, size.columns - 22)) + ' … (m: the whole message)'];
+	}
 	const dialogLines = state.dialog ? dialogHeight(state.dialog, size.columns) : 0;
 	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: dialogLines + messageLines.length, serviceCount});
 	// The clock ticks every second only while something on screen counts seconds ("last seen 12 s ago", a fresh

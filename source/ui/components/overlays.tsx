@@ -2,7 +2,7 @@
 import React from 'react';
 import {Box} from 'ink';
 import type {Message, PaletteCommand} from '../dashboard-state.js';
-import {cell, fit, rule, wrapWords} from '../../display/columns.js';
+import {cell, fit, rule, wrapFully} from '../../display/columns.js';
 import {clockTime} from '../../display/units.js';
 import {clean} from '../../display/device-text.js';
 import {usePalette, type Palette} from '../theme.js';
@@ -17,7 +17,7 @@ export function messageLines(messages: readonly Message[], width: number, palett
 	const lines: Segment[][] = [];
 	const textWidth = Math.max(10, width - 9);
 	for (const message of messages) {
-		const wrapped = wrapWords(clean(message.text), textWidth, 50);
+		const wrapped = wrapFully(clean(message.text), textWidth);
 		for (const [index, text] of wrapped.entries()) {
 			lines.push([
 				{text: fit(index === 0 ? clockTime(message.at) : '', 9), color: palette.muted},
