@@ -28,7 +28,7 @@ test('the interaction design in the README names keys the key table binds to wha
 	];
 	for (const [input, intent, contexts] of named) {
 		t.true(design.includes(`\`${input}\``), `the design names ${input}`);
-		t.is<string | undefined>(dashboardKeys.match(contexts as never, input, noKey), intent, `${input} is ${intent}`);
+		t.is(dashboardKeys.match(contexts as never, input, noKey) as string | undefined, intent, `${input} is ${intent}`);
 	}
 
 	t.is(dashboardKeys.match(['devices', 'list', 'global'], '', {...noKey, escape: true}), 'back', 'Esc goes back (never quit)');
