@@ -227,18 +227,24 @@ function DashboardScreen(props: DashboardProps) {
 	// Until a device has answered, nobody knows how many services there are: the service list keeps its room.
 	const serviceCount = snapshot.devices.some(device => device.overview) ? Math.max(...snapshot.devices.map(device => device.services.length)) : undefined;
 	// The message line: the newest message, else why the selected device does not answer; wrapped, never cut.
-	let message: {text: string; tone: 'info' | 'warn' | 'error'} | null = state.notice;
-	if (!message && state.screen === 'fleet' && selectedDevice?.error && selectedDevice.health !== 'online') {
+	// The message line: the newest message, then why the selected device does not answer (live, so always shown
+	// while it lasts); wrapped, never cut: what does not fit in its lines is in the message log.
+	const messages: Array<{text: string; tone: 'info' | 'warn' | 'error'}> = state.notice ? [state.notice] : [];
+	if (state.screen === 'fleet' && selectedDevice?.error && selectedDevice.health !== 'online') {
 		const retry = selectedDevice.nextAttemptAt === null ? '' : ` · retrying in ${Math.max(0, Math.ceil((selectedDevice.nextAttemptAt - now) / 1000))} s`;
-		message = {text: `${clean(selectedDevice.error)}${retry}`, tone: 'error'};
+		messages.push({text: `${clean(selectedDevice.error)}${retry}`, tone: 'error'});
 	}
 
 	const overlay = state.help || state.messagesOpen || state.palette !== null;
-	let messageLines = message && !overlay && !state.listInput ? wrapFully(clean(message.text), Math.max(1, size.columns)) : [];
+	let messageLines: Array<{text: string; tone: 'info' | 'warn' | 'error'; first: boolean}> = overlay || state.listInput
+		? []
+		: messages.flatMap(message => wrapFully(clean(message.text), Math.max(1, size.columns)).map((text, index) => ({text, tone: message.tone, first: index === 0})));
 	if (messageLines.length > maxMessageLines) {
-		// Longer than the line may take: the rest is in the message log.
-		messageLines = [...messageLines.slice(0, maxMessageLines - 1), fit(`${messageLines[maxMessageLines - 1]!}`, Math.max(1, size.columns - 22)) + ' … (m: the whole message)'];
+		// Longer than the lines it may take: the rest is in the message log.
+		const last = messageLines[maxMessageLines - 1]!;
+		messageLines = [...messageLines.slice(0, maxMessageLines - 1), {...last, text: `${fit(last.text, Math.max(1, size.columns - 26))} … (m: the whole message)`}];
 	}
+
 	const dialogLines = state.dialog ? dialogHeight(state.dialog, size.columns) : 0;
 	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: dialogLines + messageLines.length, serviceCount});
 	// The clock ticks every second only while something on screen counts seconds ("last seen 12 s ago", a fresh
@@ -480,7 +486,7 @@ function DashboardScreen(props: DashboardProps) {
 		}
 	}
 
-	const messageColor = message?.tone === 'error' ? palette.bad : message?.tone === 'warn' ? palette.warn : palette.ok;
+	const toneColor = (tone: 'info' | 'warn' | 'error') => (tone === 'error' ? palette.bad : tone === 'warn' ? palette.warn : palette.ok);
 
 	return (
 		<LineWidthContext.Provider value={layout.width}>
@@ -490,7 +496,7 @@ function DashboardScreen(props: DashboardProps) {
 			{state.dialog ? <ConfirmDialog dialog={state.dialog} width={layout.width} /> : null}
 			{messageLines.map((line, index) => (
 				// Lines are positional.
-				<Line key={`message-${index}`} segments={[{text: line, color: messageColor, bold: index === 0}]} />
+				<Line key={`message-${index}`} segments={[{text: line.text, color: toneColor(line.tone), bold: line.first}]} />
 			))}
 			{state.screen === 'logs' && !state.help ? null : <Line segments={footer} />}
 		</Box>
