@@ -83,7 +83,9 @@ export function deviceColumns(devices: readonly DeviceSnapshot[], width: number,
 	// The rest, in the order they give way: a model shared by every row, the hostname, the model.
 	let host = Math.min(hostWanted, Math.max(0, room));
 	room -= host;
-	let model = models.size > 1 || room >= modelWanted ? Math.min(modelWanted, Math.max(0, room)) : 0;
+	// One row alone has nothing to be told apart from: its model is worth showing as long as there is room.
+	const constant = models.size === 1 && devices.length > 1;
+	let model = !constant || room >= modelWanted ? Math.min(modelWanted, Math.max(0, room)) : 0;
 	room -= model;
 	if (host > 0 && host < 6) {
 		room += host;
