@@ -216,6 +216,23 @@ function DashboardScreen(props: DashboardProps) {
 		};
 	}, [store, state.screen, logDevice, logPath, props.logBufferLines]);
 
+	// A reboot asked for: its end is a message too ("casa is back after reboot (away 14 s)"), once.
+	const announcedBack = useRef(new Set<string>());
+	useEffect(() => {
+		for (const device of snapshot.devices) {
+			const power = device.power;
+			if (power?.kind !== 'reboot' || power.backAt === undefined) {
+				continue;
+			}
+
+			const key = `${device.name} ${power.backAt}`;
+			if (!announcedBack.current.has(key)) {
+				announcedBack.current.add(key);
+				dispatch({type: 'notice', notice: {text: `${device.name}: ${power.text}`, tone: 'info'}});
+			}
+		}
+	}, [snapshot]);
+
 	const devicesFor = (filter: string, sort?: SortOrder) => visibleDevices(snapshot.devices, filter, sort).map(device => device.name);
 	const servicesFor = (name: string, filter: string, sort?: SortOrder) => visibleServices(snapshot.devices.find(device => device.name === name), filter, sort).map(service => service.path);
 	const devices = visibleDevices(snapshot.devices, state.deviceFilter, state.sort);

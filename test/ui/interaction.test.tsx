@@ -98,3 +98,71 @@ test('] moves to the next device from the services; a stale device\'s services s
 	const stale = await waitForFrame(app, frame => frame.includes('STALE: last known data'));
 	t.regex(stale, /last seen .* · last known data/);
 });
+
+test('W proposes a file in the data folder, never the current one; Enter saves the log there', async t => {
+	const {mkdtemp, readdir, readFile, rm} = await import('node:fs/promises');
+	const {tmpdir} = await import('node:os');
+	const path = await import('node:path');
+	const dataDir = await mkdtemp(path.join(tmpdir(), 'krazy-save-'));
+	t.teardown(async () => rm(dataDir, {recursive: true, force: true}));
+	const {store, devices} = scriptedFleet(['casa']);
+	t.teardown(() => store.stop());
+	const {app} = mount({store, saveDirectory: dataDir}, {columns: 120, rows: 24});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => frame.includes('/user/golink'));
+	await press(app, keys.enter, keys.enter);
+	await waitForFrame(app, frame => frame.includes('Logs ·'));
+	const stream = await waitForValueOf(() => devices.get('casa')!.streams[0]);
+	stream.emitEvent({type: 'connected'});
+	stream.lines([{stream: 'stdout', line: 'saved line one'}]);
+	await waitForFrame(app, frame => frame.includes('saved line one'));
+	await press(app, 'W');
+	const dialog = await waitForFrame(app, frame => frame.includes('Save the log'));
+	t.true(dialog.includes(path.join(dataDir, 'logs', 'krazy-casa-gokrazy_ntp-')), dialog);
+	await press(app, keys.enter);
+	const saved = await waitForValueOf(async () => {
+		const files = await readdir(path.join(dataDir, 'logs')).catch(() => []);
+		return files[0];
+	});
+	t.regex(await readFile(path.join(dataDir, 'logs', saved), 'utf8'), /saved line one/);
+	t.is((await readdir(process.cwd())).filter(name => name.startsWith('krazy-casa-')).length, 0, 'nothing in the current folder');
+});
+
+test('the kill dialog is as wide as the terminal: at 50 columns the question wraps, the device name whole', async t => {
+	const {store} = scriptedFleet(['a-device-with-a-long-name']);
+	t.teardown(() => store.stop());
+	const size = {columns: 50, rows: 24};
+	const {app} = mount({store}, size);
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => frame.includes('/user/golink'));
+	await press(app, keys.enter, 'K');
+	const frame = await waitForFrame(app, text => text.includes('Kill with SIGKILL'));
+	t.regex(frame.replaceAll(/[│\s]+/g, ' '), /on a-device-with-a-long-name\?/);
+	for (const line of frame.split('\n')) {
+		t.true([...line].length <= size.columns, line);
+	}
+});
+
+test('a reboot asked for: rebooting, away while gone, then "back" in the row and in the message log', async t => {
+	const {store, devices} = scriptedFleet(['casa']);
+	t.teardown(() => store.stop());
+	const {app} = mount({store});
+	t.teardown(() => app.unmount());
+	await waitForFrame(app, frame => frame.includes('● online'));
+	await press(app, 'B', 'c', 'a', 's', 'a', keys.enter);
+	await waitForFrame(app, frame => frame.includes('↻ rebooting'));
+	const {DeviceError} = await import('../../source/core/device-error.js');
+	devices.get('casa')!.failure = new DeviceError('casa', 'unreachable', 'connection refused');
+	const away = await waitForFrame(app, frame => /↻ away \d+s/.test(frame));
+	t.false(away.includes('✗ unreachable'), 'a reboot asked for is not reported as a failure');
+	devices.get('casa')!.failure = null;
+	const back = await waitForFrame(app, frame => frame.includes('● back') && frame.includes('casa: back after reboot'));
+	t.regex(back, /casa: back after reboot \(away \d+ s\)/);
+	await press(app, 'm');
+	await waitForFrame(app, frame => /casa: reboot requested[\s\S]*casa: back after reboot/.test(frame));
+});
+
+async function waitForValueOf<T>(read: () => T | undefined | Promise<T | undefined>): Promise<T> {
+	const {waitFor} = await import('../helpers/wait-for.js');
+	return waitFor(read, {timeoutMs: 10_000, what: 'a value'});
+}
