@@ -10,6 +10,7 @@ import {DeviceError} from '../../source/core/device-error.js';
 import {
 	addSavedDevice,
 	changeSettings,
+	dataDirectory,
 	defaultSettings,
 	readSettings,
 	removeSavedDevice,
@@ -189,4 +190,12 @@ test('the last view is remembered through conf and read back; a malformed one is
 	const read = await readSettings(location);
 	t.is(read.settings.lastView, null);
 	t.deepEqual(read.problems, []);
+});
+
+test('the data folder (saved logs): $KRAZY_TUI_DATA_DIR, else $XDG_DATA_HOME or ~/.local/share, the platform\'s elsewhere; never the current folder', t => {
+	t.is(dataDirectory({env: {KRAZY_TUI_DATA_DIR: '/srv/krazy'}, home: '/home/me', platform: 'linux'}), '/srv/krazy');
+	t.is(dataDirectory({env: {XDG_DATA_HOME: '/home/me/data'}, home: '/home/me', platform: 'linux'}), '/home/me/data/krazy-tui');
+	t.is(dataDirectory({env: {}, home: '/home/me', platform: 'linux'}), '/home/me/.local/share/krazy-tui');
+	t.is(dataDirectory({env: {}, home: '/Users/me', platform: 'darwin'}), '/Users/me/Library/Application Support/krazy-tui');
+	t.not(dataDirectory({env: {}, home: '/home/me', platform: 'linux'}), process.cwd());
 });
