@@ -254,7 +254,8 @@ async function renderUntilDone(
 			logBufferLines: settings.logBufferLines,
 			historyMinutes,
 			initialState: resumed,
-			problems: (options.problems ?? []).map(problem => problemText(problem)),
+			// Settings are read for the dashboard and again for the fleet: a broken file's problem comes twice.
+			problems: [...new Set((options.problems ?? []).map(problem => problemText(problem)))],
 			env,
 			saveDirectory: options.saveDirectory,
 			home: options.home,
