@@ -215,7 +215,7 @@ async function dashboardShots(): Promise<void> {
 
 		await tmux.type('j');
 		await tmux.sendKeys('Enter');
-		await tmux.waitForText(text => text.includes('Logs · casa /user/chatty') && text.includes('warning'), 20_000);
+		await tmux.waitForText(text => /Logs · \S+ \(casa\) \/user\/chatty/.test(text) && text.includes('warning'), 20_000);
 		await pause(3000);
 		await tmux.type('T/warning');
 		await tmux.sendKeys('Enter');

@@ -1,7 +1,7 @@
 // `krazy-tui [DEVICE...]`: resolves the devices and settings, then lazily loads the Ink dashboard and hands it the terminal.
 import type {DeviceTarget} from '../core/device-target.js';
 import {readPasswordFile, registryOptionsFrom, type ConfigProblem} from '../core/device-registry.js';
-import {readSettings, settingsDirectory, type Settings} from '../core/settings.js';
+import {dataDirectory, readSettings, setSetting, settingsDirectory, type Settings} from '../core/settings.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
 import {deviceFlags, noDevicesMessage, resolveFleet, writeLine} from './device-options.js';
 import {discoverFromPrometheus, prometheusUrlFrom} from './dashboard-prometheus.js';
@@ -40,7 +40,7 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 	const configDir = settingsDirectory(location);
 	// Only the dashboard's entry is loaded here: it loads Ink (and React in its production build) itself, and the shell
 	// and the flashing wizard are loaded when their key is pressed.
-	const {runDashboard} = await import('../ui/dashboard-app.js');
+	const [{runDashboard}, {stateForLastView}] = await Promise.all([import('../ui/dashboard-app.js'), import('../ui/dashboard-state.js')]);
 	return runDashboard({
 		targets: launch.targets,
 		problems: launch.problems,
@@ -56,6 +56,15 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 			return runInteractiveShell(target, {configDir, home: location.home, env: io.env, signal: io.signal}, terminal);
 		},
 		loadFlashWizard: async () => import('../ui/flash/flash-wizard.js'),
+		saveDirectory: dataDirectory(location),
+		home: location.home,
+		// The last device and view, when that device is in this fleet.
+		initialState: stateForLastView(settings.lastView, launch.targets.map(target => target.name)),
+		async remember(last) {
+			if (JSON.stringify(last) !== JSON.stringify(settings.lastView)) {
+				await setSetting(location, 'lastView', last);
+			}
+		},
 	});
 }
 

@@ -17,6 +17,19 @@ import {addSavedDevice, removeSavedDevice, setSetting, settingsPath, type SavedD
 
 const usage = 'usage: krazy-tui devices [list|add NAME URL|remove NAME|prometheus URL|prometheus off] [--json] [--password-file FILE] [--certificate FILE] [--ssh-port N] [--node-exporter URL]';
 
+const help = `Usage: krazy-tui devices [list|add NAME URL|remove NAME|prometheus URL|prometheus off] [--json]
+       [--password-file FILE] [--certificate FILE] [--ssh-port N] [--node-exporter URL]
+
+Lists every device krazy-tui knows (gok instances, then saved devices; a saved device at a gok instance's address is
+one device, shown under the saved name), saves one, or forgets one.
+list (default)        NAME, URL, SOURCE and ORIGIN of each device; problems with the configuration on stderr.
+add NAME URL          saves a device: URL is http[s]://[gokrazy:PASSWORD@]host[:port]; --password-file FILE,
+                      --certificate FILE (its self-signed certificate, pinned), --ssh-port N (breakglass),
+                      --node-exporter URL (when not on the device's :9100).
+remove NAME           forgets a saved device (gok instances are gok's to remove).
+prometheus URL|off    the Prometheus server status and the dashboard ask for history and alerts.
+--json                the list as JSON.`;
+
 const options = {
 	json: {type: 'boolean'},
 	'password-file': {type: 'string'},
@@ -37,7 +50,7 @@ type Flags = {
 export const devicesCommand: Command = async (args, io) => {
 	const {values, positionals} = parseCommandArgs('devices', args, options);
 	if (values.help) {
-		write(io.stdout, usage);
+		write(io.stdout, help);
 		return 0;
 	}
 
@@ -94,7 +107,14 @@ async function listDevices(io: CommandIo, registry: RegistryOptions, json: boole
 	const {targets, problems} = await listKnownDevices(registry);
 	if (json) {
 		const document = {
-			devices: targets.map(target => ({name: target.name, url: displayUrl(target), source: target.source, origin: target.origin, nodeExporterUrl: target.nodeExporterUrl})),
+			devices: targets.map(target => ({
+				name: target.name,
+				url: displayUrl(target),
+				source: target.source,
+				origin: target.origin,
+				nodeExporterUrl: target.nodeExporterUrl,
+				...(target.sources ? {sources: target.sources} : {}),
+			})),
 			problems: problems.map(problem => ({path: problem.path, message: problem.message})),
 		};
 		write(io.stdout, jsonForTerminal(document));
@@ -111,7 +131,7 @@ async function listDevices(io: CommandIo, registry: RegistryOptions, json: boole
 		return 0;
 	}
 
-	const rows = targets.map(target => [target.name, displayUrl(target), target.source, describeOrigin(target)]);
+	const rows = targets.map(target => [target.name, displayUrl(target), target.sources ? target.sources.map(source => source.source).join('+') : target.source, describeOrigin(target)]);
 	const header = ['NAME', 'URL', 'SOURCE', 'ORIGIN'];
 	const widths = header.map((title, column) => Math.max(title.length, ...rows.map(row => row[column].length)));
 	for (const row of [header, ...rows]) {

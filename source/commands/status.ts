@@ -101,7 +101,8 @@ async function loadTextTools(): Promise<TextTools> {
 function renderHuman(report: DeviceReport, {textWidth, clean}: TextTools): string {
 	/** Pads to `width` columns (never cuts: a terminal or a pager shows the whole name). */
 	const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - textWidth(text)));
-	const health = lookText(healthLook[report.health]);
+	// The device answered, with 401: not offline, not "unreachable", but refused (the cause is on stderr).
+	const health = report.health === 'auth' ? `${healthLook.auth.mark} unauthorized (401)` : lookText(healthLook[report.health]);
 	if (!report.online) {
 		return [`${clean(report.name)}  ${report.url}  ${health}`, ...alertLines(report.alerts ?? [])].join('\n') + '\n';
 	}

@@ -2,7 +2,7 @@
 import {readFile} from 'node:fs/promises';
 import os from 'node:os';
 import {DeviceError} from './device-error.js';
-import {isUrlLike, redactUrl, targetFromUrl, type DeviceTarget} from './device-target.js';
+import {addressOf, isUrlLike, redactUrl, targetFromUrl, type DeviceTarget} from './device-target.js';
 import {discoverGokInstances, gokParentDir, hostCertificatePath, type ConfigProblem} from './gok-config.js';
 import {readSettings, type SavedDevice, type SettingsLocation} from './settings.js';
 
@@ -39,7 +39,25 @@ export async function listKnownDevices(options: RegistryOptions): Promise<KnownD
 	const savedTargets = await Promise.all(saved.settings.devices.map(async device => savedDeviceTarget(device, saved.path)));
 	const savedNames = new Set(saved.settings.devices.map(device => device.name));
 	const targets: DeviceTarget[] = [];
+	// A saved device at a gok instance's address is that instance: one row, under the saved name, saying both.
+	const merged = new Set<DeviceTarget>();
+	const twinOf = new Map<DeviceTarget, DeviceTarget>();
+	for (const {target: savedTarget} of savedTargets) {
+		const address = addressOf(savedTarget.url);
+		const twin = gok.targets.find(candidate => address !== undefined && addressOf(candidate.url) === address && !twinOf.has(candidate));
+		if (twin) {
+			twinOf.set(twin, savedTarget);
+			merged.add(savedTarget);
+		}
+	}
+
 	for (const target of gok.targets) {
+		const twin = twinOf.get(target);
+		if (twin) {
+			targets.push(mergeTargets(twin, target));
+			continue;
+		}
+
 		if (savedNames.has(target.name)) {
 			problems.push({
 				path: saved.path,
@@ -52,13 +70,39 @@ export async function listKnownDevices(options: RegistryOptions): Promise<KnownD
 	}
 
 	for (const {target, problem} of savedTargets) {
-		targets.push(target);
+		if (!merged.has(target)) {
+			targets.push(target);
+		}
+
 		if (problem) {
 			problems.push(problem);
 		}
 	}
 
 	return {targets, problems};
+}
+
+/**
+ * One target for a saved device and the gok instance at its address: the saved name (the user chose it) and the
+ * saved password, SSH port and certificate where given; the rest (source, origin: what updates build from) the gok
+ * instance's.
+ */
+function mergeTargets(saved: DeviceTarget, gok: DeviceTarget): DeviceTarget {
+	const target: DeviceTarget = {
+		...gok,
+		name: saved.name,
+		sources: [
+			{source: 'saved', name: saved.name, origin: saved.origin},
+			{source: 'gok', name: gok.name, origin: gok.origin},
+		],
+	};
+	for (const key of ['password', 'sshPort', 'nodeExporterUrl', 'certificate', 'certificatePath'] as const) {
+		if (saved[key] !== undefined) {
+			(target as Record<typeof key, unknown>)[key] = saved[key];
+		}
+	}
+
+	return target;
 }
 
 /** A saved device as a target, its certificate loaded for pinning. */
@@ -114,7 +158,8 @@ export async function resolveDevice(spec: string, options: ResolveOptions): Prom
 	}
 
 	const known = await listKnownDevices(options);
-	const found = known.targets.find(target => target.name === spec);
+	// A merged device answers to its gok instance's name too.
+	const found = known.targets.find(target => target.name === spec) ?? known.targets.find(target => target.sources?.some(source => source.name === spec));
 	if (!found) {
 		const problem = known.problems.find(candidate => candidate.device === spec);
 		if (problem) {

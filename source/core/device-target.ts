@@ -21,7 +21,33 @@ export type DeviceTarget = {
 	source: DeviceSource;
 	/** The gok instance folder or config file this came from, when it came from one. */
 	origin?: string;
+	/**
+	 * Every source of a device known twice (a saved device and a gok instance at the same address), merged into this
+	 * one target: `name` is the saved name, the rest is the gok instance's (its updates build from it).
+	 */
+	sources?: ReadonlyArray<{readonly source: DeviceSource; readonly name: string; readonly origin?: string}>;
 };
+
+/** `host:port` of a base URL, lowercased, the scheme's default port filled in: two URLs of one device compare equal. */
+export function addressOf(url: string): string | undefined {
+	try {
+		const parsed = new URL(url);
+		const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+		return `${parsed.hostname.toLowerCase()}:${port}`;
+	} catch {
+		return undefined;
+	}
+}
+
+/** Where a device comes from, in words: "gok instance", "saved device", "saved device withne + gok instance casa". */
+export function sourceText(target: Pick<DeviceTarget, 'source' | 'sources' | 'name'>): string {
+	const word = {gok: 'gok instance', saved: 'saved device', url: 'URL', demo: 'demo'} as const;
+	if (target.sources && target.sources.length > 1) {
+		return target.sources.map(source => `${word[source.source]} ${source.name}`).join(' + ');
+	}
+
+	return word[target.source];
+}
 
 export const gokrazyUser = 'gokrazy';
 

@@ -99,6 +99,10 @@ export class DeviceTracker {
 			this.#failures = result.consecutiveFailures;
 			this.#nextAttemptAt = result.at + result.nextAttemptInMs;
 			if (this.#power?.phase === 'done' || this.#power?.phase === 'pending') {
+				if (!this.#powerSawDown && this.#power.kind === 'reboot' && this.#power.phase === 'pending') {
+					this.#power = {...this.#power, awaySince: result.at};
+				}
+
 				this.#powerSawDown = true;
 				if (this.#power.kind === 'poweroff' && this.#power.phase === 'done') {
 					this.#power = {...this.#power, text: 'powered off'};
@@ -219,7 +223,13 @@ export class DeviceTracker {
 		const restartsInWindow = track.restarts.filter(time => at - time <= this.#crashLoop.windowMs).length;
 		// A restart this client asked for and saw through to its new pid is running, not "restarting" for 5 s.
 		const confirmed = track.action?.phase === 'done' && track.action.pid !== undefined && track.action.pid === track.status.pid && track.action.pid > 0;
-		const base = confirmed && !track.status.stopped ? 'running' : serviceState(track.status, at);
+		let base = confirmed && !track.status.stopped ? 'running' : serviceState(track.status, at);
+		// "restarting" is a restart this client saw (a new pid between two answers); a service that was just started
+		// when first seen, or when its device came back from a reboot or an outage, is simply running.
+		if (base === 'restarting' && track.status.startTime !== null && track.restarts.length === 0) {
+			base = 'running';
+		}
+
 		const state: ServiceDisplayState = !track.status.stopped && restartsInWindow >= this.#crashLoop.restarts ? 'crash-looping' : base;
 		track.snapshot = Object.freeze({
 			path: track.status.path,
@@ -237,6 +247,8 @@ export class DeviceTracker {
 
 	#applySuccess(result: PollSuccess): void {
 		const {at, overview, html} = result;
+		// Back from an outage (a reboot): every service has a new pid, and none of them restarted in the sense of a crash.
+		const wasOnline = this.#health === 'online';
 		this.#health = 'online';
 		this.#error = null;
 		this.#lastSeen = at;
@@ -257,7 +269,7 @@ export class DeviceTracker {
 				const staleForAction = action !== null && (action.phase === 'pending' || (action.finishedAt !== null && result.startedAt < action.finishedAt));
 				const restarted = !status.stopped
 					&& (status.pid !== previous.pid || status.startTime?.getTime() !== previous.startTime?.getTime());
-				if (restarted && !staleForAction) {
+				if (restarted && !staleForAction && wasOnline) {
 					track.restarts.push(at);
 				}
 
@@ -296,7 +308,8 @@ export class DeviceTracker {
 
 		this.#applyNode(result, at);
 		if (this.#power?.kind === 'reboot' && this.#power.phase !== 'failed' && this.#powerSawDown) {
-			this.#power = {...this.#power, phase: 'done', text: 'back after reboot', finishedAt: at};
+			const away = this.#power.awaySince === undefined ? '' : ` (away ${Math.max(1, Math.round((at - this.#power.awaySince) / 1000))} s)`;
+			this.#power = {...this.#power, phase: 'done', text: `back after reboot${away}`, finishedAt: at, backAt: at};
 			this.#powerSawDown = false;
 		}
 	}

@@ -22,6 +22,10 @@ export type ActionRecord = {
 	readonly finishedAt: number | null;
 	/** The pid the action ended with (restart, start, once, kill). */
 	readonly pid?: number;
+	/** A reboot: when the device was first seen away after it was asked for (for "away 14 s"). */
+	readonly awaySince?: number;
+	/** A reboot: when the device answered again after being away. */
+	readonly backAt?: number;
 };
 
 export type ActionOutcome = {ok: true; message: string; status?: ServiceStatus} | {ok: false; message: string};

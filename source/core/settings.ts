@@ -23,6 +23,16 @@ export type SavedDevice = {
 	nodeExporterUrl?: string;
 };
 
+/** Where the dashboard was left: it opens there next time (when that device is still in the fleet). */
+export type LastView = {
+	readonly view: 'devices' | 'services' | 'logs';
+	readonly device: string;
+	/** The service selected (services) or shown (logs). */
+	readonly service: string | null;
+};
+
+const lastViews = ['devices', 'services', 'logs'] as const;
+
 export type Settings = {
 	pollIntervalMs: number;
 	theme: Theme;
@@ -31,6 +41,8 @@ export type Settings = {
 	prometheusUrl: string | null;
 	/** The image file the flashing wizard wrote or checked last: it starts with it. */
 	lastImage: string | null;
+	/** Written by the dashboard when it quits. */
+	lastView: LastView | null;
 	devices: SavedDevice[];
 };
 
@@ -43,6 +55,7 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
 	logBufferLines: 10_000,
 	prometheusUrl: null,
 	lastImage: null,
+	lastView: null,
 	devices: [],
 });
 
@@ -77,6 +90,27 @@ export function settingsDirectory(location: SettingsLocation): string {
 	}
 
 	return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), folder);
+}
+
+/**
+ * The user's data folder for krazy-tui (saved logs): $KRAZY_TUI_DATA_DIR, else the platform's (XDG_DATA_HOME or
+ * ~/.local/share, ~/Library/Application Support, %LOCALAPPDATA%), never the current folder.
+ */
+export function dataDirectory(location: SettingsLocation): string {
+	const {env, home, platform = process.platform} = location;
+	if (env.KRAZY_TUI_DATA_DIR) {
+		return path.resolve(env.KRAZY_TUI_DATA_DIR);
+	}
+
+	if (platform === 'darwin') {
+		return path.join(home, 'Library', 'Application Support', settingsProjectName);
+	}
+
+	if (platform === 'win32') {
+		return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), settingsProjectName, 'Data');
+	}
+
+	return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), settingsProjectName);
 }
 
 export function settingsPath(location: SettingsLocation): string {
@@ -178,6 +212,16 @@ function decodeStored(stored: unknown, file: string): Decoded {
 		} else {
 			report('lastImage must be a file path or null; not using it');
 		}
+	}
+
+	if (values.lastView !== undefined && values.lastView !== null) {
+		const last = values.lastView as Record<string, unknown>;
+		if (typeof last === 'object' && lastViews.includes(last.view as LastView['view']) && typeof last.device === 'string'
+			&& (last.service === null || last.service === undefined || typeof last.service === 'string')) {
+			settings.lastView = {view: last.view as LastView['view'], device: last.device, service: (last.service as string | null | undefined) ?? null};
+		}
+
+		// Otherwise forgotten quietly: it is only where the dashboard opens.
 	}
 
 	if (values.devices !== undefined) {

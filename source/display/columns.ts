@@ -156,6 +156,15 @@ export function wrapWords(text: string, width: number, maxLines: number): string
 	return lines.map(line => cut(line, width));
 }
 
+/** Words into lines of `width` columns, a word longer than a line (a path) broken across lines: nothing is lost. */
+export function wrapFully(text: string, width: number): string[] {
+	if (width <= 0) {
+		return [''];
+	}
+
+	return wrapAnsi(text, width, {hard: true, trim: true}).split('\n');
+}
+
 /**
  * Text cut into pieces of at most `width` columns each (a wide character never straddles two), for wrapped log
  * rows; `offset` is where each piece starts in the text, in code units.

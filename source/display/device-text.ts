@@ -23,7 +23,22 @@ export function failureCause(device: Pick<DeviceSnapshot, 'error' | 'name' | 'ta
 	return clean(prefix ? device.error.slice(prefix.length) : device.error);
 }
 
-/** The name a person knows the device by: the hostname it reports, else the name it was given. */
-export function deviceLabel(device: Pick<DeviceSnapshot, 'name' | 'overview'>): string {
-	return clean(device.overview?.hostname) || clean(device.name);
+/**
+ * The one name a device is shown, confirmed and typed under: the name it is configured as (gok instance, saved
+ * device, host of a URL). The hostname it reports is shown beside it (deviceHostname) when it differs.
+ */
+export function deviceLabel(device: Pick<DeviceSnapshot, 'name'>): string {
+	return clean(device.name);
+}
+
+/** The hostname the device reports, when it differs from its name ('' otherwise). */
+export function deviceHostname(device: Pick<DeviceSnapshot, 'name' | 'overview'>): string {
+	const hostname = clean(device.overview?.hostname);
+	return hostname === '' || hostname === clean(device.name) ? '' : hostname;
+}
+
+/** `demo (gokrazy-demo)`: the name, with the hostname beside it when different (titles, dialogs). */
+export function deviceTitle(device: Pick<DeviceSnapshot, 'name' | 'overview'>): string {
+	const hostname = deviceHostname(device);
+	return hostname ? `${deviceLabel(device)} (${hostname})` : deviceLabel(device);
 }

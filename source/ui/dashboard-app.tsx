@@ -6,7 +6,7 @@ import {createFleetStore, type DeviceSnapshot, type FleetStore, type FleetStoreO
 import {ringCapacity} from '../core/metric-ring.js';
 import {describeError} from '../core/device-error.js';
 import type {dashboardElement as dashboardElementFunction, lazyFlashWizard as lazyFlashWizardFunction} from './dashboard.js';
-import {initialDashboardState, type DashboardState} from './dashboard-state.js';
+import {initialDashboardState, lastViewOf, type DashboardState} from './dashboard-state.js';
 import type {ThemeName} from './theme.js';
 import {registryOptionsFrom} from '../core/device-registry.js';
 import {updateRecordsAt, type UpdateRecords} from '../core/update/update-records.js';
@@ -80,13 +80,24 @@ export type RunDashboardOptions = {
 	storeOptions?: Partial<Omit<FleetStoreOptions, 'targets'>>;
 	/** Use the terminal's alternate screen, so quitting restores what was there (default true). */
 	alternateScreen?: boolean;
-	/** Where saved logs go (default: the current folder). */
+	/** The folder `W` proposes for saved logs (the CLI passes the user's data folder). */
 	saveDirectory?: string;
-	/** The update pane (`u`): job timings (--settle), gok, where records live (default: the config folder). */
 	/** `--prometheus URL`: alerts, history (H) from that server. */
 	prometheus?: {url: string; timeoutMs?: number; refreshMs?: number};
+	/** The update pane (`u`): job timings (--settle), gok, where records live (default: the config folder). */
 	update?: Pick<UpdateControllerOptions, 'job' | 'gok' | 'testboot' | 'drift' | 'suggestedArchive'> & {records?: UpdateRecords};
+	/** The home folder, for `~` in a typed path. */
+	home?: string;
+	/** Where to open (the view the user left last time). */
+	initialState?: DashboardState;
+	/** Told where the user left the dashboard when it quits (null: nowhere worth remembering). */
+	remember?: (last: ReturnType<typeof lastViewOf>) => Promise<void>;
 };
+
+/** A configuration problem as one message: its file named once (the message usually starts with it already). */
+export function problemText(problem: {path: string; message: string}): string {
+	return problem.message.includes(problem.path) ? problem.message : `${problem.path}: ${problem.message}`;
+}
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
 const leaveAlternateScreen = '\u001B[?1049l';
@@ -159,7 +170,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		throw error;
 	}
 
-	let state: DashboardState = initialDashboardState;
+	let state: DashboardState = options.initialState ?? initialDashboardState;
 	try {
 		for (;;) {
 			if (alternate) {
@@ -185,6 +196,19 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 			}
 
 			reclaimInput(stdin);
+		}
+
+		if (options.remember) {
+			const devices = store.getSnapshot().devices;
+			const last = lastViewOf(state, {
+				devices: () => devices.map(device => device.name),
+				services: name => devices.find(device => device.name === name)?.services.map(service => service.path) ?? [],
+			});
+			try {
+				await options.remember(last);
+			} catch {
+				// Remembering where the user was is a convenience: a settings file that cannot be written must not fail the exit.
+			}
 		}
 	} finally {
 		clearInterval(keepAlive);
@@ -259,9 +283,11 @@ async function renderUntilDone(
 			logBufferLines: settings.logBufferLines,
 			historyMinutes,
 			initialState: resumed,
-			problems: (options.problems ?? []).map(problem => `${problem.path}: ${problem.message}`),
+			// Settings are read for the dashboard and again for the fleet: a broken file's problem comes twice.
+			problems: [...new Set((options.problems ?? []).map(problem => problemText(problem)))],
 			env,
 			saveDirectory: options.saveDirectory,
+			home: options.home,
 			renderFlash,
 			updates,
 			prometheus,

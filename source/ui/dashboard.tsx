@@ -3,31 +3,40 @@ import React, {Suspense, lazy, useEffect, useLayoutEffect, useMemo, useReducer, 
 import {Box, Text, useInput} from 'ink';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore, ServiceSnapshot} from '../core/fleet-store.js';
 import type {LogFollower, LogFollowerState} from '../core/log-buffer.js';
+import {mkdir} from 'node:fs/promises';
+import path from 'node:path';
 import {saveLogEntries, logFileName} from '../core/log-buffer.js';
 import {describeError} from '../core/device-error.js';
 import {
 	dashboardReducer,
 	effectiveDevice,
 	effectiveService,
+	filterPalette,
 	initialDashboardState,
+	paletteCommands,
+	sortOrderWords,
 	type DashboardEnv,
 	type DashboardState,
 	type Effect,
+	type SortOrder,
 } from './dashboard-state.js';
+import {sortDevices, sortServices} from './fleet-order.js';
 import {entryVisible} from './log-view-state.js';
 import {fleetLayout} from './fleet-layout.js';
 import {dashboardKeys} from './dashboard-keys.js';
 import {useTerminalSize, type TerminalSize} from './terminal-size.js';
 import {FramePacer} from './frame-pacer.js';
 import {PaletteContext, paletteFor, usePalette, type ThemeName} from './theme.js';
-import {clean} from '../display/device-text.js';
+import {clean, deviceTitle} from '../display/device-text.js';
+import {fit, wrapFully} from '../display/columns.js';
 import {fleetCounts} from '../display/vocabulary.js';
 import {Line, LineWidthContext, type Segment} from './components/line.js';
 import {DeviceTable} from './components/device-table.js';
 import {ServiceTable} from './components/service-table.js';
 import {GraphsPane} from './components/graphs-pane.js';
 import {HelpView} from './components/help-view.js';
-import {ConfirmDialog, dialogRows} from './components/confirm-dialog.js';
+import {ConfirmDialog, dialogHeight} from './components/confirm-dialog.js';
+import {CommandPalette, MessageLog} from './components/overlays.js';
 import {LogView, logChromeRows} from './components/log-view.js';
 import {UpdatePane} from './components/update-pane.js';
 import type {UpdateController} from './update/update-controller.js';
@@ -56,8 +65,10 @@ export type DashboardProps = {
 	onShell?: (device: DeviceSnapshot, state: DashboardState) => void;
 	/** `f`: the flashing wizard, drawn instead of the dashboard until it calls onExit. */
 	renderFlash?: (onExit: () => void) => ReactNode;
-	/** Where saved logs go (default: the current folder). */
+	/** The folder `W` proposes for saved logs (the user's data folder; never the current folder unasked). */
 	saveDirectory?: string;
+	/** The home folder, for `~` in a typed path. */
+	home?: string;
 	env?: NodeJS.ProcessEnv;
 	/** `u`, `U`, `m`: the update pane's jobs, drift marks and row notes (ui/update/); without it those keys do nothing. */
 	updates?: UpdateController;
@@ -106,21 +117,44 @@ function matchesFilter(text: string, filter: string): boolean {
 	return filter === '' || text.toLowerCase().includes(filter.toLowerCase());
 }
 
-function visibleDevices(devices: readonly DeviceSnapshot[], filter: string): readonly DeviceSnapshot[] {
-	if (filter === '') {
-		return devices;
-	}
-
-	return devices.filter(device => matchesFilter(`${device.name} ${device.overview?.hostname ?? ''} ${device.overview?.model ?? ''}`, filter));
+function visibleDevices(devices: readonly DeviceSnapshot[], filter: string, sort: SortOrder = 'configured'): readonly DeviceSnapshot[] {
+	const shown = filter === '' ? devices : devices.filter(device => matchesFilter(`${device.name} ${device.overview?.hostname ?? ''} ${device.overview?.model ?? ''}`, filter));
+	return sortDevices(shown, sort);
 }
 
-function visibleServices(device: DeviceSnapshot | undefined, filter: string): readonly ServiceSnapshot[] {
+function visibleServices(device: DeviceSnapshot | undefined, filter: string, sort: SortOrder = 'configured'): readonly ServiceSnapshot[] {
 	if (!device) {
 		return [];
 	}
 
-	return filter === '' ? device.services : device.services.filter(service => matchesFilter(service.path, filter));
+	return sortServices(filter === '' ? device.services : device.services.filter(service => matchesFilter(service.path, filter)), sort);
 }
+
+/** What quitting now would abandon: an action under way ("restart of /user/golink on casa"), or null. */
+export function busyText(devices: readonly DeviceSnapshot[]): string | null {
+	// A reboot or power off is sent in a moment and then up to the device: only a service action waits for its result.
+	for (const device of devices) {
+		for (const service of device.services) {
+			if (service.action?.phase === 'pending') {
+				return `the ${service.action.kind} of ${service.path} on ${device.name}`;
+			}
+		}
+	}
+
+	return null;
+}
+
+/** `~/x` and `~` as the home folder; a relative path stays relative to the current folder (the user typed it). */
+export function expandHome(file: string, home: string | undefined): string {
+	if (home && (file === '~' || file.startsWith('~/'))) {
+		return path.join(home, file.slice(1));
+	}
+
+	return file;
+}
+
+/** The most lines the message line wraps to. */
+const maxMessageLines = 3;
 
 /** The dashboard as an element: what the entry renders, without a JSX (and so a React) import of its own. */
 export function dashboardElement(props: DashboardProps): ReactElement {
@@ -152,6 +186,18 @@ function DashboardScreen(props: DashboardProps) {
 	const palette = usePalette();
 	const size = useTerminalSize(props.size);
 	const [state, dispatch] = useReducer(dashboardReducer, props.initialState ?? initialDashboardState);
+	// Configuration problems: once each, into the message line and the log (`m`), not in the footer all session.
+	const problemsShown = useRef(false);
+	useEffect(() => {
+		if (problemsShown.current || !props.problems) {
+			return;
+		}
+
+		problemsShown.current = true;
+		for (const problem of props.problems) {
+			dispatch({type: 'notice', notice: {text: problem, tone: 'warn'}});
+		}
+	}, [props.problems]);
 	const [tickMs, setTickMs] = useState(1000);
 	const {snapshot, now} = usePacedFleet(store, state.screen === 'fleet' ? tickMs : null);
 	const [follower, setFollower] = useState<LogFollower | null>(null);
@@ -193,17 +239,54 @@ function DashboardScreen(props: DashboardProps) {
 		};
 	}, [store, state.screen, logDevice, logPath, props.logBufferLines]);
 
-	const devicesFor = (filter: string) => visibleDevices(snapshot.devices, filter).map(device => device.name);
-	const servicesFor = (name: string, filter: string) => visibleServices(snapshot.devices.find(device => device.name === name), filter).map(service => service.path);
-	const devices = visibleDevices(snapshot.devices, state.deviceFilter);
+	// A reboot asked for: its end is a message too ("casa is back after reboot (away 14 s)"), once.
+	const announcedBack = useRef(new Set<string>());
+	useEffect(() => {
+		for (const device of snapshot.devices) {
+			const power = device.power;
+			if (power?.kind !== 'reboot' || power.backAt === undefined) {
+				continue;
+			}
+
+			const key = `${device.name} ${power.backAt}`;
+			if (!announcedBack.current.has(key)) {
+				announcedBack.current.add(key);
+				dispatch({type: 'notice', notice: {text: `${device.name}: ${power.text}`, tone: 'info'}});
+			}
+		}
+	}, [snapshot]);
+
+	const devicesFor = (filter: string, sort?: SortOrder) => visibleDevices(snapshot.devices, filter, sort).map(device => device.name);
+	const servicesFor = (name: string, filter: string, sort?: SortOrder) => visibleServices(snapshot.devices.find(device => device.name === name), filter, sort).map(service => service.path);
+	const devices = visibleDevices(snapshot.devices, state.deviceFilter, state.sort);
 	const selectedDeviceName = effectiveDevice(state, {devices: devicesFor});
 	const selectedDevice = snapshot.devices.find(device => device.name === selectedDeviceName);
-	const services = visibleServices(selectedDevice, state.serviceFilter);
+	const services = visibleServices(selectedDevice, state.serviceFilter, state.sort);
 	const selectedServicePath = effectiveService(state, {devices: devicesFor, services: servicesFor});
 	const selectedService = services.find(service => service.path === selectedServicePath);
 	// Until a device has answered, nobody knows how many services there are: the service list keeps its room.
 	const serviceCount = snapshot.devices.some(device => device.overview) ? Math.max(...snapshot.devices.map(device => device.services.length)) : undefined;
-	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: state.dialog ? dialogRows : 0, serviceCount});
+	// The message line: the newest message, else why the selected device does not answer; wrapped, never cut.
+	// The message line: the newest message, then why the selected device does not answer (live, so always shown
+	// while it lasts); wrapped, never cut: what does not fit in its lines is in the message log.
+	const messages: Array<{text: string; tone: 'info' | 'warn' | 'error'}> = state.notice ? [state.notice] : [];
+	if (state.screen === 'fleet' && selectedDevice?.error && selectedDevice.health !== 'online') {
+		const retry = selectedDevice.nextAttemptAt === null ? '' : ` · retrying in ${Math.max(0, Math.ceil((selectedDevice.nextAttemptAt - now) / 1000))} s`;
+		messages.push({text: `${clean(selectedDevice.error)}${retry}`, tone: 'error'});
+	}
+
+	const overlay = state.help || state.messagesOpen || state.palette !== null;
+	let messageLines: Array<{text: string; tone: 'info' | 'warn' | 'error'; first: boolean}> = overlay || state.listInput
+		? []
+		: messages.flatMap(message => wrapFully(clean(message.text), Math.max(1, size.columns)).map((text, index) => ({text, tone: message.tone, first: index === 0})));
+	if (messageLines.length > maxMessageLines) {
+		// Longer than the lines it may take: the rest is in the message log.
+		const last = messageLines[maxMessageLines - 1]!;
+		messageLines = [...messageLines.slice(0, maxMessageLines - 1), {...last, text: `${fit(last.text, Math.max(1, size.columns - 26))} … (m: the whole message)`}];
+	}
+
+	const dialogLines = state.dialog ? dialogHeight(state.dialog, size.columns) : 0;
+	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: dialogLines + messageLines.length, serviceCount});
 	// The clock ticks every second only while something on screen counts seconds ("last seen 12 s ago", a fresh
 	// uptime, an action's result); otherwise every 10 s is enough for minutes, and the dashboard stays idle.
 	const wantedTick = countsSeconds(devices, services, now) ? 1000 : 10_000;
@@ -211,7 +294,7 @@ function DashboardScreen(props: DashboardProps) {
 		setTickMs(wantedTick);
 	}
 
-	const logRows = Math.max(1, layout.height - (state.dialog ? dialogRows : 0));
+	const logRows = Math.max(1, layout.height - dialogLines - messageLines.length);
 
 	const env: DashboardEnv = {
 		devices: devicesFor,
@@ -219,6 +302,8 @@ function DashboardScreen(props: DashboardProps) {
 		readonly,
 		pageRows: {devices: layout.deviceRows, services: layout.serviceRows, help: layout.height - 2},
 		log: follower && state.screen === 'logs' ? {buffer: follower.buffer, rows: Math.max(1, logRows - logChromeRows), width: layout.width} : null,
+		busy: busyText(snapshot.devices),
+		savePath: (device, servicePath) => path.join(props.saveDirectory ?? path.join(props.home ?? '~', 'krazy-tui'), 'logs', logFileName(device, servicePath)),
 	};
 	const envRef = useRef(env);
 	envRef.current = env;
@@ -285,7 +370,7 @@ function DashboardScreen(props: DashboardProps) {
 			runEffect(effect);
 		}
 
-		function notice(text: string, tone: 'info' | 'error') {
+		function notice(text: string, tone: 'info' | 'warn' | 'error') {
 			if (mounted.current) {
 				dispatch({type: 'notice', notice: {text: clean(text), tone}});
 			}
@@ -382,8 +467,8 @@ function DashboardScreen(props: DashboardProps) {
 
 					const logState = stateRef.current.log;
 					const entries = current.buffer.entries().filter(entry => entryVisible(entry, logState));
-					const file = `${props.saveDirectory ?? process.cwd()}/${logFileName(target.device, target.path)}`;
-					saveLogEntries(file, entries).then(count => {
+					const file = expandHome(effect.file, props.home);
+					mkdir(path.dirname(file), {recursive: true}).then(async () => saveLogEntries(file, entries)).then(count => {
 						if (mounted.current) {
 							dispatch({type: 'logNotice', text: `saved ${count} lines to ${file}`});
 						}
@@ -442,18 +527,28 @@ function DashboardScreen(props: DashboardProps) {
 		titleSegments.push({text: ` · ${updateState.marked.length} marked (u updates them one at a time)`, color: palette.accent});
 	}
 
-	const hiddenNote = layout.hidden.length > 0 && state.screen === 'fleet' && !state.help
+	if (state.sort !== 'configured') {
+		titleSegments.push({text: ` · ${sortOrderWords[state.sort]}`, color: palette.muted});
+	}
+
+	const hiddenNote = layout.hidden.length > 0 && state.screen === 'fleet' && !overlay
 		? `${size.columns}×${size.rows}: no room for ${layout.hidden.join(', ')}`
 		: '';
 
 	let body: ReactNode;
-	const bodyRows = layout.height - 2;
-	if (state.screen === 'history' && !state.help) {
+	const bodyRows = layout.height - 2 - messageLines.length;
+	if (state.help) {
+		const view = state.screen === 'logs' ? 'logs' : state.focus;
+		body = <HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} view={view} />;
+	} else if (state.messagesOpen) {
+		body = <MessageLog messages={state.messages} rows={bodyRows} width={layout.width} offset={state.messagesOffset} />;
+	} else if (state.palette) {
+		const commands = filterPalette(paletteCommands(state, {readonly}), state.palette.text);
+		body = <CommandPalette commands={commands} text={state.palette.text} index={state.palette.index} rows={bodyRows} width={layout.width} />;
+	} else if (state.screen === 'history') {
 		body = <HistoryPane state={prometheusState} rows={bodyRows} width={layout.width} />;
-	} else if (state.screen === 'update' && !state.help) {
+	} else if (state.screen === 'update') {
 		body = <UpdatePane state={updateState} rows={bodyRows} width={layout.width} readonly={readonly} />;
-	} else if (state.help) {
-		body = <HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} />;
 	} else if (state.screen === 'logs' && state.logTarget) {
 		const logDeviceSnapshot = snapshot.devices.find(device => device.name === state.logTarget?.device);
 		const serviceInfo = logDeviceSnapshot?.services.find(service => service.path === state.logTarget?.path);
@@ -462,7 +557,7 @@ function DashboardScreen(props: DashboardProps) {
 				buffer={follower?.buffer ?? null}
 				followerState={follower ? followerState : null}
 				state={state.log}
-				device={clean(logDeviceSnapshot?.overview?.hostname) || state.logTarget.device}
+				device={logDeviceSnapshot ? deviceTitle(logDeviceSnapshot) : clean(state.logTarget.device)}
 				service={state.logTarget.path}
 				serviceInfo={serviceInfo}
 				rows={logRows}
@@ -521,21 +616,17 @@ function DashboardScreen(props: DashboardProps) {
 			{text: ' ', inverse: true},
 			{text: '  Enter keeps · Esc clears', color: palette.muted},
 		];
-	} else if (state.notice) {
-		footer = [{text: state.notice.text, color: state.notice.tone === 'error' ? palette.bad : palette.ok, bold: true}];
-	} else if (state.screen === 'fleet' && !state.help && selectedDevice?.error && selectedDevice.health !== 'online') {
-		const retry = selectedDevice.nextAttemptAt === null ? '' : ` · retrying in ${Math.max(0, Math.ceil((selectedDevice.nextAttemptAt - now) / 1000))} s`;
-		footer = [{text: `${clean(selectedDevice.error)}${retry}`, color: palette.bad}];
-	} else if (hiddenNote) {
-		footer = [{text: `${hiddenNote} · ? help`, color: palette.warn}];
-	} else if (props.problems && props.problems.length > 0 && state.screen === 'fleet') {
-		footer = [{text: `${clean(props.problems[0])}${props.problems.length > 1 ? ` (+${props.problems.length - 1} more)` : ''}`, color: palette.warn}];
 	} else {
-		const intents = state.focus === 'services'
-			? (['help', 'open', 'filter', 'restart', 'stop', 'start', 'once', 'kill', 'shell', 'quit'] as const)
-			: (['help', 'open', 'focusNext', 'filter', 'shell', 'flash', 'reboot', 'quit'] as const);
-		footer = [{text: dashboardKeys.hints(intents, {readonly}), color: palette.muted}];
+		const hints = footerHints(state.focus, readonly, layout.width);
+		if (hiddenNote && textWidthOf(hints) + hiddenNote.length + 3 > layout.width) {
+			// What did not fit, after the keys no screen goes without.
+			footer = [{text: dashboardKeys.hints(['help', 'quit'], {readonly}), color: palette.muted}, {text: ` · ${hiddenNote}`, color: palette.warn}];
+		} else {
+			footer = [{text: hints, color: palette.muted}, ...(hiddenNote ? [{text: ` · ${hiddenNote}`, color: palette.warn}] : [])];
+		}
 	}
+
+	const toneColor = (tone: 'info' | 'warn' | 'error') => (tone === 'error' ? palette.bad : tone === 'warn' ? palette.warn : palette.ok);
 
 	return (
 		<LineWidthContext.Provider value={layout.width}>
@@ -543,10 +634,34 @@ function DashboardScreen(props: DashboardProps) {
 			{state.screen === 'logs' && !state.help ? null : <Line segments={titleSegments} />}
 			{body}
 			{state.dialog ? <ConfirmDialog dialog={state.dialog} width={layout.width} /> : null}
+			{messageLines.map((line, index) => (
+				// Lines are positional.
+				<Line key={`message-${index}`} segments={[{text: line.text, color: toneColor(line.tone), bold: line.first}]} />
+			))}
 			{state.screen === 'logs' && !state.help ? null : <Line segments={footer} />}
 		</Box>
 		</LineWidthContext.Provider>
 	);
+}
+
+/** The key hints that fit: the essential ones first, more while there is room; `? help` and `q quit` always. */
+export function footerHints(focus: 'devices' | 'services', readonly: boolean, width: number): string {
+	const wanted = focus === 'services'
+		? (['help', 'open', 'restart', 'stop', 'start', 'kill', 'once', 'filter', 'palette', 'shell', 'previousDevice', 'nextDevice', 'messages', 'quit'] as const)
+		: (['help', 'open', 'filter', 'reboot', 'shell', 'flash', 'palette', 'sort', 'focusNext', 'messages', 'refresh', 'quit'] as const);
+	const always = new Set(['help', 'quit', 'open']);
+	let intents = [...wanted];
+	while (intents.length > 3 && textWidthOf(dashboardKeys.hints(intents, {readonly})) > width) {
+		// Drop the last optional one (before quit).
+		const dropAt = intents.findLastIndex(intent => !always.has(intent));
+		intents = intents.filter((_, index) => index !== dropAt);
+	}
+
+	return dashboardKeys.hints(intents, {readonly});
+}
+
+function textWidthOf(text: string): number {
+	return [...text].length;
 }
 
 function noSubscribe(): () => void {

@@ -54,8 +54,8 @@ export function fleetLayout(columns: number, rows: number, deviceCount: number, 
 	if (remaining >= 20) {
 		graphRows = graphFull;
 	} else if (remaining >= 15) {
+		// The graphs pane shows what fits its rows (and they grow below); no "no room" claim for graphs it may show.
 		graphRows = graphSmall;
-		hidden.push('network and load graphs');
 	} else {
 		hidden.push('graphs');
 	}

@@ -236,3 +236,21 @@ test('a broken settings file: add fails naming the file, list warns and still sh
 function escape(text: string): string {
 	return text.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('devices --help reads like every other help: "Usage:", then what it does and each action', async t => {
+	const world = await makeWorld(t);
+	const {code, stdout} = await devices(world, ['--help']);
+	t.is(code, 0);
+	t.regex(stdout, /^Usage: krazy-tui devices \[list\|add NAME URL/);
+	t.regex(stdout, /\nLists every device krazy-tui knows/);
+	t.regex(stdout, /\nremove NAME {2,}forgets a saved device/);
+});
+
+test('a saved device at a gok instance\'s address is listed once, under the saved name, from both sources', async t => {
+	const world = await makeWorld(t);
+	await devices(world, ['add', 'withne', 'http://casa:8080']);
+	const {stdout} = await devices(world, ['list']);
+	const rows = stdout.trim().split('\n').slice(1);
+	t.is(rows.length, 1, stdout);
+	t.regex(rows[0]!, /^withne\s+http:\/\/casa:8080\s+saved\+gok\s/);
+});

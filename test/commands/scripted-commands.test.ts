@@ -150,6 +150,8 @@ test('wrong password: one line naming the device, exit 1, no stack trace', async
 	const result = await runCli(['status', url, ...budget], {env});
 	t.is(result.code, 1);
 	t.is(result.stderr, `127.0.0.1:${demo.port}: wrong password (the device said: invalid username/password)\n`);
+	// It answered: the table says how, not that it is offline.
+	t.regex(result.stdout, /^127\.0\.0\.1:\d+ {2}http:\/\/127\.0\.0\.1:\d+ {2}⚷ unauthorized \(401\)\n$/);
 	const logs = await runCli(['logs', url, 'golink', ...budget], {env});
 	t.is(logs.code, 1);
 	t.is(logs.stderr, `127.0.0.1:${demo.port}: wrong password (the device said: invalid username/password)\n`);

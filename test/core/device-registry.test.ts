@@ -6,6 +6,7 @@ import path from 'node:path';
 import {DeviceError} from '../../source/core/device-error.js';
 import {listKnownDevices, readPasswordFile, redactUrl, resolveDevice, type RegistryOptions} from '../../source/core/device-registry.js';
 import {addSavedDevice} from '../../source/core/settings.js';
+import {sourceText} from '../../source/core/device-target.js';
 
 const casaPem = '-----BEGIN CERTIFICATE-----\ncasa\n-----END CERTIFICATE-----\n';
 const labPem = '-----BEGIN CERTIFICATE-----\nlab\n-----END CERTIFICATE-----\n';
@@ -196,4 +197,21 @@ test('readPasswordFile: one line ending dropped, other spaces and characters kep
 	t.is(empty?.message, `${file}: the password file is empty`);
 	const missing = await t.throwsAsync(readPasswordFile(path.join(world.root, 'nope')), {instanceOf: DeviceError});
 	t.regex(missing!.message, /nope: cannot read the password file: no such file$/);
+});
+
+test('a saved device at a gok instance\'s address is one device: the saved name, both sources, the instance for updates', async t => {
+	const world = await makeWorld(t);
+	await addSavedDevice(world, {name: 'withne', url: 'http://HELLO:8080/', password: 'saved-pw'});
+	await addSavedDevice(world, {name: 'other-port', url: 'http://hello:9090'});
+	const {targets, problems} = await listKnownDevices(world);
+	t.deepEqual(targets.map(target => target.name), ['casa', 'withne', 'quiet', 'other-port'], 'in the instance\'s place, once; another port is another device');
+	const withne = targets[1]!;
+	t.is(withne.source, 'gok');
+	t.regex(withne.origin!, /hello\/config\.json$/);
+	t.is(withne.password, 'saved-pw', 'the saved password wins');
+	t.deepEqual(withne.sources?.map(source => [source.source, source.name]), [['saved', 'withne'], ['gok', 'hello']]);
+	t.is(sourceText(withne), 'saved device withne + gok instance hello');
+	t.false(problems.some(problem => problem.device === 'hello' || problem.device === 'withne'));
+	t.is((await resolveDevice('hello', world)).name, 'withne', 'the instance\'s name still finds it');
+	t.is((await resolveDevice('withne', world)).url, 'http://hello:8080');
 });

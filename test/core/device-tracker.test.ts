@@ -115,8 +115,30 @@ test('a reboot is done when the device was seen away and answers again', t => {
 	casa.applyPoll(failure(time.now()));
 	time.advance(5000);
 	casa.applyPoll(success(time.now(), []));
-	t.is(casa.snapshot().power?.text, 'back after reboot');
+	t.is(casa.snapshot().power?.text, 'back after reboot (away 5 s)');
 	t.is(casa.snapshot().power?.finishedAt, time.now());
+	t.is(casa.snapshot().power?.backAt, time.now());
+	t.is(casa.snapshot().power?.awaySince, time.now() - 5000, 'away since the first failed poll after the request');
+});
+
+test('no "restarting" for a service just started when first seen, or when its device comes back from a reboot', t => {
+	const time = clock();
+	const casa = tracker(time);
+	// Started 1 s before the first poll: running (nobody saw it restart).
+	casa.applyPoll(success(time.now(), [status('/user/golink', 10, 1000, time.now())]));
+	t.is(casa.snapshot().services[0]!.state, 'running');
+	time.advance(2000);
+	casa.applyPoll(failure(time.now()));
+	time.advance(5000);
+	// Back with a new pid started 1 s ago: the device rebooted, the service did not crash.
+	casa.applyPoll(success(time.now(), [status('/user/golink', 11, 1000, time.now())]));
+	t.is(casa.snapshot().services[0]!.state, 'running');
+	t.is(casa.snapshot().services[0]!.restartsInWindow, 0);
+	// A new pid between two answers is a restart this client saw.
+	time.advance(2000);
+	casa.applyPoll(success(time.now(), [status('/user/golink', 12, 500, time.now())]));
+	t.is(casa.snapshot().services[0]!.state, 'restarting');
+	t.is(casa.snapshot().services[0]!.restartsInWindow, 1);
 });
 
 test('a service gone from the device leaves the list', t => {

@@ -271,7 +271,7 @@ test('reboot: "rebooting…" until the device was away and answers again', async
 	const outcome = await store.runPowerAction('demo', 'reboot');
 	t.true(outcome.ok, outcome.message);
 	t.is(device(store).power?.text, 'rebooting…');
-	const back = await until(() => (device(store).power?.text === 'back after reboot' ? device(store) : undefined), 30_000, 'back after reboot');
+	const back = await until(() => (device(store).power?.text.startsWith('back after reboot') ? device(store) : undefined), 30_000, 'back after reboot');
 	t.is(back.health, 'online');
 });
 

@@ -10,6 +10,7 @@ import {DeviceError} from '../../source/core/device-error.js';
 import {
 	addSavedDevice,
 	changeSettings,
+	dataDirectory,
 	defaultSettings,
 	readSettings,
 	removeSavedDevice,
@@ -30,7 +31,7 @@ async function makeLocation(t: {teardown(fn: () => Promise<void>): void}): Promi
 test('no file: the defaults, no problems, and nothing created by reading', async t => {
 	const location = await makeLocation(t);
 	const read = await readSettings(location);
-	t.deepEqual(read.settings, {pollIntervalMs: 2000, theme: 'auto', logBufferLines: 10_000, prometheusUrl: null, lastImage: null, devices: []});
+	t.deepEqual(read.settings, {pollIntervalMs: 2000, theme: 'auto', logBufferLines: 10_000, prometheusUrl: null, lastImage: null, lastView: null, devices: []});
 	t.deepEqual(read.problems, []);
 	t.is(read.path, path.join(location.root, 'config', 'config.json'));
 	await t.throwsAsync(stat(path.join(location.root, 'config')), {code: 'ENOENT'});
@@ -53,6 +54,7 @@ test('written through conf, read by the fast reader: the same settings; file 060
 		logBufferLines: 10_000,
 		prometheusUrl: 'http://prometheus.lan:9090',
 		lastImage: null,
+		lastView: null,
 		devices: [
 			{name: 'casa', url: 'https://casa:8443', password, certificatePath: '/etc/casa.pem', sshPort: 2222},
 			{name: 'lab', url: 'http://10.0.0.5'},
@@ -189,4 +191,22 @@ test('the last image the wizard used is remembered; a value that is not a path i
 	const read = await readSettings(location);
 	t.is(read.settings.lastImage, null);
 	t.regex(read.problems[0]!.message, /lastImage must be a file path or null/);
+});
+
+test('the last view is remembered through conf and read back; a malformed one is forgotten quietly', async t => {
+	const location = await makeLocation(t);
+	await setSetting(location, 'lastView', {view: 'logs', device: 'casa', service: '/user/golink'});
+	t.deepEqual((await readSettings(location)).settings.lastView, {view: 'logs', device: 'casa', service: '/user/golink'});
+	await writeFile(settingsPath(location), JSON.stringify({lastView: {view: 'wall', device: 3}}));
+	const read = await readSettings(location);
+	t.is(read.settings.lastView, null);
+	t.deepEqual(read.problems, []);
+});
+
+test('the data folder (saved logs): $KRAZY_TUI_DATA_DIR, else $XDG_DATA_HOME or ~/.local/share, the platform\'s elsewhere; never the current folder', t => {
+	t.is(dataDirectory({env: {KRAZY_TUI_DATA_DIR: '/srv/krazy'}, home: '/home/me', platform: 'linux'}), '/srv/krazy');
+	t.is(dataDirectory({env: {XDG_DATA_HOME: '/home/me/data'}, home: '/home/me', platform: 'linux'}), '/home/me/data/krazy-tui');
+	t.is(dataDirectory({env: {}, home: '/home/me', platform: 'linux'}), '/home/me/.local/share/krazy-tui');
+	t.is(dataDirectory({env: {}, home: '/Users/me', platform: 'darwin'}), '/Users/me/Library/Application Support/krazy-tui');
+	t.not(dataDirectory({env: {}, home: '/home/me', platform: 'linux'}), process.cwd());
 });

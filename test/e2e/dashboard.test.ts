@@ -55,7 +55,8 @@ test.serial('navigate, restart and see the new pid, stop and start, follow and s
 	await tmux.sendKeys('Enter');
 	await tmux.waitForText(text => text.includes('filter "chatty"') && !text.includes('/user/golink'));
 	await tmux.sendKeys('Enter');
-	screen = await tmux.waitForText(text => text.includes('Logs · gokrazy-demo /user/chatty') && /out│chatty: tick \d+/.test(text), 20_000);
+	// The device under its name (host:port of its URL), the hostname it reports beside it.
+	screen = await tmux.waitForText(text => text.includes(`Logs · 127.0.0.1:${port} (gokrazy-demo) /user/chatty`) && /out│chatty: tick \d+/.test(text), 20_000);
 	const ticks = (text: string) => [...text.matchAll(/chatty: tick (\d+)/g)].map(match => Number(match[1]));
 	const lastTick = Math.max(...ticks(screen));
 	await tmux.waitForText(text => Math.max(...ticks(text)) > lastTick, 10_000);
@@ -121,6 +122,33 @@ test.serial('navigate, restart and see the new pid, stop and start, follow and s
 	await tmux.type('q');
 	t.is(await tmux.waitForExit(), 0);
 	t.false((await tmux.capture()).includes('krazy-tui ·'), 'the alternate screen is left on quit');
+});
+
+test.serial('Esc never quits; the message log keeps what the message line showed; B asks for the name shown; q quits', async t => {
+	const demo = await startDemoDevice();
+	const tmux = await dashboard([demo.url], {columns: 80, rows: 24});
+	t.teardown(async () => {
+		await tmux.kill();
+		await demo.stop();
+	});
+	const name = `127.0.0.1:${demo.port}`;
+	let screen = await tmux.waitForText(text => text.includes('● online') && text.includes('/user/golink'), 30_000);
+	t.regex(screen, new RegExp(`● online\\s+${name.replaceAll('.', '\\.')}\\s+gokrazy-demo`), 'the name, the hostname beside it');
+	await tmux.sendKeys('Escape');
+	await tmux.sendKeys('Escape');
+	await tmux.type('B');
+	screen = await tmux.waitForText(`type ${name}`);
+	t.true(screen.includes(`To reboot ${name}, type ${name}`), 'still running after two Escapes, asking for the name shown');
+	await tmux.sendKeys('Escape');
+	screen = await tmux.waitForText('reboot cancelled');
+	t.regex(screen.split('\n').filter(line => line.trim() !== '').at(-1)!, /\? help/, 'the key hints stay under the message');
+	await tmux.type('m');
+	screen = await tmux.waitForText('Messages · 1');
+	t.regex(screen, /\d\d:\d\d:\d\d reboot cancelled/);
+	await tmux.sendKeys('Escape');
+	await tmux.waitForText(text => !text.includes('Messages ·'));
+	await tmux.type('q');
+	t.is(await tmux.waitForExit(), 0);
 });
 
 test.serial('node_exporter graphs: CPU, load and network from a real prometheus-node-exporter', async t => {
@@ -194,7 +222,7 @@ test.serial('a 20 000 lines/s flood: the log view keeps up and keys still work',
 	await tmux.sendKeys('Enter');
 	await tmux.type('/flood');
 	await tmux.sendKeys('Enter', 'Enter');
-	await tmux.waitForText(text => text.includes('Logs · gokrazy-demo /user/flood') && text.includes('out│'), 20_000);
+	await tmux.waitForText(text => /Logs · \S+ \(gokrazy-demo\) \/user\/flood/.test(text) && text.includes('out│'), 20_000);
 	const sent = followFlood(t, demo);
 	// How far the view lags the stream, in lines: the newest line a plain reader got from the device against the newest
 	// line on the screen, sampled once a second. A view that stopped following falls behind by 20 000 lines a second.

@@ -26,6 +26,16 @@ test('the same key means different things by context', t => {
 	t.is(matchKey(['devices', 'list', 'global'], 'c', {...noKey, ctrl: true}), 'quit');
 	t.is(matchKey(['devices', 'list', 'global'], 'c', noKey), undefined);
 	t.is(matchKey(['devices', 'list', 'global'], 'x', noKey), undefined);
+	// Esc goes back everywhere: no context makes it quit.
+	for (const contexts of [['devices', 'list', 'global'], ['services', 'list', 'global'], ['logs', 'global'], ['help', 'global'], ['messages', 'global']] as const) {
+		t.is(matchKey(contexts, '', {...noKey, escape: true}), 'back');
+	}
+
+	t.is(matchKey(['logs', 'global'], ']', noKey), 'nextDevice');
+	t.is(matchKey(['services', 'list', 'global'], '[', noKey), 'previousDevice');
+	t.is(matchKey(['logs', 'global'], ':', noKey), 'palette');
+	t.is(matchKey(['devices', 'list', 'global'], 'm', noKey), 'messages');
+	t.is(matchKey(['devices', 'list', 'global'], 'O', noKey), 'sort');
 });
 
 test('read-only ignores every action key', t => {
@@ -52,7 +62,7 @@ test('the help lists every binding once; read-only help lists no action', t => {
 
 test('the README key list is a markdown table per section, made from the same table', t => {
 	const markdown = keyTableMarkdown();
-	t.regex(markdown, /\*\*Everywhere\*\*\n\n\| Key \| What it does \|\n\| --- \| --- \|\n\| `\?` \| show or hide this help \|/);
+	t.regex(markdown, /\*\*Everywhere\*\*\n\n\| Key \| What it does \|\n\| --- \| --- \|\n\| `\?` \| show or hide the help \(the current view's keys first\) \|/);
 	t.regex(markdown, /\| `r` \| restart the service/);
 	t.regex(markdown, /\| `PgUp` \| one page up/);
 	t.is((markdown.match(/^\| `/gm) ?? []).length, keyTable.length);

@@ -32,7 +32,8 @@ test('every health is shown in words and marks; an offline device says when it w
 	devices.get('garage')!.failure = new DeviceError('garage', 'auth', 'wrong password');
 	devices.get('attic')!.failure = new DeviceError('attic', 'tls', 'the certificate does not match');
 	const frame = await waitForFrame(app, text => text.includes('unreachable') && text.includes('wrong password') && text.includes('TLS problem'));
-	t.regex(frame, /✗ unreachable\s+casa\s+last seen \d+ s ago/);
+	// Each device under its configured name; the hostname all of them report ("casa") is beside it.
+	t.regex(frame, /✗ unreachable\s+office\s+last seen \d+ s ago/);
 	t.regex(frame, /⚷ wrong password/);
 	t.regex(frame, /⚠ TLS problem/);
 	t.regex(frame, /3 not answering/);
@@ -50,7 +51,8 @@ test('navigate to a service, open its logs, see new lines arrive, search and go 
 	// Devices: casa, office → down selects office; Enter focuses its services; down → second service; Enter → logs.
 	await press(app, keys.down, keys.enter, keys.down, keys.enter);
 	const frame = await waitForFrame(app, text => text.includes('Logs ·'));
-	t.regex(frame, /Logs · casa \/user\/golink/);
+	// The device by its name, the hostname it reports beside it.
+	t.regex(frame, /Logs · office \(casa\) \/user\/golink/);
 	const office = devices.get('office')!;
 	const stream = await waitForValue(() => office.streams[0]);
 	stream.emitEvent({type: 'connected'});
@@ -74,7 +76,7 @@ test('navigate to a service, open its logs, see new lines arrive, search and go 
 	t.false(logFrame.includes('warning'));
 	t.regex(logFrame, /request 2 served/);
 	await press(app, 'q');
-	await waitForFrame(app, text => text.includes('Services · casa') && !text.includes('Logs ·'));
+	await waitForFrame(app, text => text.includes('Services · office (casa)') && !text.includes('Logs ·'));
 	await waitForValue(() => (stream.closed ? true : undefined));
 	t.true(stream.closed, 'leaving the log closes its stream');
 });
@@ -112,7 +114,8 @@ test('reboot needs the device name typed', async t => {
 	t.teardown(() => app.unmount());
 	await waitForFrame(app, frame => frame.includes('online'));
 	await press(app, 'B');
-	await waitForFrame(app, frame => frame.includes('To reboot casa, type its name'));
+	// The name to type is the name the row shows.
+	await waitForFrame(app, frame => frame.includes('To reboot casa, type casa'));
 	await press(app, 'c', 'a', 'z', keys.enter);
 	await waitForFrame(app, frame => frame.includes('not "casa"'));
 	t.deepEqual(devices.get('casa')!.actions, []);
@@ -216,7 +219,7 @@ test('keys that arrive together are all handled', async t => {
 	await waitForFrame(app, frame => (frame.match(/● online/g) ?? []).length === 4);
 	// One chunk with three arrow keys: a terminal delivers fast typing like this.
 	app.stdin.write(`${keys.down}${keys.down}${keys.down}`);
-	const frame = await waitForFrame(app, text => /▸ ● online\s+casa/.test(text.split('\n')[5] ?? ''));
+	const frame = await waitForFrame(app, text => /▸ ● online\s+d\s+casa/.test(text.split('\n')[5] ?? ''));
 	t.regex(frame.split('\n')[5]!, /▸/);
 });
 

@@ -1,31 +1,170 @@
-// The device list: health in a mark and in words, host, model, build age, memory with its sparkline, service counts.
+// The device list: health in a mark and in words, the device's name (its hostname beside it when different), model,
+// build age, memory with its sparkline, service counts. Columns are sized from the rows they show: what tells rows
+// apart (name, health, counts) is cut last; a column identical on every row (one model for the whole fleet) goes first.
 import React from 'react';
 import {Box} from 'ink';
 import type {DeviceSnapshot} from '../../core/fleet-store.js';
 import {cell, fit, textWidth} from '../../display/columns.js';
 import {agoText, shortBytes, shortDuration} from '../../display/units.js';
-import {clean} from '../../display/device-text.js';
+import {clean, deviceHostname, deviceLabel} from '../../display/device-text.js';
 import {sparkline} from '../../display/sparkline.js';
 import {healthLook, lookText, type Tone} from '../../display/vocabulary.js';
 import {toneColor, usePalette, type Palette} from '../theme.js';
 import {windowStart, type ColumnMode, type TableWindowProps} from '../fleet-layout.js';
 import {Line, type Segment} from './line.js';
 
-/** What a row says besides the device's own state (an update's progress, drift): in place of the model / last seen. */
+/** What a row says besides the device's own state (an update's progress, drift, an alert): in place of host and model. */
 export type RowNote = {readonly text: string; readonly tone: Tone};
 
-type Columns = {health: number; host: number; model: number; age: number; mem: number; spark: number; services: number};
+/** Column widths, 0 for a column not shown. */
+export type DeviceColumns = {health: number; name: number; host: number; model: number; age: number; mem: number; spark: number; services: number};
 
-function columnsFor(width: number, mode: ColumnMode): Columns {
-	const health = 17;
-	if (mode === 'narrow') {
-		return {health, host: Math.max(6, width - 2 - health), model: 0, age: 0, mem: 0, spark: 0, services: 0};
+/** How long "● back" stays after a reboot the user asked for. */
+export const backShownMs = 60_000;
+
+/** `10▶ 2■ 0↻`: running, stopped, restarting or crash-looping. */
+function countText(device: DeviceSnapshot): string {
+	const {counts} = device;
+	return device.overview ? `${counts.running}▶ ${counts.stopped}■ ${counts.restarting + counts.crashLooping}↻` : '';
+}
+
+/** What the health cell says: a reboot the user asked for reads "rebooting", "away 14 s", "back"; else the health. */
+export function healthWords(device: DeviceSnapshot, now: number): {text: string; tone: Tone} {
+	const power = device.power;
+	if (power?.kind === 'reboot' && power.phase === 'pending') {
+		if (device.health !== 'online' && power.awaySince !== undefined) {
+			return {text: `↻ away ${shortDuration(now - power.awaySince)}`, tone: 'warn'};
+		}
+
+		return {text: '↻ rebooting', tone: 'warn'};
 	}
 
-	const spark = mode === 'wide' ? 16 : 6;
-	const host = mode === 'wide' ? 18 : 13;
-	const fixed = 2 + health + host + 6 + 6 + spark + 1 + 12;
-	return {health, host, model: Math.max(6, width - fixed), age: 6, mem: 6, spark, services: 12};
+	if (power?.kind === 'reboot' && power.backAt !== undefined && device.health === 'online' && now - power.backAt < backShownMs) {
+		return {text: '● back', tone: 'ok'};
+	}
+
+	if (power?.kind === 'poweroff' && power.phase === 'done') {
+		return {text: device.health === 'online' ? '◌ powering off' : '■ powered off', tone: 'muted'};
+	}
+
+	const look = healthLook[device.health];
+	return {text: lookText(look), tone: look.tone};
+}
+
+/** Columns for these rows at this width: each grows to its longest value, the ones that matter least give way first. */
+export function deviceColumns(devices: readonly DeviceSnapshot[], width: number, mode: ColumnMode, now = Date.now()): DeviceColumns {
+	const longest = (values: Iterable<string>, floor: number) => {
+		let max = floor;
+		for (const value of values) {
+			max = Math.max(max, textWidth(value));
+		}
+
+		return max;
+	};
+
+	const health = Math.min(17, longest(devices.map(device => healthWords(device, now).text), 8) + 2);
+	const nameWanted = longest(devices.map(device => deviceLabel(device)), 4) + 2;
+	if (mode === 'narrow') {
+		return {health, name: Math.max(6, width - 2 - health), host: 0, model: 0, age: 0, mem: 0, spark: 0, services: 0};
+	}
+
+	const hosts = devices.map(device => deviceHostname(device));
+	const hostWanted = hosts.some(Boolean) ? longest(hosts, 4) + 2 : 0;
+	const models = new Set(devices.filter(device => device.overview).map(device => clean(device.overview?.model) || '-'));
+	// One model on every row tells no row apart: the column goes (unless there is room to spare).
+	const modelWanted = models.size === 0 ? 0 : longest(models, 5) + 2;
+	// The counts, a space, then the crash-loop mark ("2!") in 3.
+	const services = longest(devices.map(device => countText(device)), 8) + 4;
+	const age = 7;
+	const mem = 6;
+	const base = width - 2 - health - age - mem - services;
+	// The sparkline gives way before the name is cut.
+	const spark = base - (mode === 'wide' ? 17 : 7) >= nameWanted ? (mode === 'wide' ? 16 : 6) : 0;
+	let room = base - (spark > 0 ? spark + 1 : 0);
+	const name = Math.max(6, Math.min(nameWanted, room));
+	room -= name;
+	// The rest, in the order they give way: a model shared by every row, the hostname, the model.
+	let host = Math.min(hostWanted, Math.max(0, room));
+	room -= host;
+	// One row alone has nothing to be told apart from: its model is worth showing as long as there is room.
+	const constant = models.size === 1 && devices.length > 1;
+	let model = !constant || room >= modelWanted ? Math.min(modelWanted, Math.max(0, room)) : 0;
+	room -= model;
+	if (host > 0 && host < 6) {
+		room += host;
+		host = 0;
+	}
+
+	if (model > 0 && model < 6) {
+		room += model;
+		model = 0;
+	}
+
+	// Whatever is left goes to the last text column shown, so the counts stay at the right edge.
+	if (room > 0) {
+		if (model > 0) {
+			model += room;
+		} else if (host > 0) {
+			host += room;
+		}
+	}
+
+	return {health, name: name + (model === 0 && host === 0 ? Math.max(0, room) : 0), host, model, age, mem, spark, services};
+}
+
+export function deviceHeaderSegments(width: number, c: DeviceColumns): Segment[] {
+	let text = `  ${cell('HEALTH', c.health)}${cell('NAME', c.name)}`;
+	if (c.age > 0) {
+		text += `${cell(c.host >= 10 ? 'HOSTNAME' : 'HOST', c.host)}${cell('MODEL', c.model)}${cell('BUILT', c.age)}${cell('MEM', c.mem)}${fit('', c.spark > 0 ? c.spark + 1 : 0)}${fit('SERVICES', c.services)}`;
+	}
+
+	return [{text: fit(text, width), bold: true}];
+}
+
+export function deviceRowSegments(device: DeviceSnapshot, options: {columns: DeviceColumns; selected: boolean; focused: boolean; now: number; palette: Palette; marked?: boolean; note?: RowNote}): Segment[] {
+	const {columns: c, selected, focused, now, palette, note} = options;
+	const pointer = `${selected ? (focused ? '▸' : '›') : ' '}${options.marked ? '*' : ' '}`;
+	const offline = device.health !== 'online';
+	const health = healthWords(device, now);
+	const overview = device.overview;
+	const segments: Segment[] = [
+		{text: pointer, bold: true},
+		{text: cell(health.text, c.health), color: toneColor(palette, health.tone), bold: offline},
+		{text: cell(deviceLabel(device), c.name), dim: offline && device.stale, bold: selected},
+	];
+	if (c.age === 0) {
+		return segments;
+	}
+
+	if (note) {
+		segments.push({text: cell(note.text, c.host + c.model), color: toneColor(palette, note.tone), bold: true});
+	} else if (offline) {
+		// Offline, the model matters less than when the device was last heard of: the text columns become one, all
+		// rows aligned on the name column whatever they say.
+		const seen = device.lastSeen === null
+			? (device.health === 'connecting' ? 'connecting…' : 'never seen')
+			: `last seen ${agoText(now - device.lastSeen)} · last known data`;
+		segments.push({text: cell(seen, c.host + c.model), color: toneColor(palette, healthLook[device.health].tone), dim: device.stale});
+	} else {
+		segments.push(
+			{text: cell(deviceHostname(device), c.host), dim: true},
+			{text: cell(clean(overview?.model) || '-', c.model), dim: true},
+		);
+	}
+
+	const memory = device.memory;
+	segments.push(
+		{text: cell(buildAge(overview?.buildTimestamp, device.stale && device.lastSeen !== null ? device.lastSeen : now), c.age), dim: offline},
+		{text: cell(memory ? shortBytes(memory.used) : '-', c.mem), dim: offline},
+		{
+			text: c.spark > 0 ? fit(sparkline(device.memoryHistory.values, {width: c.spark, min: 0, max: memory?.total}), c.spark + 1) : '',
+			color: palette.accent,
+			dim: offline,
+		},
+		{text: cell(countText(device), c.services - 3), dim: offline},
+		{text: device.counts.crashLooping > 0 ? fit(`${device.counts.crashLooping}!`, 3) : '   ', color: palette.bad, bold: true, dim: offline},
+	);
+	return segments;
 }
 
 function buildAge(timestamp: string | undefined, now: number): string {
@@ -35,75 +174,6 @@ function buildAge(timestamp: string | undefined, now: number): string {
 
 	const time = Date.parse(timestamp);
 	return Number.isNaN(time) ? '?' : shortDuration(now - time);
-}
-
-export function deviceHeaderSegments(width: number, mode: ColumnMode): Segment[] {
-	const c = columnsFor(width, mode);
-	let text = `  ${cell('HEALTH', c.health)}${cell('HOST', c.host)}`;
-	if (mode !== 'narrow') {
-		text += `${cell('MODEL', c.model)}${cell('BUILT', c.age)}${cell('MEM', c.mem)}${fit('', c.spark + 1)}${fit('SERVICES', c.services)}`;
-	}
-
-	return [{text: fit(text, width), bold: true}];
-}
-
-export function deviceRowSegments(device: DeviceSnapshot, options: {width: number; mode: ColumnMode; selected: boolean; focused: boolean; now: number; palette: Palette; marked?: boolean; note?: RowNote}): Segment[] {
-	const {width, mode, selected, focused, now, palette, note} = options;
-	const c = columnsFor(width, mode);
-	const pointer = `${selected ? (focused ? '▸' : '›') : ' '}${options.marked ? '*' : ' '}`;
-	const offline = device.health !== 'online';
-	const power = device.power && device.power.phase !== 'failed' && !(device.power.phase === 'done' && device.power.kind === 'reboot') ? ` (${device.power.text})` : '';
-	const look = healthLook[device.health];
-	const healthWords = `${lookText(look)}${power}`;
-	const overview = device.overview;
-	const host = clean(overview?.hostname) || device.name;
-	const segments: Segment[] = [
-		{text: pointer, bold: true},
-		{text: cell(healthWords, c.health), color: toneColor(palette, look.tone), bold: device.health !== 'online'},
-	];
-	if (mode === 'narrow') {
-		segments.push({text: cell(host, c.host), dim: offline && device.stale, bold: selected});
-		return segments;
-	}
-
-	if (note) {
-		const hostWidth = Math.min(c.host, textWidth(host) + 2);
-		segments.push(
-			{text: cell(host, hostWidth), dim: offline && device.stale, bold: selected},
-			{text: cell(note.text, c.host + c.model - hostWidth), color: toneColor(palette, note.tone), bold: true},
-		);
-	} else if (offline) {
-		// Offline, the model matters less than when the device was last heard of: the two columns become one.
-		const seen = device.lastSeen === null
-			? (device.health === 'connecting' ? 'connecting…' : 'never seen')
-			: `last seen ${agoText(now - device.lastSeen)}`;
-		const hostWidth = Math.min(c.host, textWidth(host) + 2);
-		segments.push(
-			{text: cell(host, hostWidth), dim: device.stale, bold: selected},
-			{text: cell(seen, c.host + c.model - hostWidth), color: toneColor(palette, look.tone)},
-		);
-	} else {
-		segments.push(
-			{text: cell(host, c.host), bold: selected},
-			{text: cell(clean(overview?.model) || '-', c.model), dim: true},
-		);
-	}
-
-	const memory = device.memory;
-	const counts = device.counts;
-	const countText = `${counts.running}▶ ${counts.stopped}■ ${counts.restarting + counts.crashLooping}↻`;
-	segments.push(
-		{text: cell(buildAge(overview?.buildTimestamp, now), c.age), dim: offline},
-		{text: cell(memory ? shortBytes(memory.used) : '-', c.mem), dim: offline},
-		{
-			text: fit(sparkline(device.memoryHistory.values, {width: c.spark, min: 0, max: memory?.total}), c.spark + 1),
-			color: palette.accent,
-			dim: offline,
-		},
-		{text: cell(overview ? countText : '', c.services - 3), dim: offline},
-		{text: counts.crashLooping > 0 ? fit(`${counts.crashLooping}!`, 3) : '   ', color: palette.bad, bold: true},
-	);
-	return segments;
 }
 
 export function DeviceTable({devices, selected, focused, rows, width, mode, now, marked, note}: TableWindowProps & {
@@ -116,16 +186,18 @@ export function DeviceTable({devices, selected, focused, rows, width, mode, now,
 	const selectedIndex = Math.max(0, devices.findIndex(device => device.name === selected));
 	const start = windowStart(devices.length, rows, selectedIndex, selectedIndex - Math.floor(rows / 2));
 	const shown = devices.slice(start, start + rows);
+	// Sized from every device, not the visible window: scrolling must not make the columns jump.
+	const columns = deviceColumns(devices, width, mode, now);
 	return (
 		<Box flexDirection="column" width={width} height={rows + 1}>
-			<Line segments={deviceHeaderSegments(width, mode)} />
+			<Line segments={deviceHeaderSegments(width, columns)} />
 			{shown.length === 0 ? (
 				<Line segments={[{text: 'no devices match the filter', dim: true}]} />
 			) : shown.map(device => (
 				<Line
 					key={device.name}
 					inverse={device.name === selected && focused}
-					segments={deviceRowSegments(device, {width, mode, selected: device.name === selected, focused, now, palette, marked: marked?.includes(device.name), note: note?.(device)})}
+					segments={deviceRowSegments(device, {columns, selected: device.name === selected, focused, now, palette, marked: marked?.includes(device.name), note: note?.(device)})}
 				/>
 			))}
 		</Box>

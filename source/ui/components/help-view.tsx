@@ -1,14 +1,14 @@
 // The help screen: every key, generated from the key table, scrollable when the terminal is short.
 import React from 'react';
 import {Box} from 'ink';
-import {dashboardHelpSections} from '../dashboard-keys.js';
+import {dashboardHelpSections, type HelpView as View} from '../dashboard-keys.js';
 import {fit, rule} from '../../display/columns.js';
 import {usePalette} from '../theme.js';
 import {Line, type Segment} from './line.js';
 
-export function helpLines(readonly: boolean, width: number): Segment[][] {
+export function helpLines(readonly: boolean, width: number, view?: View): Segment[][] {
 	const lines: Segment[][] = [];
-	for (const section of dashboardHelpSections({readonly})) {
+	for (const section of dashboardHelpSections({readonly, view})) {
 		lines.push([{text: section.title, bold: true}]);
 		for (const row of section.rows) {
 			lines.push([{text: `  ${fit(row.keys, 16)}`, bold: true}, {text: fit(row.description, Math.max(0, width - 18))}]);
@@ -22,9 +22,10 @@ export function helpLines(readonly: boolean, width: number): Segment[][] {
 	return lines;
 }
 
-export function HelpView({readonly, rows, width, offset}: {readonly: boolean; rows: number; width: number; offset: number}) {
+/** `view`: the view the help was opened from; its keys come first. */
+export function HelpView({readonly, rows, width, offset, view}: {readonly: boolean; rows: number; width: number; offset: number; view?: View}) {
 	const palette = usePalette();
-	const lines = helpLines(readonly, width);
+	const lines = helpLines(readonly, width, view);
 	const bodyRows = Math.max(1, rows - 1);
 	const maxOffset = Math.max(0, lines.length - bodyRows);
 	const start = Math.min(offset, maxOffset);

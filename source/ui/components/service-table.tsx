@@ -3,9 +3,9 @@ import React from 'react';
 import {Box} from 'ink';
 import type {DeviceSnapshot, ServiceSnapshot} from '../../core/fleet-store.js';
 import {actionLook, healthLook, lookText, stateLook, type Tone} from '../../display/vocabulary.js';
-import {cell, fit, rule} from '../../display/columns.js';
+import {cell, fit, rule, textWidth} from '../../display/columns.js';
 import {shortBytes, shortDuration} from '../../display/units.js';
-import {clean} from '../../display/device-text.js';
+import {clean, deviceTitle} from '../../display/device-text.js';
 import {ownRange, sparkline} from '../../display/sparkline.js';
 import {toneColor, usePalette, type Palette} from '../theme.js';
 import {windowStart, type ColumnMode, type TableWindowProps} from '../fleet-layout.js';
@@ -17,21 +17,32 @@ export const actionResultMs = 15_000;
 
 type Columns = {path: number; state: number; pid: number; uptime: number; rss: number; spark: number; last: number};
 
-function columnsFor(width: number, mode: ColumnMode): Columns {
+/** The widest state label ("! crash-looping") and a space: every state fits, whatever else is cut. */
+const stateWidth = 16;
+
+function columnsFor(width: number, mode: ColumnMode, longestPath = 20): Columns {
 	if (mode === 'narrow') {
-		const state = 15;
 		const pid = 7;
-		return {path: Math.max(6, width - 2 - state - pid), state, pid, uptime: 0, rss: 0, spark: 0, last: 0};
+		return {path: Math.max(6, width - 2 - stateWidth - pid), state: stateWidth, pid, uptime: 0, rss: 0, spark: 0, last: 0};
 	}
 
-	const path = mode === 'wide' ? 28 : 20;
+	const path = Math.max(10, Math.min(longestPath + 2, mode === 'wide' ? 30 : 22));
 	const spark = mode === 'wide' ? 16 : 6;
-	const fixed = 2 + path + 15 + 7 + 7 + 6 + spark + 1;
-	return {path, state: 15, pid: 7, uptime: 7, rss: 6, spark, last: Math.max(0, width - fixed)};
+	const fixed = 2 + path + stateWidth + 7 + 7 + 6 + spark + 1;
+	return {path, state: stateWidth, pid: 7, uptime: 7, rss: 6, spark, last: Math.max(0, width - fixed)};
 }
 
-export function serviceHeaderSegments(width: number, mode: ColumnMode): Segment[] {
-	const c = columnsFor(width, mode);
+function longestPathOf(services: readonly ServiceSnapshot[]): number {
+	let longest = 8;
+	for (const service of services) {
+		longest = Math.max(longest, textWidth(clean(service.path)));
+	}
+
+	return longest;
+}
+
+export function serviceHeaderSegments(width: number, mode: ColumnMode, longestPath?: number): Segment[] {
+	const c = columnsFor(width, mode, longestPath);
 	let text = `  ${cell('SERVICE', c.path)}${cell('STATE', c.state)}${cell('PID', c.pid)}`;
 	if (mode !== 'narrow') {
 		text += `${cell('UPTIME', c.uptime)}${cell('RSS', c.rss)}${fit('', c.spark + 1)}${fit('LAST LINE', c.last)}`;
@@ -94,9 +105,14 @@ function lastLine(service: ServiceSnapshot, now: number): {text: string; fromAct
 	return {text: '', fromAction: false, failed: false};
 }
 
-export function serviceRowSegments(service: ServiceSnapshot, options: {width: number; mode: ColumnMode; selected: boolean; focused: boolean; stale: boolean; now: number; palette: Palette; note?: RowNote}): Segment[] {
-	const {width, mode, selected, focused, stale, now, palette, note} = options;
-	const c = columnsFor(width, mode);
+/**
+ * `stale`: the device stopped answering; `seenAt`: when it last did. A stale row is dimmed and its uptime frozen at
+ * the last answer: nobody knows what the service did since.
+ */
+export function serviceRowSegments(service: ServiceSnapshot, options: {width: number; mode: ColumnMode; selected: boolean; focused: boolean; stale: boolean; seenAt?: number | null; now: number; palette: Palette; longestPath?: number; note?: RowNote}): Segment[] {
+	const {width, mode, selected, focused, stale, palette, note} = options;
+	const now = stale && options.seenAt !== undefined && options.seenAt !== null ? options.seenAt : options.now;
+	const c = columnsFor(width, mode, options.longestPath);
 	const state = stateText(service, now);
 	const startTime = service.status.startTime?.getTime();
 	const running = service.state !== 'stopped';
@@ -108,7 +124,7 @@ export function serviceRowSegments(service: ServiceSnapshot, options: {width: nu
 		{text: cell(service.status.pid > 0 ? String(service.status.pid) : '-', c.pid), bold: recentAction, color: recentAction ? palette.ok : undefined},
 	];
 	if (mode === 'narrow') {
-		return segments.map(segment => (stale ? {...segment, dim: true} : segment));
+		return stale ? segments.map(segment => ({...segment, dim: true, color: palette.muted})) : segments;
 	}
 
 	const last = lastLine(service, now);
@@ -123,7 +139,7 @@ export function serviceRowSegments(service: ServiceSnapshot, options: {width: nu
 			bold: last.fromAction,
 		},
 	);
-	return stale ? segments.map(segment => ({...segment, dim: true})) : segments;
+	return stale ? segments.map(segment => ({...segment, dim: true, color: palette.muted})) : segments;
 }
 
 export function ServiceTable({device, services, selected, focused, rows, width, mode, now, filter, note}: TableWindowProps & {
@@ -138,15 +154,21 @@ export function ServiceTable({device, services, selected, focused, rows, width, 
 	const shown = services.slice(start, start + rows);
 	const stale = device ? device.stale : false;
 	const more = services.length > rows ? ` ${start + 1}–${start + shown.length} of ${services.length}` : '';
-	const name = device ? clean(device.overview?.hostname) || device.name : '';
+	const name = device ? deviceTitle(device) : '';
+	const longestPath = longestPathOf(services);
 	let title = device ? `Services · ${name}${more}` : 'Services';
+	if (device?.target.sources) {
+		// One row for a device known twice: say both.
+		title += ` · ${device.target.sources.map(source => `${source.source === 'gok' ? 'gok instance' : 'saved device'} ${clean(source.name)}`).join(' + ')}`;
+	}
+
 	if (filter) {
 		title += ` · filter "${filter}"`;
 	}
 
 	if (device && device.stale) {
 		const retry = device.nextAttemptAt === null ? '' : `, retrying in ${Math.max(0, Math.ceil((device.nextAttemptAt - now) / 1000))} s`;
-		title += ` · last known data (${healthLook[device.health].words}${retry})`;
+		title += ` · STALE: last known data (${healthLook[device.health].words}${retry})`;
 	}
 
 	let empty = '';
@@ -161,14 +183,14 @@ export function ServiceTable({device, services, selected, focused, rows, width, 
 	return (
 		<Box flexDirection="column" width={width} height={rows + 2}>
 			<Line segments={[{text: rule(title, width), color: palette.title, bold: focused}]} />
-			<Line segments={serviceHeaderSegments(width, mode)} />
+			<Line segments={serviceHeaderSegments(width, mode, longestPath)} />
 			{empty ? (
 				<Line segments={[{text: `  ${empty}`, color: device?.error && !device.overview ? palette.bad : undefined, dim: !device?.error}]} />
 			) : shown.map(service => (
 				<Line
 					key={service.path}
 					inverse={service.path === selected && focused}
-					segments={serviceRowSegments(service, {width, mode, selected: service.path === selected, focused, stale, now, palette, note: note?.(service)})}
+					segments={serviceRowSegments(service, {width, mode, selected: service.path === selected, focused, stale, seenAt: device?.lastSeen, now, palette, longestPath, note: note?.(service)})}
 				/>
 			))}
 		</Box>

@@ -174,7 +174,7 @@ export class UpdateController {
 		}
 	}
 
-	/** `m` on a row. */
+	/** Space on a row. */
 	toggleMark(device: string): void {
 		this.dispatch({type: 'toggleMark', device});
 	}

@@ -144,7 +144,7 @@ test.serial('marked devices go one at a time; the first failure stops the rollou
 	const garage: DeviceTarget = {name: 'garage', url: other.baseUrl, password: other.password, source: 'url'};
 	const {app} = await mount(t, bench, [bench.target, garage], process.env, 4000);
 	await waitForFrame(app, frame => (frame.match(/● online/g) ?? []).length === 2, 20_000);
-	await press(app, 'm', keys.down, 'm');
+	await press(app, ' ', keys.down, ' ');
 	let frame = await waitForFrame(app, text => text.includes('2 marked'));
 	t.regex(rowOf(frame, 'casa'), /^\s*\*/);
 	await press(app, 'u');
