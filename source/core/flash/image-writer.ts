@@ -2,7 +2,7 @@
 import {open, stat, type FileHandle} from 'node:fs/promises';
 import {AlignedPool, alignedBuffers} from './aligned-memory.js';
 import {startWorkerHasher, type ChunkHash, type StartHasher} from './chunk-hasher.js';
-import {FastWritePlanner, RawImageScan, fastBlockSize, type FastWriteReport} from './fast-write.js';
+import {FastWritePlanner, RawImageScan, fastBlockSize, invalidationSpans, type FastWriteReport} from './fast-write.js';
 import type {FlashDevice} from './flash-device.js';
 import {FlashError} from './flash-error.js';
 import {ProgressThrottle, RateMeter, type WriteProgress} from './flash-progress.js';
@@ -295,45 +295,45 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 			/** What the hash takes of this chunk: all of it, or in the fast mode what goes to the card. */
 			const spans: Array<[stream: number, from: number, to: number]> = planner ? [] : [[0, 0, filled]];
 			const writes: Array<[from: number, to: number]> = [];
-			let chunkSkipped = 0;
-			for (let from = 0; from < filled; from += fastBlockSize) {
-				const to = Math.min(filled, from + fastBlockSize);
-				const block = chunk.subarray(from, to);
-				const write = planner ? planner.decide(offset + from, block) : true;
-				if (!write) {
-					chunkSkipped += block.length;
-					continue;
-				}
+			let chunkWritten = 0;
+			for (let block = 0; block < filled; block += fastBlockSize) {
+				const blockEnd = Math.min(filled, block + fastBlockSize);
+				const planned = planner ? planner.plan(offset + block, chunk.subarray(block, blockEnd)) : [{start: offset + block, end: offset + blockEnd}];
+				for (const span of planned) {
+					const from = span.start - offset;
+					const to = span.end - offset;
+					chunkWritten += to - from;
+					if (planner) {
+						const last = spans.at(-1);
+						if (last && last[2] === from) {
+							last[2] = to;
+						} else {
+							spans.push([0, from, to]);
+						}
+					}
 
-				if (planner) {
-					const last = spans.at(-1);
-					if (last && last[2] === from) {
-						last[2] = to;
+					addRange(ranges, offset + from, offset + to);
+					if (offset + from < heldBackBytes) {
+						// The first MiB waits for the end (the image's first chunk always starts at 0).
+						heldLength = Math.min(heldBackBytes, to);
+						chunk.subarray(from, heldLength).copy(held, from);
+						if (to > heldBackBytes) {
+							writes.push([heldBackBytes, to]);
+						}
+
+						continue;
+					}
+
+					const last = writes.at(-1);
+					if (last && last[1] === from) {
+						last[1] = to;
 					} else {
-						spans.push([0, from, to]);
+						writes.push([from, to]);
 					}
-				}
-
-				addRange(ranges, offset + from, offset + to);
-				if (offset + from < heldBackBytes) {
-					// The first MiB waits for the end (the image's first chunk always starts at 0).
-					heldLength = Math.min(heldBackBytes, to);
-					block.subarray(0, heldLength - from).copy(held, from);
-					if (to > heldBackBytes) {
-						writes.push([heldBackBytes, to]);
-					}
-
-					continue;
-				}
-
-				const last = writes.at(-1);
-				if (last && last[1] === from) {
-					last[1] = to;
-				} else {
-					writes.push([from, to]);
 				}
 			}
 
+			const chunkSkipped = filled - chunkWritten;
 			skipped += chunkSkipped;
 			written += filled - chunkSkipped;
 			const base = offset;
@@ -355,10 +355,12 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 	try {
 		// A cancelled or failed write must leave no partition table behind, neither the old one (its partitions now half
 		// overwritten) nor a stale backup GPT at the card's end.
-		const lastMiB = Math.max(0, Math.floor((device.size - heldBackBytes) / device.sectorSize) * device.sectorSize);
+		// Its first MiB (boot code too) and its end where signatures are (see invalidationSpans: a backup GPT, RAID and ZFS
+		// labels of the whole card).
 		await device.zero(0, Math.min(heldBackBytes, device.size), zeros);
-		if (Number.isFinite(device.size) && lastMiB >= heldBackBytes) {
-			await device.zero(lastMiB, device.size - lastMiB, zeros);
+		const end = Number.isFinite(device.size) ? invalidationSpans(0, device.size).at(-1) : undefined;
+		if (end && end[0] >= heldBackBytes) {
+			await device.zero(end[0], end[1] - end[0], zeros);
 		}
 
 		await device.flush();
