@@ -117,6 +117,42 @@ type PartitionState = {
 
 const isZero = (block: Buffer, zero: Buffer) => block.equals(zero.subarray(0, block.length));
 
+/** Data is trimmed to pages of this size (the sector of most cards, and O_DIRECT-aligned on all). */
+const dataPageBytes = 4096;
+const zeroPage = Buffer.alloc(dataPageBytes);
+
+/** The offsets in a block that is not all zero of its first page holding data and of the end of its last. */
+function dataPages(block: Buffer): [first: number, end: number] {
+	let first = 0;
+	while (first + dataPageBytes < block.length && block.subarray(first, first + dataPageBytes).equals(zeroPage)) {
+		first += dataPageBytes;
+	}
+
+	let end = Math.ceil(block.length / dataPageBytes) * dataPageBytes;
+	while (end - dataPageBytes > first && isZero(block.subarray(end - dataPageBytes, Math.min(block.length, end)), zeroPage)) {
+		end -= dataPageBytes;
+	}
+
+	return [first, end];
+}
+
+/** Whether `range` overlaps any of `sorted` (in order, disjoint). */
+function overlapsAny(sorted: readonly Interval[], [start, end]: Interval): boolean {
+	let low = 0;
+	let high = sorted.length;
+	// The first interval ending after `start`.
+	while (low < high) {
+		const middle = (low + high) >> 1;
+		if (sorted[middle]![1] <= start) {
+			low = middle + 1;
+		} else {
+			high = middle;
+		}
+	}
+
+	return low < sorted.length && sorted[low]![0] < end;
+}
+
 function overlaps([a, b]: Interval, [c, d]: Interval): boolean {
 	return a < d && c < b;
 }
@@ -134,8 +170,8 @@ export class FastWritePlanner {
 	private readonly dense: Interval[] = [];
 	/** Byte ranges written even when zero, the rest of their block skipped (old signatures; sorted, merged). */
 	private invalidate: Interval[] = [];
-	/** Block indexes holding allocated FAT clusters. */
-	private readonly allocatedBlocks = new Set<number>();
+	/** Byte ranges of allocated FAT clusters, in order (clusters are read from the FAT in order), neighbours joined. */
+	private readonly allocated: Interval[] = [];
 	private readonly zero = Buffer.alloc(fastBlockSize);
 	private written = 0;
 	private skipped = 0;
@@ -160,31 +196,55 @@ export class FastWritePlanner {
 		this.observe(offset, block);
 		const end = offset + block.length;
 		const zero = isZero(block, this.zero);
-		if (!zero || this.mustWrite([offset, end])) {
-			this.written += block.length;
-			if (zero) {
-				this.zeroWritten += block.length;
+		let spans: PlannedWrite[];
+		if (zero) {
+			spans = this.mustWrite([offset, end]) ? [{start: offset, end, zero}] : this.invalidated(offset, end);
+		} else {
+			// Data: from its first page holding any to its last, and the zero pages before and after as zeros elsewhere (a
+			// file's last MiB, the end of a squashfs: what follows is free, zero in the image, and need not be written).
+			const [first, last] = dataPages(block);
+			const data = offset + first;
+			const dataEnd = Math.min(end, offset + last);
+			// Zero pages that must be written (metadata, allocated clusters, a file system written whole) stay in the run.
+			let from = offset;
+			while (from < data && !this.mustWrite([from, Math.min(data, from + dataPageBytes)])) {
+				from = Math.min(data, from + dataPageBytes);
 			}
 
-			return [{start: offset, end, zero}];
+			let to = end;
+			while (to > dataEnd && !this.mustWrite([Math.max(dataEnd, to - dataPageBytes), to])) {
+				to = Math.max(dataEnd, to - dataPageBytes);
+			}
+
+			spans = [...this.invalidated(offset, from), {start: from, end: to, zero: false}, ...this.invalidated(to, end)];
 		}
 
-		const spans: PlannedWrite[] = [];
-		for (const [a, b] of this.invalidate) {
-			if (a >= end) {
-				break;
-			}
-
-			const from = Math.max(a, offset);
-			const to = Math.min(b, end);
-			if (from < to) {
-				spans.push({start: from, end: to, zero: true});
-				this.written += to - from;
-				this.zeroWritten += to - from;
+		for (const span of spans) {
+			this.written += span.end - span.start;
+			if (span.zero) {
+				this.zeroWritten += span.end - span.start;
 			}
 		}
 
 		this.skipped += block.length - spans.reduce((sum, span) => sum + span.end - span.start, 0);
+		return spans;
+	}
+
+	/** The pieces of [from, to) where old signatures may be, as zero writes. */
+	private invalidated(from: number, to: number): PlannedWrite[] {
+		const spans: PlannedWrite[] = [];
+		for (const [a, b] of this.invalidate) {
+			if (a >= to) {
+				break;
+			}
+
+			const start = Math.max(a, from);
+			const end = Math.min(b, to);
+			if (start < end) {
+				spans.push({start, end, zero: true});
+			}
+		}
+
 		return spans;
 	}
 
@@ -279,8 +339,7 @@ export class FastWritePlanner {
 			return true;
 		}
 
-		const index = Math.floor(range[0] / fastBlockSize);
-		if (this.allocatedBlocks.has(index)) {
+		if (overlapsAny(this.allocated, range)) {
 			return true;
 		}
 
@@ -392,8 +451,11 @@ export class FastWritePlanner {
 	private markCluster(state: PartitionState, layout: FatLayout, cluster: number): void {
 		const begin = state.partition.start + layout.dataStart + (cluster - 2) * layout.clusterBytes;
 		const end = begin + layout.clusterBytes;
-		for (let index = Math.floor(begin / fastBlockSize); index * fastBlockSize < end; index++) {
-			this.allocatedBlocks.add(index);
+		const last = this.allocated.at(-1);
+		if (last && last[1] === begin) {
+			last[1] = end;
+		} else {
+			this.allocated.push([begin, end]);
 		}
 	}
 }

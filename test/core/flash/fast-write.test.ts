@@ -95,6 +95,30 @@ test('the planner skips only zero blocks nothing uses, and of an empty partition
 	t.is(report.writtenBytes, planned.reduce((sum, span) => sum + span.end - span.start, 0));
 });
 
+test('a block holding data is written from its first page of data to its last, with the allocated zeros between and nothing free after', t => {
+	const layout = gokrazyImage();
+	const planner = new FastWritePlanner();
+	const planned: PlannedWrite[] = [];
+	for (let offset = 0; offset < layout.image.length; offset += fastBlockSize) {
+		planned.push(...planner.plan(offset, layout.image.subarray(offset, offset + fastBlockSize)));
+	}
+
+	const config = layout.files.find(file => file.name === 'config.txt')!;
+	const holding = planned.find(span => !span.zero && span.start <= config.offset && config.offset < span.end)!;
+	t.truthy(holding);
+	// The last file's cluster (2 KiB) is written, the free clusters after it in the same MiB are not.
+	t.true(holding.end >= config.offset + 2048 && holding.end <= Math.ceil((config.offset + 2048) / 4096) * 4096, `ends at ${holding.end}`);
+	t.true(holding.end % MiB !== 0);
+	// The kernel's zero MiB, allocated, is inside what is written.
+	const kernel = layout.files.find(file => file.name === 'vmlinuz')!;
+	const zeroInsideKernel = Math.ceil((kernel.offset + MiB + 4096) / MiB) * MiB;
+	t.true(planned.some(span => span.start <= zeroInsideKernel && zeroInsideKernel + MiB <= span.end));
+	// Byte-identical wherever it writes, all-zero where it says so.
+	for (const span of planned) {
+		t.is(span.zero, layout.image.subarray(span.start, span.end).every(byte => byte === 0));
+	}
+});
+
 test('the invalidated pieces of a region: its head, the signature pages inside it, and its end from ZFS\'s last labels', t => {
 	fc.assert(fc.property(fc.integer({min: 0, max: 1 << 20}), fc.integer({min: 1, max: 1 << 22}), (startSectors, sizeSectors) => {
 		const start = startSectors * 512;
