@@ -125,6 +125,29 @@ test('verify while writing fails on a card that wraps later writes onto earlier 
 	}
 });
 
+test('verify while writing fails on a card that keeps a wrong byte, naming its offset', async t => {
+	const dir = await tempDir(t);
+	const layout = gokrazyImage(64 * MiB);
+	const files = await writeImageFiles(dir, 'flipped', layout.image, []);
+	const kernel = layout.files.find(file => file.name === 'vmlinuz')!;
+	const bad = kernel.offset + 12_345;
+	/** Stores one bit wrong at `bad` whenever it is written. */
+	class FlippingCard extends WrappingCard {
+		override async writeSpan(buffer: Buffer, from: number, to: number, offset: number): Promise<void> {
+			await super.writeSpan(buffer, from, to, offset);
+			if (offset <= bad && bad < offset + to - from) {
+				this.real[bad] ^= 0x10;
+			}
+		}
+	}
+
+	const card = new FlippingCard(64 * MiB, randomBytes(64 * MiB));
+	const error = await t.throwsAsync(writeImage(await inspectImage(files.raw), card, {fast: true, readBack: true}), {instanceOf: FlashError});
+	t.is(error?.kind, 'verify');
+	t.is(error?.details.offset, bad);
+	t.regex(error?.message ?? '', new RegExp(`^/dev/counterfeit: verification failed: the card differs from the image at byte ${bad} `));
+});
+
 test('the sampled pages of a written piece catch any later write wrapped onto it by a multiple of 512 KiB', t => {
 	const KiB = 1024;
 	fc.assert(fc.property(
