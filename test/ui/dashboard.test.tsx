@@ -72,7 +72,8 @@ test('navigate to a service, open its logs, see new lines arrive, search and go 
 	logFrame = await waitForFrame(app, text => text.includes('search "warn": 1/1'));
 	t.regex(logFrame, /paused/, 'going to a match does');
 	await press(app, '&', 's', 'e', 'r', 'v', 'e', 'd', keys.enter);
-	logFrame = await waitForFrame(app, text => text.includes('filter "served"'));
+	// The title names the filter (cut at 100 columns after the device's two names); the status line counts what it shows.
+	logFrame = await waitForFrame(app, text => text.includes('filter "serve') && text.includes('2 shown'));
 	t.false(logFrame.includes('warning'));
 	t.regex(logFrame, /request 2 served/);
 	await press(app, 'q');
@@ -127,7 +128,7 @@ test('reboot needs the device name typed', async t => {
 test('--readonly hides every action: no dialog, no hint, no help line', async t => {
 	const {store, devices} = scriptedFleet(['casa'], {readonly: true});
 	t.teardown(() => store.stop());
-	const {app} = mount({store, readonly: true}, {columns: 100, rows: 40});
+	const {app} = mount({store, readonly: true}, {columns: 100, rows: 60});
 	t.teardown(() => app.unmount());
 	const frame = await waitForFrame(app, text => text.includes('/user/golink'));
 	t.regex(frame, /READ-ONLY/);

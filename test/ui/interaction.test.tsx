@@ -64,7 +64,8 @@ test('the palette lists the commands of the view, filters them as typed, and run
 	await press(app, ':');
 	const open = await waitForFrame(app, frame => frame.includes('Commands ·'));
 	t.regex(open, /reboot the device/);
-	t.regex(open, /order the lists by name/);
+	// More commands than rows: the sort orders are further down, reached by typing.
+	t.regex(open, /Commands · \d{2} /);
 	await press(app, 'b', 'y', ' ', 'n', 'a', 'm', 'e');
 	const filtered = await waitForFrame(app, frame => frame.includes('Commands · 1 '));
 	t.false(filtered.includes('reboot the device'));

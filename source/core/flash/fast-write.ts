@@ -11,7 +11,7 @@ export const fastBlockSize = 1024 * 1024;
 const headBytes = 64 * 1024;
 
 export type PartitionHandling =
-	/** Zero blocks skipped; the first and last MiB written (zeros there invalidate an old file system). */
+	/** Zero blocks skipped; where signatures live (see invalidationSpans) zeros written, invalidating an old file system. */
 	| 'invalidated'
 	/** Zero blocks skipped only where the file system does not use them (free FAT clusters, after squashfs). */
 	| 'sparse'
@@ -31,14 +31,80 @@ export type FastWriteReport = {
 	partitions: PartitionPlan[];
 	writtenBytes: number;
 	skippedBytes: number;
-	/** All-zero blocks written on purpose (partition starts and ends, file system metadata). */
+	/** Zero bytes written on purpose (where old signatures may be, file system metadata, the first MiB). */
 	zeroWrittenBytes: number;
 };
 
-/** What becomes of one block: skipped, written, or written although all zero (then from a zero buffer). */
-export type BlockAction = 'skip' | 'write' | 'write-zero';
-
 type Interval = [start: number, end: number];
+
+/** A run of bytes to write, in image order; `zero` when all of it is zero (written from a zero buffer). */
+export type PlannedWrite = {start: number; end: number; zero: boolean};
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * Bytes at the start of a region (a partition, or space no partition claims) where file systems, volume managers and
+ * RAID keep the signatures blkid and wipefs look for: FAT, NTFS, exFAT, squashfs, XFS, LUKS at 0 (FAT32's backup boot
+ * sector at sector 6, exFAT's backup region at sector 12), ext2/3/4, HFS+, F2FS, nilfs2, erofs at 1 KiB, LVM in the
+ * first four sectors, mdraid 1.1/1.2 at 0 and 4 KiB, swap at the end of a page (up to 64 KiB), ISO9660, JFS and
+ * UDF's recognition sequence from 32 KiB, btrfs, ReiserFS and GFS2 at 64 KiB, UFS up to 256 KiB, and ZFS's labels L0
+ * and L1 (256 KiB each): 512 KiB.
+ */
+export const headInvalidationBytes = 512 * KiB;
+
+/** The single pages further in that hold a signature too, as offsets from the region's start. */
+export const signaturePageOffsets: readonly number[] = [
+	// LUKS2's secondary header, whose place follows the primary's size (blkid looks at 16 KiB…4 MiB; below 512 KiB
+	// is in the head), and UDF's anchor at sector 256 of 4 KiB sectors; VMFS's volume header.
+	512 * KiB, MiB, 2 * MiB, 4 * MiB,
+	// VMFS's file system header.
+	19 * MiB,
+	// btrfs's superblock mirrors: the kernel and btrfs-progs fall back to them when the primary is gone.
+	64 * MiB, 256 * 1024 * MiB,
+];
+
+export const signaturePageBytes = 4 * KiB;
+
+/**
+ * Where a region's old signatures may be, as byte ranges to overwrite: its first 512 KiB, the signature pages inside it,
+ * and its end from ZFS's labels L2 and L3 (the last 512 KiB of its size rounded down to 256 KiB), which also covers
+ * mdraid 0.90 and 1.0 (last 64–128 KiB), a backup GPT (the last 33 sectors), NTFS's backup boot sector, nilfs2's
+ * secondary superblock and the hardware RAID formats (DDF, Intel, Promise…: the last sectors).
+ */
+export function invalidationSpans(start: number, end: number): Interval[] {
+	const size = end - start;
+	if (size <= 0) {
+		return [];
+	}
+
+	const spans: Interval[] = [[start, Math.min(end, start + headInvalidationBytes)]];
+	for (const offset of signaturePageOffsets) {
+		if (offset + signaturePageBytes <= size) {
+			spans.push([start + offset, start + offset + signaturePageBytes]);
+		}
+	}
+
+	const zfsLabels = Math.floor(size / (256 * KiB)) * 256 * KiB - 512 * KiB;
+	spans.push([Math.max(start, Math.min(end - 512 * KiB, start + zfsLabels)), end]);
+	return mergeIntervals(spans);
+}
+
+/** Sorted, with overlapping and touching intervals joined. */
+export function mergeIntervals(intervals: readonly Interval[]): Interval[] {
+	const sorted = [...intervals].filter(([a, b]) => a < b).sort((x, y) => x[0] - y[0]);
+	const merged: Interval[] = [];
+	for (const [a, b] of sorted) {
+		const last = merged.at(-1);
+		if (last && a <= last[1]) {
+			last[1] = Math.max(last[1], b);
+		} else {
+			merged.push([a, b]);
+		}
+	}
+
+	return merged;
+}
 
 type PartitionState = {
 	partition: Partition;
@@ -50,6 +116,42 @@ type PartitionState = {
 };
 
 const isZero = (block: Buffer, zero: Buffer) => block.equals(zero.subarray(0, block.length));
+
+/** Data is trimmed to pages of this size (the sector of most cards, and O_DIRECT-aligned on all). */
+const dataPageBytes = 4096;
+const zeroPage = Buffer.alloc(dataPageBytes);
+
+/** The offsets in a block that is not all zero of its first page holding data and of the end of its last. */
+function dataPages(block: Buffer): [first: number, end: number] {
+	let first = 0;
+	while (first + dataPageBytes < block.length && block.subarray(first, first + dataPageBytes).equals(zeroPage)) {
+		first += dataPageBytes;
+	}
+
+	let end = Math.ceil(block.length / dataPageBytes) * dataPageBytes;
+	while (end - dataPageBytes > first && isZero(block.subarray(end - dataPageBytes, Math.min(block.length, end)), zeroPage)) {
+		end -= dataPageBytes;
+	}
+
+	return [first, end];
+}
+
+/** Whether `range` overlaps any of `sorted` (in order, disjoint). */
+function overlapsAny(sorted: readonly Interval[], [start, end]: Interval): boolean {
+	let low = 0;
+	let high = sorted.length;
+	// The first interval ending after `start`.
+	while (low < high) {
+		const middle = (low + high) >> 1;
+		if (sorted[middle]![1] <= start) {
+			low = middle + 1;
+		} else {
+			high = middle;
+		}
+	}
+
+	return low < sorted.length && sorted[low]![0] < end;
+}
 
 function overlaps([a, b]: Interval, [c, d]: Interval): boolean {
 	return a < d && c < b;
@@ -66,40 +168,84 @@ export class FastWritePlanner {
 	private readonly states: PartitionState[] = [];
 	/** Byte ranges every block of which is written even when zero. */
 	private readonly dense: Interval[] = [];
-	/** Block indexes holding allocated FAT clusters. */
-	private readonly allocatedBlocks = new Set<number>();
+	/** Byte ranges written even when zero, the rest of their block skipped (old signatures; sorted, merged). */
+	private invalidate: Interval[] = [];
+	/** Byte ranges of allocated FAT clusters, in order (clusters are read from the FAT in order), neighbours joined. */
+	private readonly allocated: Interval[] = [];
 	private readonly zero = Buffer.alloc(fastBlockSize);
 	private written = 0;
 	private skipped = 0;
 	private zeroWritten = 0;
 	private started = false;
 
-	/** Whether the block at `offset` (a multiple of the block size; the last one may be shorter) goes to the card. */
+	/** Whether any of the block at `offset` (a multiple of the block size; the last one may be shorter) goes to the card. */
 	decide(offset: number, block: Buffer): boolean {
-		return this.classify(offset, block) !== 'skip';
+		return this.plan(offset, block).length > 0;
 	}
 
-	/** What becomes of the block at `offset`; blocks come in image order. */
-	classify(offset: number, block: Buffer): BlockAction {
+	/**
+	 * What of the block at `offset` goes to the card, in order (blocks come in image order): all of it when it holds
+	 * data or its zeros are needed (file system metadata, allocated clusters, a file system whose free space cannot be
+	 * told apart), else only the pieces of it where old signatures may be (zeros), else nothing.
+	 */
+	plan(offset: number, block: Buffer): PlannedWrite[] {
 		if (!this.started) {
 			this.start(block);
 		}
 
 		this.observe(offset, block);
-		const range: Interval = [offset, offset + block.length];
+		const end = offset + block.length;
 		const zero = isZero(block, this.zero);
-		if (zero && !this.mustWrite(range)) {
-			this.skipped += block.length;
-			return 'skip';
-		}
-
-		this.written += block.length;
+		let spans: PlannedWrite[];
 		if (zero) {
-			this.zeroWritten += block.length;
-			return 'write-zero';
+			spans = this.mustWrite([offset, end]) ? [{start: offset, end, zero}] : this.invalidated(offset, end);
+		} else {
+			// Data: from its first page holding any to its last, and the zero pages before and after as zeros elsewhere (a
+			// file's last MiB, the end of a squashfs: what follows is free, zero in the image, and need not be written).
+			const [first, last] = dataPages(block);
+			const data = offset + first;
+			const dataEnd = Math.min(end, offset + last);
+			// Zero pages that must be written (metadata, allocated clusters, a file system written whole) stay in the run.
+			let from = offset;
+			while (from < data && !this.mustWrite([from, Math.min(data, from + dataPageBytes)])) {
+				from = Math.min(data, from + dataPageBytes);
+			}
+
+			let to = end;
+			while (to > dataEnd && !this.mustWrite([Math.max(dataEnd, to - dataPageBytes), to])) {
+				to = Math.max(dataEnd, to - dataPageBytes);
+			}
+
+			spans = [...this.invalidated(offset, from), {start: from, end: to, zero: false}, ...this.invalidated(to, end)];
 		}
 
-		return 'write';
+		for (const span of spans) {
+			this.written += span.end - span.start;
+			if (span.zero) {
+				this.zeroWritten += span.end - span.start;
+			}
+		}
+
+		this.skipped += block.length - spans.reduce((sum, span) => sum + span.end - span.start, 0);
+		return spans;
+	}
+
+	/** The pieces of [from, to) where old signatures may be, as zero writes. */
+	private invalidated(from: number, to: number): PlannedWrite[] {
+		const spans: PlannedWrite[] = [];
+		for (const [a, b] of this.invalidate) {
+			if (a >= to) {
+				break;
+			}
+
+			const start = Math.max(a, from);
+			const end = Math.min(b, to);
+			if (start < end) {
+				spans.push({start, end, zero: true});
+			}
+		}
+
+		return spans;
 	}
 
 	/** Bytes of the blocks classified so far that go to the card, and that are skipped. */
@@ -147,7 +293,7 @@ export class FastWritePlanner {
 	private start(first: Buffer): void {
 		this.started = true;
 		this.table = parsePartitionTable(first);
-		// The first MiB (partition table, boot code, some SoCs' boot loaders) always.
+		// The first MiB (partition table, boot code, the raw offsets SoCs' boot ROMs load a boot loader from) always.
 		this.dense.push([0, fastBlockSize]);
 		const partitions = this.table.partitions.filter(partition => partition.size > 0);
 		if (partitions.length === 0) {
@@ -157,6 +303,7 @@ export class FastWritePlanner {
 			return;
 		}
 
+		const invalidate: Interval[] = [];
 		for (const partition of partitions) {
 			this.states.push({partition, head: Buffer.alloc(headBytes), headFilled: 0});
 			const end = partition.start + partition.size;
@@ -165,23 +312,26 @@ export class FastWritePlanner {
 				continue;
 			}
 
-			// Invalidate: whatever was on the card at a partition's start or end (ext4, FAT, RAID and ZFS labels…)
-			// must not outlive the write.
-			this.dense.push([partition.start, partition.start + fastBlockSize], [Math.max(partition.start, end - fastBlockSize), end]);
+			// Invalidate: whatever was on the card where a file system, RAID or volume manager keeps its signature (ext4,
+			// FAT, RAID and ZFS labels…) must not outlive the write.
+			invalidate.push(...invalidationSpans(partition.start, end));
 		}
 
-		// Space no partition claims (gaps, the tail, a backup GPT) is written in full: some boards boot from raw offsets.
+		// Space no partition claims before the last one (the gap after the first MiB, between partitions) is invalidated
+		// like a partition: an old one may have started there (1 MiB is fdisk's default). After the last partition (a
+		// backup GPT, whatever the image holds there) everything is written.
 		const claimed = partitions.map(partition => [partition.start, partition.start + partition.size] as Interval).sort((a, b) => a[0] - b[0]);
-		let cursor = 0;
+		let cursor = fastBlockSize;
 		for (const [start, end] of claimed) {
 			if (start > cursor) {
-				this.dense.push([cursor, start]);
+				invalidate.push(...invalidationSpans(cursor, start));
 			}
 
 			cursor = Math.max(cursor, end);
 		}
 
 		this.dense.push([cursor, Number.MAX_SAFE_INTEGER]);
+		this.invalidate = mergeIntervals(invalidate);
 	}
 
 	private mustWrite(range: Interval): boolean {
@@ -189,8 +339,7 @@ export class FastWritePlanner {
 			return true;
 		}
 
-		const index = Math.floor(range[0] / fastBlockSize);
-		if (this.allocatedBlocks.has(index)) {
+		if (overlapsAny(this.allocated, range)) {
 			return true;
 		}
 
@@ -302,14 +451,14 @@ export class FastWritePlanner {
 	private markCluster(state: PartitionState, layout: FatLayout, cluster: number): void {
 		const begin = state.partition.start + layout.dataStart + (cluster - 2) * layout.clusterBytes;
 		const end = begin + layout.clusterBytes;
-		for (let index = Math.floor(begin / fastBlockSize); index * fastBlockSize < end; index++) {
-			this.allocatedBlocks.add(index);
+		const last = this.allocated.at(-1);
+		if (last && last[1] === begin) {
+			last[1] = end;
+		} else {
+			this.allocated.push([begin, end]);
 		}
 	}
 }
-
-/** A run of neighbouring blocks to write, in image order; `zero` when all of it is zero (written from a zero buffer). */
-export type PlannedWrite = {start: number; end: number; zero: boolean};
 
 export type ScanOptions = {
 	/**
@@ -461,9 +610,8 @@ export class RawImageScan {
 				reading.catch(() => undefined);
 				for (let from = 0; from < filled; from += fastBlockSize) {
 					const to = Math.min(filled, from + fastBlockSize);
-					const action = this.planner.classify(offset + from, buffer.subarray(from, to));
-					if (action !== 'skip') {
-						this.plan(offset + from, offset + to, action === 'write-zero');
+					for (const span of this.planner.plan(offset + from, buffer.subarray(from, to))) {
+						this.plan(span.start, span.end, span.zero);
 					}
 				}
 

@@ -54,12 +54,17 @@ export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise
 	const startHasher = hasher ? (streams: number) => hasher.session(streams) : startInlineHasher;
 	let outcome: FlashOutcome;
 	try {
+		const verify = plan.verify ?? true;
+		// The fast mode verifies while it writes (ReadBack in image-verifier.ts); a full write after it.
+		const readBack = Boolean(plan.fast) && verify;
 		const written = await writeImage(plan.image, device, {
 			buffers,
 			startHasher,
 			fast: plan.fast,
+			readBack,
 			signal: hooks.signal,
 			onProgress: hooks.onEvent,
+			onVerifyProgress: hooks.onEvent,
 			progressIntervalMs: hooks.progressIntervalMs,
 		});
 		outcome = {
@@ -72,7 +77,10 @@ export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise
 			verifySeconds: 0,
 			fast: written.fast,
 		};
-		if (plan.verify ?? true) {
+		if (written.readBack) {
+			outcome.verified = true;
+			outcome.verifySeconds = written.readBack.seconds;
+		} else if (verify) {
 			const verified = await verifyWrite(plan.image, device, written, {
 				buffers,
 				startHasher,

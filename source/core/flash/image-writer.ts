@@ -1,13 +1,14 @@
 // Writes an image to an opened card: large aligned writes, several in flight, SHA-256 while writing, first MiB zeroed at once and written last.
+import {createHash} from 'node:crypto';
 import {open, stat, type FileHandle} from 'node:fs/promises';
 import {AlignedPool, alignedBuffers} from './aligned-memory.js';
 import {startWorkerHasher, type ChunkHash, type StartHasher} from './chunk-hasher.js';
-import {FastWritePlanner, RawImageScan, fastBlockSize, type FastWriteReport} from './fast-write.js';
-import type {FlashDevice} from './flash-device.js';
+import {FastWritePlanner, RawImageScan, fastBlockSize, invalidationSpans, type FastWriteReport} from './fast-write.js';
 import {FlashError} from './flash-error.js';
-import {ProgressThrottle, RateMeter, type WriteProgress} from './flash-progress.js';
-import {formatBytes} from './flash-units.js';
+import {ProgressThrottle, RateMeter, type VerifyProgress, type WriteProgress} from './flash-progress.js';
+import {formatBytes, formatOffset} from './flash-units.js';
 import {openImageReader, type ImageInfo, type ImageReader} from './image-source.js';
+import {firstChangedSample, firstDifference, ReadBack, samplePages, type CardAccess, type SamplePage} from './image-verifier.js';
 
 /** The first MiB holds the partition table: a card whose write stopped early must not look bootable. */
 export const heldBackBytes = 1024 * 1024;
@@ -19,6 +20,8 @@ export type WriteOptions = {
 	fast?: boolean;
 	signal?: AbortSignal;
 	onProgress?: (progress: WriteProgress) => void;
+	/** With readBack: the check's progress after the last write. */
+	onVerifyProgress?: (progress: VerifyProgress) => void;
 	progressIntervalMs?: number;
 	/** Bytes per write (a multiple of 1 MiB). */
 	chunkBytes?: number;
@@ -28,6 +31,12 @@ export type WriteOptions = {
 	buffers?: Buffer[];
 	/** The SHA-256 worker (default: a worker thread per write). */
 	startHasher?: StartHasher;
+	/**
+	 * The fast mode only: verify while writing (see ReadBack), each piece read back once written, and after the last
+	 * write a sample of every written range again (a card that wraps later writes onto earlier ranges). A difference is
+	 * a FlashError of kind `verify` naming the first bad offset.
+	 */
+	readBack?: boolean;
 };
 
 export type WriteResult = {
@@ -45,7 +54,10 @@ export type WriteResult = {
 	writtenBytes: number;
 	skippedBytes: number;
 	fast?: FastWriteReport;
+	/** Until the image's first MiB is on the card and flushed. */
 	seconds: number;
+	/** With readBack: what was read back, and the seconds the check took after the write (the part the writes did not hide). */
+	readBack?: {bytes: number; sampledBytes: number; samples: number; seconds: number};
 };
 
 function addRange(ranges: ByteRange[], start: number, end: number): void {
@@ -57,7 +69,7 @@ function addRange(ranges: ByteRange[], start: number, end: number): void {
 	}
 }
 
-function cancelled(device: FlashDevice, done: number, total: number | undefined): FlashError {
+function cancelled(device: CardAccess, done: number, total: number | undefined): FlashError {
 	const of = total === undefined ? '' : ` of ${formatBytes(total)}`;
 	return new FlashError(device.path, 'cancelled', `cancelled after ${formatBytes(done)}${of}: the card is incomplete and will not boot; flash it again`, {bytesDone: done, incomplete: true});
 }
@@ -76,7 +88,7 @@ async function readImageBytes(file: FileHandle, image: ImageInfo, target: Buffer
 }
 
 /** Writes the image to the card and flushes it. The card's first MiB is zeroed before and written after all else. */
-export async function writeImage(image: ImageInfo, device: FlashDevice, options: WriteOptions = {}): Promise<WriteResult> {
+export async function writeImage(image: ImageInfo, device: CardAccess, options: WriteOptions = {}): Promise<WriteResult> {
 	const started = performance.now();
 	const chunkBytes = options.chunkBytes ?? options.buffers?.[0]?.length ?? 4 * 1024 * 1024;
 	const depth = options.depth ?? 2;
@@ -94,6 +106,7 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 	const buffers = options.buffers ?? alignedBuffers(depth + 1, chunkBytes);
 	const pool = new AlignedPool(buffers);
 	const fast = Boolean(options.fast);
+	const readingBack = fast && Boolean(options.readBack);
 	// A raw image in the fast mode is planned ahead by a scan of its file, and what is planned read again when written
 	// (see RawImageScan); a compressed one can only be read once, in order, and is planned as it streams past.
 	const scan = fast && image.format === 'raw' ? new RawImageScan(image.path) : undefined;
@@ -112,7 +125,7 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 	// that went to the card (the fast mode), which is what the verifier compares the card with.
 	let hasher: ChunkHash;
 	try {
-		hasher = (options.startHasher ?? startWorkerHasher)(1);
+		hasher = (options.startHasher ?? startWorkerHasher)(readingBack ? 2 : 1);
 	} catch (error) {
 		await Promise.all([scan?.close(), data?.close(), reader?.close()]);
 		throw error;
@@ -129,6 +142,45 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 	let written = 0;
 	let skipped = 0;
 	let heldLength = 0;
+	/** The read-back beside the writes, and the pages the final check reads again with the hashes of what was written. */
+	let verifying = false;
+	let verified = 0;
+	let verifyTotal = 0;
+	const verifyMeter = new RateMeter();
+	const reportVerify = (bytes: number, force = false) => {
+		if (verifying && options.onVerifyProgress && throttle.due(force)) {
+			options.onVerifyProgress({phase: 'verify', bytes, total: verifyTotal, bytesPerSecond: verifyMeter.sample(bytes)});
+		}
+	};
+
+	const readBack = readingBack ? new ReadBack(device, hasher, alignedBuffers(2, fastBlockSize), bytes => {
+		verified = bytes;
+		reportVerify(bytes);
+	}) : undefined;
+	const samples: SamplePage[] = [];
+	const zeroPageHashes = new Map<number, string>();
+	/** After a write is launched (its bytes final in `source` from `at`): the pages to sample, and the read-back. */
+	const track = (offset: number, length: number, write: Promise<void>, source: Buffer, at: number) => {
+		if (!readBack) {
+			return;
+		}
+
+		readBack.add(offset, length, write);
+		for (const [start, end] of samplePages(offset, offset + length)) {
+			const bytes = source.subarray(at + start - offset, at + end - offset);
+			let sha256: string | undefined;
+			if (source === zeros) {
+				sha256 = zeroPageHashes.get(bytes.length);
+				if (!sha256) {
+					sha256 = createHash('sha256').update(bytes).digest('hex');
+					zeroPageHashes.set(bytes.length, sha256);
+				}
+			}
+
+			samples.push({offset: start, length: end - start, sha256: sha256 ?? createHash('sha256').update(bytes).digest('hex')});
+		}
+	};
+
 	/** Where the fast mode's writer is: before it everything is planned and handed to a write. */
 	let position = 0;
 	let withinRun = false;
@@ -212,7 +264,11 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 			}
 
 			withinRun = true;
-			addRange(ranges, planned.start, planned.end);
+			if (planned.end > heldBackBytes) {
+				// The first MiB is written last, and so comes last in the ranges and the hash (see the end).
+				addRange(ranges, Math.max(heldBackBytes, planned.start), planned.end);
+			}
+
 			let from = planned.start;
 			position = from;
 			if (from < heldBackBytes) {
@@ -223,7 +279,7 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 				}
 
 				heldLength = to;
-				launch(from, to - from, Promise.resolve(), hasher.update(held.subarray(from, to)));
+				launch(from, to - from, Promise.resolve(), Promise.resolve());
 				from = to;
 			}
 
@@ -238,7 +294,9 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 				position = from;
 				if (planned.zero) {
 					const to = Math.min(planned.end, from + zeros.length);
-					launch(from, to - from, device.zero(from, to - from, zeros), hasher.update(zeros.subarray(0, to - from)));
+					const write = device.zero(from, to - from, zeros);
+					launch(from, to - from, write, hasher.update(zeros.subarray(0, to - from)));
+					track(from, to - from, write, zeros, 0);
 					from = to;
 					continue;
 				}
@@ -254,7 +312,9 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 
 				// Sent before the write starts: the worker gets the runs in image order.
 				const hashed = hasher.update(buffer.subarray(0, to - from));
-				launch(from, to - from, device.writeSpan(buffer, 0, to - from, from), hashed, buffer);
+				const write = device.writeSpan(buffer, 0, to - from, from);
+				track(from, to - from, write, buffer, 0);
+				launch(from, to - from, write, hashed, buffer);
 				from = to;
 			}
 
@@ -295,56 +355,66 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 			/** What the hash takes of this chunk: all of it, or in the fast mode what goes to the card. */
 			const spans: Array<[stream: number, from: number, to: number]> = planner ? [] : [[0, 0, filled]];
 			const writes: Array<[from: number, to: number]> = [];
-			let chunkSkipped = 0;
-			for (let from = 0; from < filled; from += fastBlockSize) {
-				const to = Math.min(filled, from + fastBlockSize);
-				const block = chunk.subarray(from, to);
-				const write = planner ? planner.decide(offset + from, block) : true;
-				if (!write) {
-					chunkSkipped += block.length;
-					continue;
-				}
+			let chunkWritten = 0;
+			for (let block = 0; block < filled; block += fastBlockSize) {
+				const blockEnd = Math.min(filled, block + fastBlockSize);
+				const planned = planner ? planner.plan(offset + block, chunk.subarray(block, blockEnd)) : [{start: offset + block, end: offset + blockEnd}];
+				for (const span of planned) {
+					const from = span.start - offset;
+					const to = span.end - offset;
+					chunkWritten += to - from;
+					// In the fast mode the first MiB comes last in the ranges and the hash, as it comes last to the card.
+					const listed = planner ? Math.max(from, heldBackBytes - offset) : from;
+					if (planner && listed < to) {
+						const last = spans.at(-1);
+						if (last && last[2] === listed) {
+							last[2] = to;
+						} else {
+							spans.push([0, listed, to]);
+						}
+					}
 
-				if (planner) {
-					const last = spans.at(-1);
-					if (last && last[2] === from) {
-						last[2] = to;
+					if (listed < to) {
+						addRange(ranges, offset + listed, offset + to);
+					}
+
+					if (offset + from < heldBackBytes) {
+						// The first MiB waits for the end (the image's first chunk always starts at 0).
+						heldLength = Math.min(heldBackBytes, to);
+						chunk.subarray(from, heldLength).copy(held, from);
+						if (to > heldBackBytes) {
+							writes.push([heldBackBytes, to]);
+						}
+
+						continue;
+					}
+
+					const last = writes.at(-1);
+					if (last && last[1] === from) {
+						last[1] = to;
 					} else {
-						spans.push([0, from, to]);
+						writes.push([from, to]);
 					}
-				}
-
-				addRange(ranges, offset + from, offset + to);
-				if (offset + from < heldBackBytes) {
-					// The first MiB waits for the end (the image's first chunk always starts at 0).
-					heldLength = Math.min(heldBackBytes, to);
-					block.subarray(0, heldLength - from).copy(held, from);
-					if (to > heldBackBytes) {
-						writes.push([heldBackBytes, to]);
-					}
-
-					continue;
-				}
-
-				const last = writes.at(-1);
-				if (last && last[1] === from) {
-					last[1] = to;
-				} else {
-					writes.push([from, to]);
 				}
 			}
 
+			const chunkSkipped = filled - chunkWritten;
 			skipped += chunkSkipped;
 			written += filled - chunkSkipped;
 			const base = offset;
 			// Sent before the write starts: the worker gets the chunks in image order. A chunk the fast mode skips whole
 			// is neither written nor hashed: its buffer is free again at once.
 			const hashed = fileHash || spans.length === 0 ? Promise.resolve() : hasher.update(chunk, spans);
-			launch(base, filled - chunkSkipped, (async () => {
+			const write = (async () => {
 				for (const [from, to] of writes) {
 					await device.writeSpan(buffer, from, to, base + from);
 				}
-			})(), hashed, buffer, filled);
+			})();
+			for (const [from, to] of writes) {
+				track(base + from, to - from, write, buffer, from);
+			}
+
+			launch(base, filled - chunkSkipped, write, hashed, buffer, filled);
 			offset += filled;
 		}
 	};
@@ -355,10 +425,12 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 	try {
 		// A cancelled or failed write must leave no partition table behind, neither the old one (its partitions now half
 		// overwritten) nor a stale backup GPT at the card's end.
-		const lastMiB = Math.max(0, Math.floor((device.size - heldBackBytes) / device.sectorSize) * device.sectorSize);
+		// Its first MiB (boot code too) and its end where signatures are (see invalidationSpans: a backup GPT, RAID and ZFS
+		// labels of the whole card).
 		await device.zero(0, Math.min(heldBackBytes, device.size), zeros);
-		if (Number.isFinite(device.size) && lastMiB >= heldBackBytes) {
-			await device.zero(lastMiB, device.size - lastMiB, zeros);
+		const end = Number.isFinite(device.size) ? invalidationSpans(0, device.size).at(-1) : undefined;
+		if (end && end[0] >= heldBackBytes) {
+			await device.zero(end[0], end[1] - end[0], zeros);
 		}
 
 		await device.flush();
@@ -371,15 +443,22 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 			imageBytes = await writeStreamed(reader!);
 		}
 
-		// Asked now, it is answered as soon as the last chunk is hashed, while the card flushes.
-		const digests = fileHash?.then(({sha256, bytes}) => {
+		if (fast) {
+			// The first MiB, written last, is hashed (and listed) last.
+			ranges.push([0, heldLength]);
+			void hasher.update(held.subarray(0, heldLength)).catch(() => undefined);
+		}
+
+		// Asked now, it is answered as soon as the last chunk is hashed, while the card flushes. With the read-back, the
+		// digests wait for its last piece: asked at the end.
+		const digests = readBack ? undefined : fileHash?.then(({sha256, bytes}) => {
 			if (bytes !== imageBytes) {
 				throw new FlashError(image.path, 'image', `the image changed while it was written (${formatBytes(imageBytes)} written, ${formatBytes(bytes)} read for its hash); the card is incomplete and will not boot, flash it again`, {bytesDone: done, incomplete: true});
 			}
 
 			return [sha256];
 		}) ?? hasher.digest();
-		digests.catch(() => undefined);
+		digests?.catch(() => undefined);
 		await Promise.all(pending.keys());
 		check();
 		if (scan && before) {
@@ -392,24 +471,56 @@ export async function writeImage(image: ImageInfo, device: FlashDevice, options:
 
 		await device.flush();
 		// The image is whole (as hashed) before its partition table goes to the card.
-		const [digest] = await digests;
+		const digest = digests ? (await digests)[0] : undefined;
 		await device.writeSpan(held, 0, heldLength, 0);
 		await device.flush();
 		done = imageBytes;
 		report(true);
+		const seconds = (performance.now() - started) / 1000;
+		let checked: WriteResult['readBack'];
+		let rangesSha256 = digest;
+		if (readBack) {
+			const verifyStarted = performance.now();
+			verifying = true;
+			const sampledTotal = samples.reduce((sum, sample) => sum + sample.length, 0);
+			verifyTotal = ranges.reduce((sum, [start, end]) => sum + end - start, 0) + sampledTotal;
+			readBack.add(0, heldLength, Promise.resolve());
+			readBack.close();
+			await readBack.done;
+			const [wrote, read] = await hasher.digest();
+			// Nothing is written after this: a wrap-around shows now in the pages written before.
+			let sampled = 0;
+			const changed = await firstChangedSample(device, samples, bytes => {
+				sampled = bytes;
+				reportVerify(verified + bytes);
+			});
+			if (wrote !== read || changed) {
+				const offset = await firstDifference(image, device, ranges).catch(() => undefined) ?? changed?.offset;
+				const where = offset === undefined ? 'the card reads back differently from what was written' : `the card differs from the image at byte ${formatOffset(offset)}`;
+				throw new FlashError(device.path, 'verify', `verification failed: ${where}; the card is faulty, counterfeit (smaller than it says) or was changed`, {offset});
+			}
+
+			reportVerify(verified + sampled, true);
+			rangesSha256 = wrote;
+			checked = {bytes: verified, sampledBytes: sampled, samples: samples.length, seconds: (performance.now() - verifyStarted) / 1000};
+		}
+
 		const counts = scan ? scan.planner.counts : {writtenBytes: written, skippedBytes: skipped};
 		return {
 			imageBytes,
-			...(fast ? {} : {sha256: digest}),
+			...(fast ? {} : {sha256: rangesSha256}),
 			ranges,
-			rangesSha256: digest,
+			rangesSha256: rangesSha256!,
 			writtenBytes: counts.writtenBytes,
 			skippedBytes: counts.skippedBytes,
 			fast: (scan?.planner ?? planner)?.report(),
-			seconds: (performance.now() - started) / 1000,
+			seconds,
+			...(checked ? {readBack: checked} : {}),
 		};
 	} finally {
 		await Promise.allSettled(pending.keys());
+		readBack?.close(true);
+		await readBack?.done.catch(() => undefined);
 		await Promise.all([scan?.close(), data?.close().catch(() => undefined), reader?.close().catch(() => undefined), hasher.close()]);
 	}
 }
