@@ -2,7 +2,7 @@
 import {readFile} from 'node:fs/promises';
 import os from 'node:os';
 import {DeviceError} from './device-error.js';
-import {addressOf, isUrlLike, redactUrl, targetFromUrl, type DeviceTarget} from './device-target.js';
+import {isUrlLike, sameDevice, redactUrl, targetFromUrl, type DeviceTarget} from './device-target.js';
 import {discoverGokInstances, gokParentDir, hostCertificatePath, type ConfigProblem} from './gok-config.js';
 import {readSettings, type SavedDevice, type SettingsLocation} from './settings.js';
 
@@ -43,8 +43,7 @@ export async function listKnownDevices(options: RegistryOptions): Promise<KnownD
 	const merged = new Set<DeviceTarget>();
 	const twinOf = new Map<DeviceTarget, DeviceTarget>();
 	for (const {target: savedTarget} of savedTargets) {
-		const address = addressOf(savedTarget.url);
-		const twin = gok.targets.find(candidate => address !== undefined && addressOf(candidate.url) === address && !twinOf.has(candidate));
+		const twin = gok.targets.find(candidate => sameDevice(candidate.url, savedTarget.url) && !twinOf.has(candidate));
 		if (twin) {
 			twinOf.set(twin, savedTarget);
 			merged.add(savedTarget);

@@ -39,6 +39,28 @@ export function addressOf(url: string): string | undefined {
 	}
 }
 
+/**
+ * Two base URLs that reach the same device: the same host and port, or the same host on the default ports of their
+ * schemes (`http://casa` and `https://casa`, a gok instance switched to TLS). Other ports are other devices (the demo
+ * serves many on 127.0.0.1).
+ */
+export function sameDevice(a: string, b: string): boolean {
+	const first = addressOf(a);
+	const second = addressOf(b);
+	if (first === undefined || second === undefined) {
+		return false;
+	}
+
+	if (first === second) {
+		return true;
+	}
+
+	const [hostA, portA] = [first.slice(0, first.lastIndexOf(':')), first.slice(first.lastIndexOf(':') + 1)];
+	const [hostB, portB] = [second.slice(0, second.lastIndexOf(':')), second.slice(second.lastIndexOf(':') + 1)];
+	const isDefault = (port: string) => port === '80' || port === '443';
+	return hostA === hostB && isDefault(portA) && isDefault(portB);
+}
+
 /** Where a device comes from, in words: "gok instance", "saved device", "saved device withne + gok instance casa". */
 export function sourceText(target: Pick<DeviceTarget, 'source' | 'sources' | 'name'>): string {
 	const word = {gok: 'gok instance', saved: 'saved device', url: 'URL', demo: 'demo'} as const;

@@ -616,6 +616,12 @@ function DashboardScreen(props: DashboardProps) {
 			{text: ' ', inverse: true},
 			{text: '  Enter keeps · Esc clears', color: palette.muted},
 		];
+	} else if (state.palette) {
+		footer = [{text: 'type to filter · ↑↓ choose · Enter runs · Esc closes', color: palette.muted}];
+	} else if (state.messagesOpen) {
+		footer = [{text: '↑↓ PgUp PgDn scroll · m or Esc closes · Ctrl+C quits', color: palette.muted}];
+	} else if (state.help) {
+		footer = [{text: '↑↓ PgUp PgDn scroll · ? or Esc closes · Ctrl+C quits', color: palette.muted}];
 	} else {
 		const hints = footerHints(state.focus, readonly, layout.width);
 		if (hiddenNote && textWidthOf(hints) + hiddenNote.length + 3 > layout.width) {
@@ -631,14 +637,14 @@ function DashboardScreen(props: DashboardProps) {
 	return (
 		<LineWidthContext.Provider value={layout.width}>
 		<Box flexDirection="column" width={layout.width} height={layout.height}>
-			{state.screen === 'logs' && !state.help ? null : <Line segments={titleSegments} />}
+			{state.screen === 'logs' && !overlay ? null : <Line segments={titleSegments} />}
 			{body}
 			{state.dialog ? <ConfirmDialog dialog={state.dialog} width={layout.width} /> : null}
 			{messageLines.map((line, index) => (
 				// Lines are positional.
 				<Line key={`message-${index}`} segments={[{text: line.text, color: toneColor(line.tone), bold: line.first}]} />
 			))}
-			{state.screen === 'logs' && !state.help ? null : <Line segments={footer} />}
+			{state.screen === 'logs' && !overlay ? null : <Line segments={footer} />}
 		</Box>
 		</LineWidthContext.Provider>
 	);

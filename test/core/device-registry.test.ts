@@ -6,7 +6,7 @@ import path from 'node:path';
 import {DeviceError} from '../../source/core/device-error.js';
 import {listKnownDevices, readPasswordFile, redactUrl, resolveDevice, type RegistryOptions} from '../../source/core/device-registry.js';
 import {addSavedDevice} from '../../source/core/settings.js';
-import {sourceText} from '../../source/core/device-target.js';
+import {sameDevice, sourceText} from '../../source/core/device-target.js';
 
 const casaPem = '-----BEGIN CERTIFICATE-----\ncasa\n-----END CERTIFICATE-----\n';
 const labPem = '-----BEGIN CERTIFICATE-----\nlab\n-----END CERTIFICATE-----\n';
@@ -214,4 +214,12 @@ test('a saved device at a gok instance\'s address is one device: the saved name,
 	t.false(problems.some(problem => problem.device === 'hello' || problem.device === 'withne'));
 	t.is((await resolveDevice('hello', world)).name, 'withne', 'the instance\'s name still finds it');
 	t.is((await resolveDevice('withne', world)).url, 'http://hello:8080');
+});
+
+test('one device, two addresses: the same host on the default ports is the same device; another port is not', t => {
+	t.true(sameDevice('http://casa', 'https://CASA'));
+	t.true(sameDevice('http://casa:80', 'http://casa'));
+	t.false(sameDevice('http://casa:8080', 'https://casa'));
+	t.false(sameDevice('http://127.0.0.1:4001', 'http://127.0.0.1:4002'));
+	t.false(sameDevice('http://casa', 'http://lab'));
 });

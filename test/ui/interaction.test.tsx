@@ -48,7 +48,9 @@ test('a broken config: its path once, with line and column, wrapped in full abov
 	await press(app, 'm');
 	const log = await waitForFrame(app, text => text.includes('Messages · 1'));
 	// The message in full: its lines after the time column, joined back, are the problem as given.
-	const lines = log.split('\n').slice(2).filter(line => line.trim() !== '' && !line.startsWith('? help'));
+	// Between the title and the rule, and the overlay's own key hints at the bottom.
+	t.regex(log.split('\n').at(-1)!, /m or Esc closes/);
+	const lines = log.split('\n').slice(2, -1).filter(line => line.trim() !== '');
 	t.regex(lines[0]!, /^\d\d:\d\d:\d\d /);
 	t.is(lines.map(line => line.slice(9)).join('').replaceAll(' ', ''), problem.replaceAll(' ', ''), 'nothing cut (spaces aside)');
 	await press(app, keys.escape);
