@@ -57,6 +57,7 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 		},
 		loadFlashWizard: async () => import('../ui/flash/flash-wizard.js'),
 		saveDirectory: dataDirectory(location),
+		exitOnQuit: true,
 		home: location.home,
 		// The last device and view, when that device is in this fleet.
 		initialState: stateForLastView(settings.lastView, launch.targets.map(target => target.name)),

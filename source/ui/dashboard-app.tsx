@@ -90,6 +90,12 @@ export type RunDashboardOptions = {
 	home?: string;
 	/** Where to open (the view the user left last time). */
 	initialState?: DashboardState;
+	/**
+	 * End the process as soon as the terminal is restored on quit (`q`, Ctrl+C, a signal), without unmounting Ink's
+	 * tree first: that final render and teardown took 0.3–0.7 s, and a user who quits waits for nothing. The CLI sets
+	 * it; tests, which run several dashboards in one process, do not.
+	 */
+	exitOnQuit?: boolean;
 	/** Told where the user left the dashboard when it quits (null: nowhere worth remembering). */
 	remember?: (last: ReturnType<typeof lastViewOf>) => Promise<void>;
 };
@@ -171,13 +177,14 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 	}
 
 	let state: DashboardState = options.initialState ?? initialDashboardState;
+	const memory = rememberer(store, options.remember);
 	try {
 		for (;;) {
 			if (alternate) {
 				stdout.write(enterAlternateScreen);
 			}
 
-			const outcome = await renderUntilDone(ink, store, updates, prometheus, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env);
+			const outcome = await renderUntilDone(ink, store, updates, prometheus, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env, memory.soon);
 			state = outcome.state;
 			if (outcome.kind === 'quit') {
 				break;
@@ -198,18 +205,8 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 			reclaimInput(stdin);
 		}
 
-		if (options.remember) {
-			const devices = store.getSnapshot().devices;
-			const last = lastViewOf(state, {
-				devices: () => devices.map(device => device.name),
-				services: name => devices.find(device => device.name === name)?.services.map(service => service.path) ?? [],
-			});
-			try {
-				await options.remember(last);
-			} catch {
-				// Remembering where the user was is a convenience: a settings file that cannot be written must not fail the exit.
-			}
-		}
+		// Usually written already, a second after the user last moved: quitting then waits for no file.
+		await memory.now(state);
 	} finally {
 		clearInterval(keepAlive);
 		updates.stop();
@@ -219,7 +216,55 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		process.off('exit', leave);
 	}
 
+	if (options.exitOnQuit) {
+		// What Ink's unmount would have restored: the cursor and cooked mode (Node resets the terminal's mode at exit too).
+		stdout.write('\u001B[?25h');
+		stdin.setRawMode(false);
+		// The CLI's dashboard ends here, on purpose (see exitOnQuit).
+		process.exit(0);
+	}
+
 	return 0;
+}
+
+/**
+ * Where the user is, written through `remember` a second after they last moved (so quitting seldom waits for a
+ * settings file), and at quit when that is not done yet; the same place is never written twice.
+ */
+function rememberer(store: FleetStore, remember: RunDashboardOptions['remember']) {
+	let written: string | undefined;
+	let writing: Promise<void> = Promise.resolve();
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const now = async (state: DashboardState) => {
+		clearTimeout(timer);
+		if (!remember) {
+			return;
+		}
+
+		const devices = store.getSnapshot().devices;
+		const last = lastViewOf(state, {
+			devices: () => devices.map(device => device.name),
+			services: name => devices.find(device => device.name === name)?.services.map(service => service.path) ?? [],
+		});
+		const text = JSON.stringify(last);
+		if (text !== written) {
+			written = text;
+			writing = writing.then(async () => remember(last)).catch(() => {
+				// Remembering where the user was is a convenience: a settings file that cannot be written must not fail anything.
+			});
+		}
+
+		await writing;
+	};
+
+	return {
+		now,
+		soon(state: DashboardState) {
+			clearTimeout(timer);
+			timer = setTimeout(() => void now(state), 1000);
+			timer.unref();
+		},
+	};
 }
 
 /**
@@ -253,8 +298,11 @@ async function renderUntilDone(
 	stdout: NodeJS.WriteStream,
 	stderr: NodeJS.WriteStream,
 	env: NodeJS.ProcessEnv,
+	onNavigate: (state: DashboardState) => void,
 ): Promise<Outcome> {
 	let resolveOutcome!: (outcome: Outcome) => void;
+	// A quit that ends the process leaves Ink mounted: runDashboard restores the terminal and exits.
+	const exitsAt = (outcome: Outcome) => outcome.kind === 'quit' && options.exitOnQuit === true;
 	const done = new Promise<Outcome>(resolve => {
 		resolveOutcome = resolve;
 	});
@@ -263,7 +311,9 @@ async function renderUntilDone(
 	const finish = (outcome: Outcome) => {
 		holder.outcome ??= outcome;
 		resolveOutcome(outcome);
-		holder.instance?.unmount();
+		if (!exitsAt(outcome)) {
+			holder.instance?.unmount();
+		}
 	};
 
 	const onAbort = () => {
@@ -291,6 +341,7 @@ async function renderUntilDone(
 			renderFlash,
 			updates,
 			prometheus,
+			onNavigate,
 			onQuit(finalState) {
 				finish({kind: 'quit', state: finalState});
 			},
@@ -316,7 +367,7 @@ async function renderUntilDone(
 	// write calls back within the same tick) would resolve nothing, so the promise is made right away.
 	const exited = instance.waitUntilExit();
 	holder.instance = instance;
-	if (holder.outcome) {
+	if (holder.outcome && !exitsAt(holder.outcome)) {
 		instance.unmount();
 	}
 
@@ -326,7 +377,10 @@ async function renderUntilDone(
 
 	try {
 		const outcome = await done;
-		await exited;
+		if (!exitsAt(outcome)) {
+			await exited;
+		}
+
 		return outcome;
 	} finally {
 		options.signal?.removeEventListener('abort', onAbort);

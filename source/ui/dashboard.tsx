@@ -61,6 +61,8 @@ export type DashboardProps = {
 	/** Lines about the configuration (broken gok configs, …) to show once. */
 	problems?: readonly string[];
 	onQuit: (state: DashboardState) => void;
+	/** Told the state after the user moved to another view, device or service (for remembering where they were). */
+	onNavigate?: (state: DashboardState) => void;
 	/** `b`: the owner unmounts the dashboard, runs the shell, and renders it again. */
 	onShell?: (device: DeviceSnapshot, state: DashboardState) => void;
 	/** `f`: the flashing wizard, drawn instead of the dashboard until it calls onExit. */
@@ -186,6 +188,12 @@ function DashboardScreen(props: DashboardProps) {
 	const palette = usePalette();
 	const size = useTerminalSize(props.size);
 	const [state, dispatch] = useReducer(dashboardReducer, props.initialState ?? initialDashboardState);
+	const {onNavigate} = props;
+	useEffect(() => {
+		onNavigate?.(state);
+		// Where the user is, not every key: the screen, the focus, the selected device, service and log.
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, [onNavigate, state.screen, state.focus, state.device, state.service, state.logTarget]);
 	// Configuration problems: once each, into the message line and the log (`m`), not in the footer all session.
 	const problemsShown = useRef(false);
 	useEffect(() => {
@@ -312,6 +320,8 @@ function DashboardScreen(props: DashboardProps) {
 	// pane closed still goes to the pane (which then shows again if it asks something), never to nobody.
 	const screenRef = useRef(state.screen);
 	screenRef.current = state.screen;
+	const stateRef = useRef(state);
+	stateRef.current = state;
 	useInput((input, key) => {
 		if (screenRef.current === 'update' && updates) {
 			updates.key(input, key, {readonly});
@@ -329,7 +339,16 @@ function DashboardScreen(props: DashboardProps) {
 				prometheus.showHistory(device);
 			}
 		} else {
-			dispatch({type: 'key', input, key, env: envRef.current});
+			const action = {type: 'key', input, key, env: envRef.current} as const;
+			// A key that quits (Ctrl+C, q at the top) quits now, not after one more render of the whole screen.
+			const next = dashboardReducer(stateRef.current, action);
+			const queued = next.effects.at(-1);
+			if (queued && queued.effect.type === 'quit' && queued.id !== stateRef.current.effects.at(-1)?.id && !updates?.busy()) {
+				props.onQuit(next);
+				return;
+			}
+
+			dispatch(action);
 		}
 	}, {isActive: state.screen !== 'flash'});
 
@@ -343,8 +362,6 @@ function DashboardScreen(props: DashboardProps) {
 			mounted.current = false;
 		};
 	}, []);
-	const stateRef = useRef(state);
-	stateRef.current = state;
 	const followerRef = useRef(follower);
 	followerRef.current = follower;
 	useEffect(() => {
