@@ -191,3 +191,39 @@ test('only the last 100 shown lines are remembered: a replay of older lines is n
 	t.deepEqual(gaps, [150]);
 	t.deepEqual(delivered.slice(150), numbered(0, 3));
 });
+
+test('a stalled replay whose start fits only the last shown line passes on what follows it, nothing lost', t => {
+	const {aligner, delivered, gaps} = harness();
+	['a', 'b', 'a'].forEach(line => aligner.push(line));
+	aligner.reconnected();
+	['a', 'b'].forEach(line => aligner.push(line));
+	aligner.settle();
+	// Only an overlap of one line ('a') is complete: 'b' may be new, so it is shown rather than dropped.
+	t.deepEqual(delivered, ['a', 'b', 'a', 'b']);
+	t.deepEqual(gaps, []);
+});
+
+test('a reconnect that ends before any line marks no gap and delivers nothing, not even an empty batch', t => {
+	let calls = 0;
+	const delivered: string[] = [];
+	const gaps: number[] = [];
+	const aligner = new ReplayAligner((lines, gap) => {
+		calls++;
+		if (gap) {
+			gaps.push(delivered.length);
+		}
+
+		delivered.push(...lines);
+	});
+	t.teardown(() => {
+		aligner.dispose();
+	});
+	['a', 'b'].forEach(line => aligner.push(line));
+	aligner.reconnected();
+	aligner.settle();
+	t.deepEqual(gaps, []);
+	aligner.reconnected();
+	['a', 'b'].forEach(line => aligner.push(line));
+	t.is(calls, 2, 'one call per shown line; a replay of nothing new calls nothing');
+	t.deepEqual(delivered, ['a', 'b']);
+});
