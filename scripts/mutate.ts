@@ -7,7 +7,11 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 /** What is mutated (files, or file:lines) and the tests that must notice. */
 export const targets: Record<string, {mutate: string[]; tests: string[]}> = {
 	'sanitize-terminal': {mutate: ['source/core/sanitize-terminal.ts'], tests: ['test/core/sanitize-terminal.test.ts']},
+	// Its constants (the C1 openers among them) and its main loop: what fits a run on the shared 2-core machine.
+	'sanitize-loop': {mutate: ['source/core/sanitize-terminal.ts:21-29', 'source/core/sanitize-terminal.ts:37-80'], tests: ['test/core/sanitize-terminal.test.ts']},
 	'sse-parser': {mutate: ['source/core/sse-parser.ts'], tests: ['test/core/sse-parser.test.ts', 'test/core/parser-properties.test.ts']},
+	// Its field parsing only (endLine, deliver, line): what fits a run on the shared 2-core machine.
+	'sse-fields': {mutate: ['source/core/sse-parser.ts:96-145'], tests: ['test/core/sse-parser.test.ts', 'test/core/parser-properties.test.ts']},
 	'overview-parser': {mutate: ['source/core/overview-parser.ts'], tests: ['test/core/overview-parser.test.ts', 'test/core/parser-properties.test.ts']},
 	// The replay aligner (the log pipeline's de-duplication); the rest of log-stream.ts needs demo devices per mutant.
 	'replay-aligner': {mutate: ['source/core/log-stream.ts:41-130'], tests: ['test/core/replay-aligner.test.ts']},

@@ -2,6 +2,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import {ReplayAligner, replayLines} from '../../source/core/log-stream.js';
+import {waitFor} from '../helpers/wait-for.js';
 
 function harness() {
 	const delivered: string[] = [];
@@ -158,4 +159,71 @@ test('a periodic replay that stalls part way settles on the longest overlap too'
 	t.deepEqual(gaps, []);
 	aligner.push('after');
 	t.deepEqual(delivered.at(-1), 'after');
+});
+
+// Serial: the afterEach of the tests around would dispose of its aligner (and its timer) while it waits.
+test.serial('a replay that stalls settles by itself after the align timeout: the partial lines after a gap', async t => {
+	const {aligner, delivered, gaps} = harness();
+	['a', 'b', 'c', 'd'].forEach(line => aligner.push(line));
+	aligner.reconnected();
+	['b', 'c'].forEach(line => aligner.push(line));
+	t.deepEqual(delivered, ['a', 'b', 'c', 'd'], 'nothing yet: the replay may still complete');
+	// The aligner's own timer (1 s) ends the wait; the test's budget for it is 10 s.
+	await waitFor(() => delivered.length > 4 || undefined, {timeoutMs: 10_000, what: 'the stalled replay to settle'});
+	t.deepEqual(delivered, ['a', 'b', 'c', 'd', 'b', 'c']);
+	t.deepEqual(gaps, [4]);
+});
+
+test('a reconnect before anything was shown aligns nothing: every line is new, no gap', t => {
+	const {aligner, delivered, gaps} = harness();
+	aligner.reconnected();
+	['a', 'b'].forEach(line => aligner.push(line));
+	t.deepEqual(delivered, ['a', 'b']);
+	t.deepEqual(gaps, []);
+});
+
+test('only the last 100 shown lines are remembered: a replay of older lines is not taken for them', t => {
+	const {aligner, delivered, gaps} = harness();
+	numbered(0, 150).forEach(line => aligner.push(line));
+	aligner.reconnected();
+	// A device that restarted and printed the same first lines again: 'line 0' is older than the last 100 shown.
+	numbered(0, 3).forEach(line => aligner.push(line));
+	t.deepEqual(gaps, [150]);
+	t.deepEqual(delivered.slice(150), numbered(0, 3));
+});
+
+test('a stalled replay whose start fits only the last shown line passes on what follows it, nothing lost', t => {
+	const {aligner, delivered, gaps} = harness();
+	['a', 'b', 'a'].forEach(line => aligner.push(line));
+	aligner.reconnected();
+	['a', 'b'].forEach(line => aligner.push(line));
+	aligner.settle();
+	// Only an overlap of one line ('a') is complete: 'b' may be new, so it is shown rather than dropped.
+	t.deepEqual(delivered, ['a', 'b', 'a', 'b']);
+	t.deepEqual(gaps, []);
+});
+
+test('a reconnect that ends before any line marks no gap and delivers nothing, not even an empty batch', t => {
+	let calls = 0;
+	const delivered: string[] = [];
+	const gaps: number[] = [];
+	const aligner = new ReplayAligner((lines, gap) => {
+		calls++;
+		if (gap) {
+			gaps.push(delivered.length);
+		}
+
+		delivered.push(...lines);
+	});
+	t.teardown(() => {
+		aligner.dispose();
+	});
+	['a', 'b'].forEach(line => aligner.push(line));
+	aligner.reconnected();
+	aligner.settle();
+	t.deepEqual(gaps, []);
+	aligner.reconnected();
+	['a', 'b'].forEach(line => aligner.push(line));
+	t.is(calls, 2, 'one call per shown line; a replay of nothing new calls nothing');
+	t.deepEqual(delivered, ['a', 'b']);
 });

@@ -54,6 +54,13 @@ test('property: the body of an 8-bit control string never reaches the terminal',
 	), {numRuns: 500}));
 });
 
+test('beside a control in the same line, tabs and non-ASCII text stay and bidi controls go', t => {
+	t.is(sanitizeForTerminal(`a\tb é ✓ ü${esc}[2Jc`), 'a\tb é ✓ üc');
+	t.is(sanitizeForTerminal(`x\u202Egnp.exe\u202C\u061Cy${esc}[Kz\u2066`), 'xgnp.exeyz');
+	// An 8-bit opener right after a removed BEL: the string after it goes, and the cleaning ends.
+	t.is(sanitizeForTerminal('x\u0007\u0090body\u009cy'), 'xy');
+});
+
 test('carriage returns, backspaces, bells, other C0 and DEL are removed; a bare ESC too', t => {
 	t.is(sanitizeForTerminal('progress 10%\rprogress 100%\r\n'), 'progress 10%progress 100%');
 	t.is(sanitizeForTerminal('a\bb\u0007c\u0000d\u007fe\u000ef'), 'abcdef');

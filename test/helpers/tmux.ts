@@ -150,6 +150,8 @@ export class TmuxSession {
 		}
 
 		rmSync(this.statusFile, {force: true});
+		// A server ended by kill-server can leave its socket file behind: nothing of this session may stay.
+		rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), {force: true});
 	}
 }
 
