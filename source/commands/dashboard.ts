@@ -53,7 +53,8 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 		signal: io.signal,
 		async runShell(target, terminal) {
 			const {runInteractiveShell} = await import('../core/breakglass/breakglass-shell.js');
-			return runInteractiveShell(target, {configDir, home: location.home, env: io.env, signal: io.signal}, terminal);
+			const {breakglassStartWait} = await import('./shell.js');
+			return runInteractiveShell(target, {configDir, home: location.home, env: io.env, signal: io.signal, portTimeoutMs: breakglassStartWait(undefined, io.env)}, terminal);
 		},
 		loadFlashWizard: async () => import('../ui/flash/flash-wizard.js'),
 		saveDirectory: dataDirectory(location),

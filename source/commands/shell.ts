@@ -25,8 +25,8 @@ instead (stdout and stderr apart; its exit status becomes krazy-tui's).
                       breakglass unpacks it onto $PATH. \${GOARCH} in the name
                       becomes the device's architecture (amd64, arm64, …)
   --stop-after        stop breakglass again when the session ends
-  --start-wait S      how long a breakglass just started may take to accept connections (default 5; a Pi
-                      on a slow card, or a loaded machine, may need more)
+  --start-wait S      how long a breakglass just started may take to accept connections (default
+                      $KRAZY_TUI_BREAKGLASS_WAIT, else 5; a Pi on a slow card may need more)
   --forget-host H     forget the remembered host key of H ("host" for port 22, "[host]:port" or "host:port")
   --password-file F   the device's HTTP password from a file
   --timeout SECONDS   HTTP timeout (default 5)
@@ -42,13 +42,26 @@ function parsePort(text: string): number {
 	return port;
 }
 
-function parseStartWait(text: string): number {
+function parseStartWait(text: string, from = '--start-wait'): number {
 	const seconds = Number(text);
 	if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-		throw new UsageError(`shell: --start-wait wants a number of seconds, not ${JSON.stringify(text)}`);
+		throw new UsageError(`shell: ${from} wants a number of seconds, not ${JSON.stringify(text)}`);
 	}
 
 	return Math.round(seconds * 1000);
+}
+
+/**
+ * How long a just-started breakglass may take to listen: --start-wait, else $KRAZY_TUI_BREAKGLASS_WAIT (seconds; for
+ * the dashboard's `b` too), else the default (5 s, as gokrazy's breakglass client).
+ */
+export function breakglassStartWait(flag: string | undefined, env: NodeJS.ProcessEnv): number | undefined {
+	if (flag !== undefined) {
+		return parseStartWait(flag);
+	}
+
+	const fromEnv = env.KRAZY_TUI_BREAKGLASS_WAIT;
+	return fromEnv === undefined || fromEnv === '' ? undefined : parseStartWait(fromEnv, 'KRAZY_TUI_BREAKGLASS_WAIT');
 }
 
 export const shellCommand: Command = async (args, io) => {
@@ -103,7 +116,7 @@ export const shellCommand: Command = async (args, io) => {
 				home: location.home,
 				env: io.env,
 				sshPort: values['ssh-port'] === undefined ? undefined : parsePort(values['ssh-port']),
-				portTimeoutMs: values['start-wait'] === undefined ? undefined : parseStartWait(values['start-wait']),
+				portTimeoutMs: breakglassStartWait(values['start-wait'], io.env),
 				username: values.user,
 				identityFile: values.identity,
 				acceptNew: values['accept-new'],

@@ -263,7 +263,7 @@ test.serial('b opens a breakglass shell on the demo device and q after exit stil
 	const home = mkdtempSync(path.join(os.tmpdir(), 'krazy-e2e-home-'));
 	const ownConfig = path.join(home, 'config');
 	// Through sh, to read the exit status as text.
-	const tmux = await TmuxSession.start({command: ['sh', '-c', `${cli.join(' ')} demo; echo "krazy-exit=$?"; sleep 600`], cwd: root, columns: 100, rows: 30, env: {KRAZY_TUI_CONFIG_DIR: ownConfig, HOME: home, SSH_AUTH_SOCK: ''}});
+	const tmux = await TmuxSession.start({command: ['sh', '-c', `${cli.join(' ')} demo; echo "krazy-exit=$?"; sleep 600`], cwd: root, columns: 100, rows: 30, env: {KRAZY_TUI_CONFIG_DIR: ownConfig, HOME: home, SSH_AUTH_SOCK: '', KRAZY_TUI_BREAKGLASS_WAIT: '60'}});
 	t.teardown(async () => {
 		await tmux.kill();
 		rmSync(home, {recursive: true, force: true});

@@ -254,4 +254,8 @@ test('usage errors exit 2; forgetting a host that is not remembered exits 1', as
 		t.is(badWait.code, 2, wait);
 		t.regex(badWait.stderr, /^krazy-tui: shell: --start-wait wants a number of seconds, not ".*"$/m);
 	}
+
+	const badEnv = await runCli(['shell', 'http://127.0.0.1:1'], {...home.env, KRAZY_TUI_BREAKGLASS_WAIT: 'soon'});
+	t.is(badEnv.code, 2);
+	t.regex(badEnv.stderr, /^krazy-tui: shell: KRAZY_TUI_BREAKGLASS_WAIT wants a number of seconds, not "soon"$/m);
 });
