@@ -340,12 +340,15 @@ function DashboardScreen(props: DashboardProps) {
 			}
 		} else {
 			const action = {type: 'key', input, key, env: envRef.current} as const;
-			// A key that quits (Ctrl+C, q at the top) quits now, not after one more render of the whole screen.
-			const next = dashboardReducer(stateRef.current, action);
-			const queued = next.effects.at(-1);
-			if (queued && queued.effect.type === 'quit' && queued.id !== stateRef.current.effects.at(-1)?.id && !updates?.busy()) {
-				props.onQuit(next);
-				return;
+			// Ctrl+C quits now, not after one more render of the whole screen. Only Ctrl+C: it quits from anywhere, so the
+			// state of the last render will do; other keys may depend on keys that arrived with them and are not drawn yet.
+			if (key.ctrl && input === 'c') {
+				const next = dashboardReducer(stateRef.current, action);
+				const queued = next.effects.at(-1);
+				if (queued && queued.effect.type === 'quit' && queued.id !== stateRef.current.effects.at(-1)?.id && !updates?.busy()) {
+					props.onQuit(next);
+					return;
+				}
 			}
 
 			dispatch(action);

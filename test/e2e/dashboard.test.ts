@@ -164,7 +164,7 @@ test.serial('node_exporter graphs: CPU, load and network from a real prometheus-
 	const screen = await tmux.waitForText(text => /cpu\s+(?:\S+\s+)?\d+ % of \d+ cpu · load \d/.test(text), 30_000);
 	t.regex(screen, new RegExp(`from node_exporter :${exporter.port}`));
 	t.regex(screen, /net\s+(?:\S+\s+)?rx .*\/s · tx .*\/s/);
-	t.regex(screen, /mem\s+(?:\S+\s+)?[\d.]+ [KMG]iB of [\d.]+ GiB\s+from gokrazy \/ \(JSON\)/);
+	t.regex(screen, /mem\s+(?:\S+\s+)?[\d.]+ [KMG]iB of [\d.]+ GiB used \(\d+ %\)\s+from gokrazy \/ \(JSON\)/);
 });
 
 test.serial('resizing to 40×10 and back: never taller than the terminal, says what it cannot show', async t => {

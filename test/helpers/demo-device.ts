@@ -34,7 +34,8 @@ export type DemoServeLine = {
 	ssh: {host: string; port: number};
 	authorizedKeys: string;
 	hostname: string;
-	stateDir: string;
+	/** Absent for light devices (demo --light), which keep nothing on disk. */
+	stateDir?: string;
 };
 
 export type DemoProcess = {
@@ -122,7 +123,8 @@ export async function useDemoProcess(t: ExecutionContext, args: string[] = [], o
 		await stop();
 		// A process killed outright (SIGKILL) cannot remove the state folders it made: the test does.
 		for (const device of devices) {
-			if (path.basename(device.stateDir).startsWith('krazy-demo-')) {
+			// Light devices (demo --light) keep no state on disk: they print no stateDir.
+			if (typeof device.stateDir === 'string' && path.basename(device.stateDir).startsWith('krazy-demo-')) {
 				await rm(device.stateDir, {recursive: true, force: true});
 			}
 		}
