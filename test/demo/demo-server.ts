@@ -1,5 +1,7 @@
 // Starts the demo breakglass server in a child process for tests; stopped by pid.
 import {spawn} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {BreakglassServerOptions} from '../../source/demo/breakglass-server.js';
@@ -16,7 +18,11 @@ export type DemoBreakglass = {
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'demo-server-process.ts');
 
 /** `env` is added to this process's environment for the server (KRAZY_NO_NODE_PTY=1, for one). */
-export async function startDemoBreakglass(options: BreakglassServerOptions, env: NodeJS.ProcessEnv = {}): Promise<DemoBreakglass> {
+export async function startDemoBreakglass(given: BreakglassServerOptions, env: NodeJS.ProcessEnv = {}): Promise<DemoBreakglass> {
+	// Its working folder goes into a folder of the test's own, removed at stop: a server killed before its exit
+	// handler ran (still starting, or SIGKILL) cannot remove it itself.
+	const ownTmp = given.tmpDir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'krazy-breakglass-')) : undefined;
+	const options = ownTmp === undefined ? given : {...given, tmpDir: ownTmp};
 	const child = spawn(process.execPath, ['--import=tsx', entry, JSON.stringify(options)], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env}});
 	let stdout = '';
 	let stderr = '';
@@ -26,7 +32,13 @@ export async function startDemoBreakglass(options: BreakglassServerOptions, env:
 	child.stderr.on('data', (data: Buffer) => {
 		stderr += data.toString();
 	});
-	const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+	const exited = new Promise<void>(resolve => child.once('exit', () => {
+		if (ownTmp !== undefined) {
+			rmSync(ownTmp, {recursive: true, force: true});
+		}
+
+		resolve();
+	}));
 	const port = await new Promise<number>((resolve, reject) => {
 		// A budget for a loaded machine: seven of these start at once in one test file, each loading TypeScript through tsx.
 		const timer = setTimeout(() => {
