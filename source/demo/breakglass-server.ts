@@ -99,7 +99,13 @@ async function loadOrCreateHostKey(hostKeyPath: string, log: (line: string) => v
 		}
 
 		log('breakglass.go:203: host key not found, creating initial host key');
-		const pair = utils.generateKeyPairSync('ed25519', {comment: 'breakglass host key'});
+		// ssh2's generator now and then makes an ed25519 key its own parser calls malformed (seen once in a CI run):
+		// a new key is made until one parses, before anything is written.
+		let pair = utils.generateKeyPairSync('ed25519', {comment: 'breakglass host key'});
+		for (let attempt = 1; attempt < 8 && utils.parseKey(pair.private) instanceof Error; attempt++) {
+			pair = utils.generateKeyPairSync('ed25519', {comment: 'breakglass host key'});
+		}
+
 		await fs.mkdir(path.dirname(hostKeyPath), {recursive: true});
 		await fs.writeFile(hostKeyPath, pair.private, {mode: 0o600});
 		text = pair.private;

@@ -18,6 +18,8 @@ type Setup = {dir: string; key: {privatePath: string; publicKey: string}; server
 
 async function setup(t: ExecutionContext): Promise<Setup> {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'krazy-demo-bg-'));
+	// Removed even when the server fails to start.
+	t.teardown(async () => rm(dir, {recursive: true, force: true}));
 	const key = await makeKeyPair(dir, 'id_ed25519');
 	const authorizedKeysPath = path.join(dir, 'breakglass.authorized_keys');
 	writeFileSync(authorizedKeysPath, `${key.publicKey}\n`);
