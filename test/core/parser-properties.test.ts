@@ -262,6 +262,16 @@ test('lsblk JSON: any text → devices or an LsblkError', t => {
 	t.pass();
 });
 
+test('lsblk JSON: a field that is an object (even one with a "toString" that is not a function) is no text, not a TypeError', t => {
+	// The counterexample a CI run's property found: String() on {toString: 0} throws.
+	const devices = parseLsblkJson('{"blockdevices":[{"name":"sda","children":[{"name":{"toString":0},"model":{"valueOf":1},"size":{"toString":0},"rm":{"toString":0}}]}]}');
+	t.is(devices[0].name, 'sda');
+	t.is(devices[0].children[0].name, '');
+	t.is(devices[0].children[0].model, '');
+	t.is(devices[0].children[0].size, 0);
+	t.false(devices[0].children[0].removable);
+});
+
 test('partition tables: any first bytes → a table with at most 1024 partitions, never a throw', t => {
 	const sector = (size: number) => fc.uint8Array({minLength: size, maxLength: size});
 	const signature = fc.tuple(sector(512), sector(512), fc.boolean(), fc.nat(1100), fc.nat(300)).map(([mbr, header, gpt, count, entrySize]) => {

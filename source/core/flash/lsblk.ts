@@ -49,11 +49,12 @@ export class LsblkError extends Error {
 type RawNode = Record<string, unknown>;
 
 function text(value: unknown): string {
-	if (value === null || value === undefined) {
-		return '';
+	// Only scalars are text: an object from a broken lsblk (even one whose toString is not a function) is no name.
+	if (typeof value === 'string') {
+		return value.trim();
 	}
 
-	return String(value).trim();
+	return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : '';
 }
 
 /** Typed JSON has true/false; util-linux before 2.33 wrote "1"/"0" (and some builds "true"). */
