@@ -256,7 +256,7 @@ export class SshSession {
 		let channel: ClientChannel;
 		try {
 			channel = await new Promise<ClientChannel>((resolve, reject) => {
-				this.client.exec(command, (error, stream) => (error ? reject(error) : resolve(stream)));
+				this.client.exec(command, (error, stream) => (error ? reject(error) : resolve(watchChannel(stream))));
 			});
 		} catch (error) {
 			throw this.requestError(error, `the device refused to run ${JSON.stringify(command)}`);
@@ -286,7 +286,7 @@ export class SshSession {
 	async openShell(options: ShellOptions): Promise<ClientChannel> {
 		try {
 			return await new Promise<ClientChannel>((resolve, reject) => {
-				const callback = (error: Error | undefined, stream: ClientChannel) => (error ? reject(error) : resolve(stream));
+				const callback = (error: Error | undefined, stream: ClientChannel) => (error ? reject(error) : resolve(watchChannel(stream)));
 				if (options.pty === false) {
 					this.client.shell(false, {env: options.env}, callback);
 				} else {
@@ -431,8 +431,19 @@ export function exitStatus(end: ChannelEnd): number {
 	return end.exitCode ?? 255;
 }
 
-/** Waits until the channel closes, collecting exit-status/exit-signal if the server sends them (it may not: PTY sessions). */
-export async function waitForChannelEnd(channel: ClientChannel, session: SshSession): Promise<ChannelEnd> {
+type ChannelWatch = {end: ChannelEnd; closed: Promise<void>};
+const watches = new WeakMap<ClientChannel, ChannelWatch>();
+
+/**
+ * Starts collecting a channel's exit-status/exit-signal and its close, at once: ssh2 handles every packet of a chunk in
+ * one go, so a quick command's exit-status, EOF and close can all be emitted before the code that opened the channel
+ * runs again after its await (a listener added then misses the status, and the command seemed to end without one).
+ */
+export function watchChannel(channel: ClientChannel): ClientChannel {
+	if (watches.has(channel)) {
+		return channel;
+	}
+
 	const end: ChannelEnd = {lost: false};
 	channel.on('exit', (code: number | null, signal?: string) => {
 		if (typeof code === 'number') {
@@ -441,15 +452,24 @@ export async function waitForChannelEnd(channel: ClientChannel, session: SshSess
 			end.exitSignal = signal;
 		}
 	});
-	await new Promise<void>(resolve => {
-		const stop = session.onLost(() => {
-			end.lost = true;
-		});
+	const closed = new Promise<void>(resolve => {
 		channel.once('close', () => {
-			stop();
 			resolve();
 		});
 	});
+	watches.set(channel, {end, closed});
+	return channel;
+}
+
+/** Waits until the channel closes, with the exit-status/exit-signal if the server sent one (it may not: PTY sessions). */
+export async function waitForChannelEnd(channel: ClientChannel, session: SshSession): Promise<ChannelEnd> {
+	watchChannel(channel);
+	const {end, closed} = watches.get(channel)!;
+	const stop = session.onLost(() => {
+		end.lost = true;
+	});
+	await closed;
+	stop();
 	if (session.lost) {
 		end.lost = true;
 	}
