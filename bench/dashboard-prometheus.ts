@@ -63,7 +63,9 @@ type Sample = {cpuPercent: number; rssMb: number; helpMs: number[]; historyMs: n
 
 /** One dashboard over the fleet: idle CPU and memory, then keys and the frames they bring. */
 async function measure(urls: string[], prometheus: string | null): Promise<Sample> {
-	const dashboard: PtyRun = startOnPty(process.execPath, [cli, '--poll-interval', '5', '--password-file', passwordFile, '--prometheus', prometheus ?? 'off', ...urls], {columns: 140, rows: 45, env});
+	// BENCH_PROFILE=DIR: each dashboard writes a V8 CPU profile there (open it in Chrome's DevTools) to see where time goes.
+	const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+	const dashboard: PtyRun = startOnPty(process.execPath, [...profile, cli, '--poll-interval', '5', '--password-file', passwordFile, '--prometheus', prometheus ?? 'off', ...urls], {columns: 140, rows: 45, env});
 	try {
 		await dashboard.waitFor(new RegExp(`${deviceCount} devices · ${deviceCount} online`), 0, 120_000);
 		await sleep(warmupSeconds * 1000);

@@ -58,6 +58,11 @@ export type FleetStoreOptions = {
 	maxBackoffMs?: number;
 	/** Polls running at once across the fleet (default 32); the others wait their turn. */
 	maxConcurrentPolls?: number;
+	/**
+	 * Once `setFocus` has named the devices the user can see, the others are polled this often instead (never more often
+	 * than the interval). Unset: every device at the interval, focus or not.
+	 */
+	unfocusedPollIntervalMs?: number;
 	now?: () => number;
 };
 
@@ -72,6 +77,11 @@ export type FleetStore = {
 	/** Poll now (one device, or all). */
 	pollNow(device?: string): void;
 	setPollInterval(ms: number): void;
+	/**
+	 * The devices on screen: polled at the interval, the others at `unfocusedPollIntervalMs`; one that comes into view
+	 * is polled at once. Null: every device is in focus again.
+	 */
+	setFocus(devices: Iterable<string> | null): void;
 	runServiceAction(device: string, path: string, kind: ServiceActionKind): Promise<ActionOutcome>;
 	runPowerAction(device: string, kind: PowerActionKind): Promise<ActionOutcome>;
 	/** Follows a service's log (stdout and stderr together) into a bounded buffer. Close it when done. */
@@ -83,6 +93,10 @@ type Member = {tracker: DeviceTracker; client: FleetClient; poller: DevicePoller
 export function createFleetStore(options: FleetStoreOptions): FleetStore {
 	const now = options.now ?? Date.now;
 	let intervalMs = Math.max(100, options.pollIntervalMs ?? 2000);
+	let focus: ReadonlySet<string> | null = null;
+	const intervalFor = (name: string) => focus === null || focus.has(name) || options.unfocusedPollIntervalMs === undefined
+		? intervalMs
+		: Math.max(intervalMs, options.unfocusedPollIntervalMs);
 	const capacity = ringCapacity(options.historyMs ?? 300_000, intervalMs);
 	const crashLoop = options.crashLoop ?? {restarts: 3, windowMs: 60_000};
 	const clientFactory = options.clientFactory ?? ((target: DeviceTarget) => new DeviceClient(target, {timeoutMs: options.timeoutMs}));
@@ -247,8 +261,20 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 		},
 		setPollInterval(ms) {
 			intervalMs = Math.max(100, ms);
-			for (const member of members.values()) {
-				member.poller.setIntervalMs(intervalMs);
+			for (const [name, member] of members) {
+				member.poller.setIntervalMs(intervalFor(name));
+			}
+		},
+		setFocus(devices) {
+			const next = devices === null ? null : new Set(devices);
+			const before = focus;
+			focus = next;
+			for (const [name, member] of members) {
+				member.poller.setIntervalMs(intervalFor(name));
+				const cameIntoView = before !== null && !before.has(name) && (next === null || next.has(name));
+				if (cameIntoView && options.unfocusedPollIntervalMs !== undefined) {
+					member.poller.pollNow();
+				}
 			}
 		},
 		async runServiceAction(device, path, kind) {

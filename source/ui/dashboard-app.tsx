@@ -116,6 +116,10 @@ export const noTerminalMessage = 'krazy-tui: the dashboard needs an interactive 
  * handed to a breakglass shell by unmounting Ink, leaving the alternate screen, running the shell on the raw streams,
  * and rendering again with the same store and the navigation state the user left: nothing of Ink runs meanwhile.
  */
+/** Fleets bigger than this poll their off-screen rows every `unfocusedPollIntervalMs` only. */
+export const unfocusedFleetSize = 50;
+export const unfocusedPollIntervalMs = 30_000;
+
 export async function runDashboard(options: RunDashboardOptions): Promise<number> {
 	const stdin = options.stdin ?? process.stdin;
 	const stdout = options.stdout ?? process.stdout;
@@ -136,6 +140,9 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		pollIntervalMs,
 		historyMs,
 		readonly: options.readonly ?? false,
+		// Over a big fleet the rows off screen are polled every 30 s (the interval, if longer), the rows shown at the
+		// interval: a screen shows ~40 rows, and 500 devices every 2 s would keep a core busy for rows nobody sees.
+		...(options.targets.length > unfocusedFleetSize ? {unfocusedPollIntervalMs} : {}),
 	});
 	const alternate = options.alternateScreen ?? true;
 	const leave = () => {

@@ -31,7 +31,7 @@ import {clean, deviceTitle} from '../display/device-text.js';
 import {fit, wrapFully} from '../display/columns.js';
 import {fleetCounts} from '../display/vocabulary.js';
 import {Line, LineWidthContext, type Segment} from './components/line.js';
-import {DeviceTable} from './components/device-table.js';
+import {DeviceTable, deviceWindow} from './components/device-table.js';
 import {ServiceTable} from './components/service-table.js';
 import {GraphsPane} from './components/graphs-pane.js';
 import {HelpView} from './components/help-view.js';
@@ -295,6 +295,12 @@ function DashboardScreen(props: DashboardProps) {
 
 	const dialogLines = state.dialog ? dialogHeight(state.dialog, size.columns) : 0;
 	const layout = fleetLayout(size.columns, size.rows, devices.length, {dialogRows: dialogLines + messageLines.length, serviceCount});
+	// What is on screen is polled at the interval; over a big fleet the rest less often (the store's unfocused interval).
+	const inView = state.screen === 'fleet' ? deviceWindow(devices, selectedDeviceName, layout.deviceRows).map(device => device.name) : [];
+	const focusKey = [...new Set([...inView, ...(selectedDeviceName ? [selectedDeviceName] : []), ...updateState.marked])].join('\n');
+	useEffect(() => {
+		store.setFocus(focusKey === '' ? [] : focusKey.split('\n'));
+	}, [store, focusKey]);
 	// The clock ticks every second only while something on screen counts seconds ("last seen 12 s ago", a fresh
 	// uptime, an action's result); otherwise every 10 s is enough for minutes, and the dashboard stays idle.
 	const wantedTick = countsSeconds(devices, services, now) ? 1000 : 10_000;

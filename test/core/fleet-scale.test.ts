@@ -97,3 +97,63 @@ test('the limiter lets waiting polls through in order, and one cancelled while w
 	t.is(limiter.active, 0, 'a slot released twice is freed once');
 	t.throws(() => createPollLimiter(0), {instanceOf: RangeError});
 });
+
+test('focus: the devices on screen are polled at the interval, the others at the unfocused interval; one coming into view is polled at once', async t => {
+	const fleet = await startLightFleet({count: 12, password: 'light'});
+	t.teardown(() => fleet.stop());
+	const polls = new Map<string, number[]>();
+	const store = createFleetStore({
+		targets: fleet.devices.map((device, index) => ({...targetFromUrl(device.url), name: `light-${index}`})),
+		pollIntervalMs: 300,
+		unfocusedPollIntervalMs: 60_000,
+		nodeExporter: null,
+		clientFactory(target) {
+			const client = new DeviceClient(target, {timeoutMs: 10_000});
+			const overview = client.overview.bind(client);
+			client.overview = async signal => {
+				polls.set(target.name, [...(polls.get(target.name) ?? []), Date.now()]);
+				return overview(signal);
+			};
+
+			return client;
+		},
+	});
+	t.teardown(() => {
+		store.stop();
+	});
+	const count = (name: string, since: number) => (polls.get(name) ?? []).filter(time => time >= since).length;
+	const waitUntil = async (condition: () => boolean, what: string) => {
+		for (const started = Date.now(); !condition(); ) {
+			if (Date.now() - started > 30_000) {
+				throw new Error(`not within 30 s: ${what}`);
+			}
+
+			await new Promise(resolve => {
+				setTimeout(resolve, 20);
+			});
+		}
+	};
+
+	store.start();
+	// Before any focus is set, every device is polled at the interval.
+	await waitUntil(() => store.getSnapshot().devices.every(device => (polls.get(device.name)?.length ?? 0) >= 2), 'two polls of every device');
+	store.setFocus(['light-0', 'light-1']);
+	const focusedAt = Date.now();
+	// Six more polls of a device on screen: those off screen have had at most the one already scheduled.
+	await waitUntil(() => count('light-0', focusedAt) >= 6 && count('light-1', focusedAt) >= 6, 'six polls of the devices on screen');
+	for (let index = 2; index < 12; index++) {
+		t.true(count(`light-${index}`, focusedAt) <= 1, `light-${index} polled ${count(`light-${index}`, focusedAt)} times while off screen`);
+	}
+
+	// Scrolled into view: polled at once (not after the 60 s interval), then at the interval.
+	const scrolledAt = Date.now();
+	store.setFocus(['light-1', 'light-7']);
+	await waitUntil(() => count('light-7', scrolledAt) >= 6, 'light-7 polled at the interval once in view');
+	// light-7 had six polls, 300 ms apart: light-0 at the interval would have had four or more in that time.
+	t.true(count('light-0', scrolledAt + 400) <= 1, `light-0, gone from view, polled ${count('light-0', scrolledAt + 400)} times`);
+	// No focus: everything at the interval again.
+	const allAt = Date.now();
+	store.setFocus(null);
+	await waitUntil(() => count('light-5', allAt) >= 2, 'light-5 polled again once everything is in focus');
+	t.true(count('light-5', allAt) >= 2);
+});

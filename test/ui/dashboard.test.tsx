@@ -241,3 +241,29 @@ test('q quits from the device list; Ctrl+C from anywhere', async t => {
 });
 
 void ({} as App);
+
+test('the store is told which devices are on screen: the visible window of the list, following the selection', async t => {
+	const names = Array.from({length: 40}, (_, index) => `dev-${String(index).padStart(2, '0')}`);
+	const {store} = scriptedFleet(names, {pollIntervalMs: 60_000});
+	const focus: string[][] = [];
+	const setFocus = store.setFocus.bind(store);
+	store.setFocus = devices => {
+		focus.push(devices === null ? [] : [...devices]);
+		setFocus(devices);
+	};
+
+	t.teardown(() => store.stop());
+	const {app} = mount({store}, {columns: 100, rows: 24});
+	t.teardown(() => app.unmount());
+	const first = await waitForFrame(app, frame => (frame.match(/● online/g) ?? []).length >= 5);
+	const shown = (frame: string) => names.filter(name => new RegExp(`\\b${name}\\b`).test(frame));
+	await waitFor(() => focus.length > 0, {what: 'a focus'});
+	t.deepEqual([...focus.at(-1)!].sort(), shown(first));
+	t.true(shown(first).length < names.length, 'the terminal shows only part of the list');
+	// Down to the end: the window follows, and so does the focus.
+	await press(app, 'G');
+	const last = await waitForFrame(app, frame => frame.includes('dev-39'));
+	await waitFor(() => focus.at(-1)!.includes('dev-39'), {what: 'the focus follows to the end of the list'});
+	t.deepEqual([...focus.at(-1)!].sort(), shown(last));
+	t.false(focus.at(-1)!.includes('dev-00'));
+});

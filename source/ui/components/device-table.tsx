@@ -176,6 +176,13 @@ function buildAge(timestamp: string | undefined, now: number): string {
 	return Number.isNaN(time) ? '?' : shortDuration(now - time);
 }
 
+/** The rows of the list on screen: a window of `rows` that keeps the selected device in the middle where it can. */
+export function deviceWindow(devices: readonly DeviceSnapshot[], selected: string | null | undefined, rows: number): readonly DeviceSnapshot[] {
+	const selectedIndex = Math.max(0, devices.findIndex(device => device.name === selected));
+	const start = windowStart(devices.length, rows, selectedIndex, selectedIndex - Math.floor(rows / 2));
+	return devices.slice(start, start + rows);
+}
+
 export function DeviceTable({devices, selected, focused, rows, width, mode, now, marked, note}: TableWindowProps & {
 	devices: readonly DeviceSnapshot[];
 	/** Devices marked for an update of several (a `*` after the pointer). */
@@ -183,9 +190,7 @@ export function DeviceTable({devices, selected, focused, rows, width, mode, now,
 	note?: (device: DeviceSnapshot) => RowNote | undefined;
 }) {
 	const palette = usePalette();
-	const selectedIndex = Math.max(0, devices.findIndex(device => device.name === selected));
-	const start = windowStart(devices.length, rows, selectedIndex, selectedIndex - Math.floor(rows / 2));
-	const shown = devices.slice(start, start + rows);
+	const shown = deviceWindow(devices, selected, rows);
 	// Sized from every device, not the visible window: scrolling must not make the columns jump.
 	const columns = deviceColumns(devices, width, mode, now);
 	return (
