@@ -15,7 +15,8 @@ memory in use (and CPU when the node exporter answers), /perm usage, its service
 the newest stderr lines across the fleet. Up to 12 devices share a page; more rotate every
 --page-seconds (default 15). Nothing on the wall changes a device.
 --prometheus URL (default: the saved prometheusUrl setting; off: none): the charts reach back an hour,
-read from that Prometheus (the exporter's series for each device's name), the newest samples still polled.
+read from that Prometheus (the exporter's series for each device's name), the newest samples still polled;
+its firing alerts are shown on the tiles and counted in the title.
 
 Keys: q quits, p pauses the rotation, arrows change the page, ? lists the keys.
 Needs a terminal; for scripts use krazy-tui status.`;
@@ -82,6 +83,7 @@ export const wallCommand: Command = async (args, io) => {
 		shown?.start();
 		await runWall({
 			store: shown ?? store,
+			alerts: shown?.alerts,
 			stderr,
 			color: colorWanted(io.env, settings.theme),
 			pageSeconds,
@@ -104,13 +106,19 @@ export const wallCommand: Command = async (args, io) => {
 	return 0;
 };
 
-/** The store the wall draws with Prometheus's hour of history in its charts (one device's history read after another). */
+/**
+ * The store the wall draws with Prometheus's hour of history in its charts (one device's history read after another)
+ * and its alerts (read every 15 s) on the tiles and in the title.
+ */
 async function prometheusHistory(url: string, store: FleetStore, timeoutMs: number | undefined) {
-	const [{PrometheusClient}, {deviceHistory}, {prometheusWallStore}] = await Promise.all([
+	const [{PrometheusClient}, {deviceHistory}, {readFleetView}, {prometheusWallStore}] = await Promise.all([
 		import('../core/prometheus/prometheus-client.js'),
 		import('../core/prometheus/history.js'),
+		import('../core/prometheus/fleet-view.js'),
 		import('../wall/wall-prometheus.js'),
 	]);
 	const client = new PrometheusClient(url, {timeoutMs});
-	return prometheusWallStore(store, async device => deviceHistory(client, {device: device.name, window: '1h'}));
+	return prometheusWallStore(store, async device => deviceHistory(client, {device: device.name, window: '1h'}), {
+		readAlerts: async () => readFleetView(client),
+	});
 }

@@ -45,7 +45,7 @@ import {initialUpdateView, rowNote, type UpdateViewState} from './update/update-
 import {HistoryPane} from './components/history-pane.js';
 import {historyKeys} from './prometheus/history-keys.js';
 import type {PrometheusLink, PrometheusLinkState} from './prometheus/prometheus-link.js';
-import {alertNote} from './prometheus/alert-note.js';
+import {alertNote} from '../display/alert-note.js';
 
 export type DashboardProps = {
 	store: FleetStore;

@@ -41,12 +41,17 @@ export function tileHeader(
 	device: DeviceSnapshot,
 	width: number,
 	paint: Painter,
-	options: {compact?: boolean; formatTime?: (ms: number) => string} = {},
+	options: {compact?: boolean; formatTime?: (ms: number) => string; alert?: {text: string; tone: Tone}} = {},
 ): string {
 	const health = healthView(device, options.formatTime);
 	const title = deviceTitle(device);
 	const titleLength = textWidth(title);
 	const right: Segment[] = [{text: `${health.mark} ${health.text}`, tone: health.tone}];
+	// Prometheus's alert on the device, before its health, as long as the name keeps a few columns.
+	if (options.alert && textWidth(options.alert.text) + 2 + runsWidth(right) + Math.min(titleLength, 8) + 1 <= width) {
+		right.unshift({text: `${options.alert.text}  `, tone: options.alert.tone});
+	}
+
 	if (options.compact && device.overview) {
 		const usage: Segment = {text: `mem ${percentText(memoryPercent(device))}  perm ${percentText(permPercent(device))}  `, tone: 'muted'};
 		if (titleLength + 1 + runsWidth([usage, ...right]) <= width) {
@@ -398,7 +403,7 @@ export function listHeading(width: number): string {
 }
 
 /** One line per device when tiles do not fit. */
-export function listRow(device: DeviceSnapshot, width: number, paint: Painter, formatTime?: (ms: number) => string): string {
+export function listRow(device: DeviceSnapshot, width: number, paint: Painter, formatTime?: (ms: number) => string, alert?: {text: string; tone: Tone}): string {
 	const columns = listColumns(width);
 	const health = healthView(device, formatTime);
 	const {running, stopped, restarting, crashLooping} = device.counts;
@@ -414,6 +419,7 @@ export function listRow(device: DeviceSnapshot, width: number, paint: Painter, f
 		{text: `${fit(deviceTitle(device), columns.name)}  `, bold: true},
 		{text: fit(`${health.mark} ${health.text}`, columns.health), tone: health.tone},
 		{text: `  ${fit(percentText(memoryPercent(device)), 4, 'right')}  ${fit(percentText(permPercent(device)), 4, 'right')}  `},
+		...(alert ? [{text: `${alert.text}  `, tone: alert.tone}] : []),
 		...services,
 	], width, paint);
 }
@@ -440,6 +446,8 @@ export type TitleInput = {
 	readonly paused: boolean;
 	/** ms until the next page, when rotating. */
 	readonly nextPageInMs: number | null;
+	/** Prometheus's alerts over the fleet (with --prometheus, once read). */
+	readonly alerts?: {firing: number; pending: number} | null;
 };
 
 /** The top line: the fleet in one glance, the page, and the keys. */
@@ -460,6 +468,13 @@ export function titleLine(input: TitleInput, width: number, paint: Painter): str
 
 	if (counts.crashLooping > 0) {
 		segments.push({text: ` · ${counts.crashLooping} crash-looping`, tone: 'bad'});
+	}
+
+	if (input.alerts) {
+		const {firing, pending} = input.alerts;
+		segments.push(firing > 0 || pending > 0
+			? {text: ` · ⚑ ${firing} alert${firing === 1 ? '' : 's'} firing${pending > 0 ? `, ${pending} pending` : ''}`, tone: firing > 0 ? 'bad' : 'warn'}
+			: {text: ' · no alerts', tone: 'muted'});
 	}
 
 	if (input.pageCount > 1) {

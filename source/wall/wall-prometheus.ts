@@ -1,11 +1,21 @@
 // The wall with `--prometheus URL`: its memory and CPU charts reach back an hour (read from Prometheus every few minutes,
 // one device after another) instead of the five minutes the fleet store remembers; the newest samples still come from
-// the devices. A store in front of the fleet store: the wall's screen code does not change. No blessed here.
+// the devices; and Prometheus's firing alerts, read every 15 s, for the title and the tiles. A store in front of the
+// fleet store. No blessed here.
 import type {DeviceSnapshot, FleetSnapshot, FleetStore} from '../core/fleet-store.js';
 import type {MetricSeries} from '../core/metric-ring.js';
+import type {DeviceAlert, FleetView} from '../core/prometheus/fleet-view.js';
 import type {DeviceHistory, HistorySeries} from '../core/prometheus/history.js';
 
 export type HistoryReader = (device: DeviceSnapshot) => Promise<DeviceHistory>;
+/** Reads Prometheus's view of the fleet (its alerts by device). */
+export type AlertsReader = () => Promise<Pick<FleetView, 'alertsByDevice' | 'firing' | 'pending'>>;
+
+/** The alerts the wall shows: on a device's tile or row, and counted in the title. */
+export type WallAlerts = {
+	for(device: string): readonly DeviceAlert[];
+	counts(): {firing: number; pending: number} | null;
+};
 
 export type PrometheusWallStore = Pick<FleetStore, 'subscribe' | 'getSnapshot'> & {
 	/** Reads every device's history once now (the first refresh), then every `refreshMs`. */
@@ -13,6 +23,8 @@ export type PrometheusWallStore = Pick<FleetStore, 'subscribe' | 'getSnapshot'> 
 	stop(): void;
 	/** Devices with history from Prometheus, and the last problem (a device's read failed), for the title. */
 	status(): {devices: number; problem: string | null};
+	/** Prometheus's alerts, once read (with an alerts reader). */
+	alerts: WallAlerts;
 };
 
 /** Prometheus's points, then the store's newer samples: one series, oldest first. */
@@ -50,8 +62,14 @@ export function withHistory(device: DeviceSnapshot, history: DeviceHistory | und
 	return memoryHistory === device.memoryHistory && node === device.node ? device : {...device, memoryHistory, node};
 }
 
-export function prometheusWallStore(store: Pick<FleetStore, 'subscribe' | 'getSnapshot'>, read: HistoryReader, options: {refreshMs?: number} = {}): PrometheusWallStore {
+export function prometheusWallStore(
+	store: Pick<FleetStore, 'subscribe' | 'getSnapshot'>,
+	read: HistoryReader,
+	options: {refreshMs?: number; readAlerts?: AlertsReader; alertsRefreshMs?: number} = {},
+): PrometheusWallStore {
 	const histories = new Map<string, DeviceHistory>();
+	let alertView: Awaited<ReturnType<AlertsReader>> | null = null;
+	let alertTimer: NodeJS.Timeout | undefined;
 	let problem: string | null = null;
 	let version = 0;
 	let cached: {source: FleetSnapshot; version: number; snapshot: FleetSnapshot} | undefined;
@@ -65,9 +83,39 @@ export function prometheusWallStore(store: Pick<FleetStore, 'subscribe' | 'getSn
 			return cached.snapshot;
 		}
 
-		const snapshot = {...source, devices: source.devices.map(device => withHistory(device, histories.get(device.name)))};
+		// A device with alerts is a new object whenever they may have changed: the wall redraws what changed by identity.
+		const snapshot = {...source, devices: source.devices.map(device => {
+			const shown = withHistory(device, histories.get(device.name));
+			return shown === device && (alertView?.alertsByDevice.get(device.name)?.length ?? 0) > 0 ? {...device} : shown;
+		})};
 		cached = {source, version, snapshot};
 		return snapshot;
+	};
+
+	const notify = (changed: Set<string>) => {
+		version++;
+		const snapshot = getSnapshot();
+		for (const listener of listeners) {
+			listener(snapshot, changed, false);
+		}
+	};
+
+	const refreshAlerts = async () => {
+		if (!options.readAlerts) {
+			return;
+		}
+
+		try {
+			const before = alertView;
+			alertView = await options.readAlerts();
+			const changed = new Set([...before?.alertsByDevice.keys() ?? [], ...alertView.alertsByDevice.keys()]);
+			if (!stopped) {
+				notify(changed);
+			}
+		} catch (error) {
+			// The last alerts read stay; the title says what went wrong.
+			problem = `alerts: ${error instanceof Error ? error.message : String(error)}`;
+		}
 	};
 
 	const refresh = async () => {
@@ -83,11 +131,7 @@ export function prometheusWallStore(store: Pick<FleetStore, 'subscribe' | 'getSn
 				continue;
 			}
 
-			version++;
-			const snapshot = getSnapshot();
-			for (const listener of listeners) {
-				listener(snapshot, new Set([device.name]), false);
-			}
+			notify(new Set([device.name]));
 		}
 	};
 
@@ -113,11 +157,25 @@ export function prometheusWallStore(store: Pick<FleetStore, 'subscribe' | 'getSn
 			};
 
 			void tick();
+			const alertsTick = async () => {
+				await refreshAlerts();
+				if (!stopped && options.readAlerts) {
+					alertTimer = setTimeout(alertsTick, options.alertsRefreshMs ?? 15_000);
+					alertTimer.unref();
+				}
+			};
+
+			void alertsTick();
 		},
 		stop() {
 			stopped = true;
 			clearTimeout(timer);
+			clearTimeout(alertTimer);
 		},
 		status: () => ({devices: histories.size, problem}),
+		alerts: {
+			for: device => alertView?.alertsByDevice.get(device) ?? [],
+			counts: () => (alertView ? {firing: alertView.firing, pending: alertView.pending} : null),
+		},
 	};
 }

@@ -2,6 +2,8 @@
 import blessed from 'blessed';
 import type * as contrib from 'blessed-contrib';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore} from '../core/fleet-store.js';
+import {alertNote} from '../display/alert-note.js';
+import type {WallAlerts} from './wall-prometheus.js';
 import {clearCanvas, drawOnlyWhenChanged, loadContribWidgets, plotToTheBottom, tableRows, unicodeLines, unwrapListItems} from './blessed-patches.js';
 import type {FleetStderr} from './fleet-stderr.js';
 import {wallHelpLines, wallKeyNames, type WallIntent} from './wall-keys.js';
@@ -37,6 +39,8 @@ export type WallScreenOptions = {
 	/** The terminal type blessed should assume (default $TERM). */
 	terminal?: string;
 	now?: () => number;
+	/** Prometheus's alerts (--prometheus): on the tiles and rows, counted in the title. */
+	alerts?: WallAlerts;
 };
 
 const contribWidgets = loadContribWidgets();
@@ -73,6 +77,7 @@ const position = (rect: Rect) => ({left: rect.left, top: rect.top, width: rect.w
 export async function runWall(options: WallScreenOptions): Promise<void> {
 	const now = options.now ?? Date.now;
 	const paint = painter(options.color);
+	const alertOf = (device: DeviceSnapshot) => (options.alerts ? alertNote(options.alerts.for(device.name)) : undefined);
 	const colors = canvasColors(options.color);
 	const minRenderGapMs = 1000 / Math.max(0.1, options.maxRendersPerSecond ?? 2);
 	const pageMs = Math.max(1, options.pageSeconds) * 1000;
@@ -254,7 +259,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 		};
 
 		guarded(() => {
-			const text = tileHeader(device, parts.header.width, paint, {compact: widgets.tile.detail === 'compact'});
+			const text = tileHeader(device, parts.header.width, paint, {compact: widgets.tile.detail === 'compact', alert: alertOf(device)});
 			if (changed('header', text)) {
 				widgets.header.setContent(text);
 			}
@@ -341,6 +346,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 			pageCount: layout.pageCount,
 			paused,
 			nextPageInMs: layout.pageCount > 1 ? Math.max(0, pageStartedAt + pageMs - now()) : null,
+			alerts: options.alerts?.counts(),
 		}, layout.columns, paint));
 		for (const widgets of built.tiles) {
 			const device = devices[widgets.tile.device];
@@ -354,7 +360,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 			const previous = built.listShown;
 			if (!previous || previous.length !== shown.length || shown.some((device, index) => device !== previous[index])) {
 				const width = layout.body.width;
-				built.list.setContent([paint.bold(listHeading(width)), ...shown.map(device => listRow(device, width, paint))].join('\n'));
+				built.list.setContent([paint.bold(listHeading(width)), ...shown.map(device => listRow(device, width, paint, undefined, alertOf(device)))].join('\n'));
 				built.listShown = shown;
 			}
 		}

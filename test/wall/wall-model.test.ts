@@ -360,3 +360,20 @@ test('real data: a demo device polled by the store with a node exporter gives a 
 	// Just started: the web UI's rule calls a service under 5 s old "restarting".
 	t.true(table.rows.some(row => /^golink +(?:▶ running|↻ restarting)/.test(row)));
 });
+
+test('with Prometheus the title counts its alerts; a tile and a list row name the device\'s first alert before its health', t => {
+	const devices = [device(), device({name: 'b'})];
+	const title = (alerts: {firing: number; pending: number} | null) => titleLine({devices, page: 0, pageCount: 1, paused: false, nextPageInMs: null, alerts}, 200, plain);
+	t.regex(title({firing: 2, pending: 1}), /2 online · ⚑ 2 alerts firing, 1 pending {3}\? keys/);
+	t.regex(title({firing: 1, pending: 0}), /⚑ 1 alert firing {3}/);
+	t.regex(title({firing: 0, pending: 0}), /2 online · no alerts/);
+	t.notRegex(title(null), /alert/, 'not read yet (or no --prometheus): nothing said');
+	t.true(titleLine({devices, page: 0, pageCount: 1, paused: false, nextPageInMs: null, alerts: {firing: 2, pending: 0}}, 200, colored).includes(colored.paint(' · ⚑ 2 alerts firing', 'bad')));
+	const alert = {text: '⚑ KrazyServiceCrashLooping /user/flaky +1', tone: 'bad' as const};
+	const header = stripSgr(tileHeader(device({name: 'casa'}), 80, plain, {alert}));
+	t.regex(header, /^casa +⚑ KrazyServiceCrashLooping \/user\/flaky \+1 {2}● online$/);
+	t.is(width(header), 80);
+	// No room for it next to the name: the health stays whole and the alert gives way.
+	t.regex(stripSgr(tileHeader(device({name: 'casa'}), 30, plain, {alert})), /^casa +● online$/);
+	t.regex(stripSgr(listRow(device({name: 'casa'}), 150, plain, undefined, alert)), /⚑ KrazyServiceCrashLooping \/user\/flaky \+1 {2}\d+ running/);
+});

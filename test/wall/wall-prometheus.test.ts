@@ -4,6 +4,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import type {DeviceSnapshot, FleetSnapshot, FleetStore} from '../../source/core/fleet-store.js';
 import type {MetricSeries} from '../../source/core/metric-ring.js';
+import type {DeviceAlert} from '../../source/core/prometheus/fleet-view.js';
 import type {DeviceHistory, HistorySeries} from '../../source/core/prometheus/history.js';
 import {mergeSeries, prometheusWallStore, withHistory} from '../../source/wall/wall-prometheus.js';
 
@@ -75,4 +76,51 @@ test('the wall\'s store: snapshots carry each device\'s history as it arrives; a
 	listeners[0]!({...source, version: 2}, new Set(['casa']), false);
 	t.deepEqual(seen.at(-1)!.devices.find(entry => entry.name === 'casa')!.memoryHistory.times, [150_000, 165_000, 200_000]);
 	t.is(withHistory(source.devices[1]!, undefined), source.devices[1]);
+});
+
+test('the wall\'s store reads Prometheus\'s alerts: by device and counted, the devices they are about redrawn, the last read kept when one fails', async t => {
+	const listeners: Array<(snapshot: FleetSnapshot, changed: ReadonlySet<string>, urgent: boolean) => void> = [];
+	const source: FleetSnapshot = {devices: [device('casa'), device('shed')], version: 1};
+	const store: Pick<FleetStore, 'subscribe' | 'getSnapshot'> = {
+		getSnapshot: () => source,
+		subscribe(listener) {
+			listeners.push(listener);
+			return () => undefined;
+		},
+	};
+	const crash: DeviceAlert = {name: 'KrazyServiceCrashLooping', state: 'firing', severity: 'warning', service: '/user/flaky', summary: '', activeAt: null, labels: {}};
+	const reads: Array<Error | {alertsByDevice: Map<string, DeviceAlert[]>; firing: number; pending: number}> = [
+		{alertsByDevice: new Map([['shed', [crash]]]), firing: 1, pending: 0},
+		new Error('prometheus 127.0.0.1:9: not reachable'),
+	];
+	const wall = prometheusWallStore(store, async () => {
+		throw new Error('no history here');
+	}, {
+		async readAlerts() {
+			const next = reads.shift() ?? new Error('no more');
+			if (next instanceof Error) {
+				throw next;
+			}
+
+			return next;
+		},
+		alertsRefreshMs: 30,
+	});
+	const changes: Array<ReadonlySet<string>> = [];
+	wall.subscribe((_snapshot, changed) => changes.push(changed));
+	t.is(wall.alerts.counts(), null, 'nothing read yet');
+	const before = wall.getSnapshot().devices.find(entry => entry.name === 'shed');
+	wall.start();
+	t.teardown(() => wall.stop());
+	await new Promise(resolve => setTimeout(resolve, 150));
+	t.deepEqual(wall.alerts.counts(), {firing: 1, pending: 0});
+	t.deepEqual(wall.alerts.for('shed').map(alert => alert.name), ['KrazyServiceCrashLooping']);
+	t.deepEqual(wall.alerts.for('casa'), []);
+	t.true(changes.some(changed => changed.has('shed')));
+	// The tile of a device with alerts is a new object, so the wall redraws it.
+	t.not(wall.getSnapshot().devices.find(entry => entry.name === 'shed'), before);
+	t.is(wall.getSnapshot().devices.find(entry => entry.name === 'casa'), source.devices[0]);
+	// The second read failed: the first one's alerts stay, and the title's problem says why.
+	t.regex(wall.status().problem ?? '', /alerts: prometheus 127\.0\.0\.1:9: not reachable|alerts: no more/);
+	t.deepEqual(wall.alerts.counts(), {firing: 1, pending: 0});
 });

@@ -1,7 +1,7 @@
 // What a device row says about Prometheus's alerts on it: the first alert's name (and service), how many more.
-import type {DeviceAlert} from '../../core/prometheus/fleet-view.js';
-import {clean} from '../../display/device-text.js';
-import type {Tone} from '../../display/vocabulary.js';
+import type {DeviceAlert} from '../core/prometheus/fleet-view.js';
+import {clean} from './device-text.js';
+import type {Tone} from './vocabulary.js';
 
 export function alertNote(alerts: readonly DeviceAlert[]): {text: string; tone: Tone} | undefined {
 	if (alerts.length === 0) {
