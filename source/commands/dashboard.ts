@@ -30,6 +30,8 @@ export type DashboardLaunch = {
 	suggestedArchive?: string;
 	/** The Prometheus server for history and alerts; null or absent: none. */
 	prometheusUrl?: string | null;
+	/** Devices Prometheus finds while the dashboard runs join it (with this password, if any). */
+	discover?: {password?: string};
 	io: CommandIo;
 };
 
@@ -48,7 +50,7 @@ export async function launchDashboard(launch: DashboardLaunch): Promise<number> 
 		readonly: launch.readonly,
 		storeOptions: {timeoutMs: launch.timeoutMs},
 		update: {job: {settleMs: launch.settleMs, timeoutMs: launch.timeoutMs}, suggestedArchive: launch.suggestedArchive},
-		prometheus: launch.prometheusUrl ? {url: launch.prometheusUrl, timeoutMs: launch.timeoutMs} : undefined,
+		prometheus: launch.prometheusUrl ? {url: launch.prometheusUrl, timeoutMs: launch.timeoutMs, discover: launch.discover} : undefined,
 		env: io.env,
 		signal: io.signal,
 		async runShell(target, terminal) {
@@ -106,8 +108,10 @@ export const dashboardCommand: Command = async (args, io) => {
 	// The dashboard owns the terminal: problems are shown in its footer, not printed under it.
 	const problems: ConfigProblem[] = [...settingsProblems, ...fleet.problems];
 	let targets = fleet.targets;
+	let discover: {password?: string} | undefined;
 	if (prometheusUrl !== null && positionals.length === 0) {
 		const password = values['password-file'] === undefined ? io.env.KRAZY_PASSWORD : await readPasswordFile(values['password-file']);
+		discover = password === undefined ? {} : {password};
 		const found = await discoverFromPrometheus(prometheusUrl, targets, password, fleet.timeoutMs, io.signal);
 		targets = [...targets, ...found.targets];
 		if (found.problem) {
@@ -119,5 +123,5 @@ export const dashboardCommand: Command = async (args, io) => {
 		throw new DeviceError('krazy-tui', 'config', `${noDevicesMessage}; Prometheus at ${prometheusUrl ?? '?'} knows none either`);
 	}
 
-	return launchDashboard({targets, problems, settings, readonly: values.readonly ?? false, timeoutMs: fleet.timeoutMs, settleMs: settle, prometheusUrl, io});
+	return launchDashboard({targets, problems, settings, readonly: values.readonly ?? false, timeoutMs: fleet.timeoutMs, settleMs: settle, prometheusUrl, discover, io});
 };

@@ -82,6 +82,11 @@ export type FleetStore = {
 	 * is polled at once. Null: every device is in focus again.
 	 */
 	setFocus(devices: Iterable<string> | null): void;
+	/**
+	 * Devices found while running (Prometheus's discovery): added after the others, polled from now on (spread like the
+	 * first polls). Resolves to the names they got (a name already taken gets `#2`).
+	 */
+	addTargets(targets: readonly DeviceTarget[]): string[];
 	runServiceAction(device: string, path: string, kind: ServiceActionKind): Promise<ActionOutcome>;
 	runPowerAction(device: string, kind: PowerActionKind): Promise<ActionOutcome>;
 	/** Follows a service's log (stdout and stderr together) into a bounded buffer. Close it when done. */
@@ -142,18 +147,16 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 	};
 
 	const limiter = createPollLimiter(options.maxConcurrentPolls ?? 32);
-	// First polls are spread over a second for a few devices, over up to the whole interval (20 ms apart) for many.
-	const spreadMs = Math.min(intervalMs, Math.max(1000, options.targets.length * 20));
-	options.targets.forEach((target, index) => {
+	const addMember = (target: DeviceTarget, initialDelayMs: number): string => {
 		const name = uniqueName(target.name);
 		const client = clientFactory(target);
 		const tracker = new DeviceTracker({name, target, capacity, crashLoop, now});
 		const poller = new DevicePoller({
 			client,
-			intervalMs,
+			intervalMs: intervalFor(name),
 			maxBackoffMs: options.maxBackoffMs,
 			nodeExporter: options.nodeExporter,
-			initialDelayMs: Math.floor((index / Math.max(1, options.targets.length)) * spreadMs),
+			initialDelayMs,
 			limiter,
 			onResult(result) {
 				if (!stopped) {
@@ -164,6 +167,13 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 			now,
 		});
 		members.set(name, {tracker, client, poller});
+		return name;
+	};
+
+	// First polls are spread over a second for a few devices, over up to the whole interval (20 ms apart) for many.
+	const spreadMs = Math.min(intervalMs, Math.max(1000, options.targets.length * 20));
+	options.targets.forEach((target, index) => {
+		addMember(target, Math.floor((index / Math.max(1, options.targets.length)) * spreadMs));
 	});
 
 	const find = (device: string): Member => {
@@ -264,6 +274,23 @@ export function createFleetStore(options: FleetStoreOptions): FleetStore {
 			for (const [name, member] of members) {
 				member.poller.setIntervalMs(intervalFor(name));
 			}
+		},
+		addTargets(targets) {
+			if (stopped) {
+				return [];
+			}
+
+			const spread = Math.min(intervalMs, Math.max(1000, targets.length * 20));
+			const names = targets.map((target, index) => addMember(target, Math.floor((index / Math.max(1, targets.length)) * spread)));
+			for (const name of names) {
+				if (running) {
+					members.get(name)!.poller.start();
+				}
+
+				markChanged(name);
+			}
+
+			return names;
 		},
 		setFocus(devices) {
 			const next = devices === null ? null : new Set(devices);

@@ -11,7 +11,7 @@ import type {ThemeName} from './theme.js';
 import {registryOptionsFrom} from '../core/device-registry.js';
 import {updateRecordsAt, type UpdateRecords} from '../core/update/update-records.js';
 import {UpdateController, type UpdateControllerOptions} from './update/update-controller.js';
-import {PrometheusLink} from './prometheus/prometheus-link.js';
+import {joinDiscovered, PrometheusLink} from './prometheus/prometheus-link.js';
 
 type InkModules = {render: typeof inkRender; dashboardElement: typeof dashboardElementFunction; lazyFlashWizard: typeof lazyFlashWizardFunction};
 
@@ -83,7 +83,7 @@ export type RunDashboardOptions = {
 	/** The folder `W` proposes for saved logs (the CLI passes the user's data folder). */
 	saveDirectory?: string;
 	/** `--prometheus URL`: alerts, history (H) from that server. */
-	prometheus?: {url: string; timeoutMs?: number; refreshMs?: number};
+	prometheus?: {url: string; timeoutMs?: number; refreshMs?: number; discover?: {password?: string}};
 	/** The update pane (`u`): job timings (--settle), gok, where records live (default: the config folder). */
 	update?: Pick<UpdateControllerOptions, 'job' | 'gok' | 'testboot' | 'drift' | 'suggestedArchive'> & {records?: UpdateRecords};
 	/** The home folder, for `~` in a typed path. */
@@ -164,6 +164,9 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		stderr.write(`krazy-tui: ${describeError(error)}; going on without Prometheus\n`);
 	}
 
+	// Devices Prometheus finds while the dashboard runs join the list (each read of its view, every 15 s).
+	const discovery = options.prometheus?.discover;
+	const stopDiscovery = prometheus && discovery ? joinDiscovered(prometheus, store, discovery.password) : undefined;
 	process.once('exit', leave);
 	// The pollers' timers do not hold the process; between two Ink instances (a shell hand-over) nothing else would.
 	const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -177,6 +180,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 	} catch (error) {
 		clearInterval(keepAlive);
 		updates.stop();
+		stopDiscovery?.();
 		prometheus?.stop();
 		store.stop();
 		process.off('exit', leave);
@@ -217,6 +221,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 	} finally {
 		clearInterval(keepAlive);
 		updates.stop();
+		stopDiscovery?.();
 		prometheus?.stop();
 		store.stop();
 		leave();

@@ -157,3 +157,44 @@ test('focus: the devices on screen are polled at the interval, the others at the
 	await waitUntil(() => count('light-5', allAt) >= 2, 'light-5 polled again once everything is in focus');
 	t.true(count('light-5', allAt) >= 2);
 });
+
+test('devices added while running (Prometheus\'s discovery) join the snapshot after the others and are polled from then on', async t => {
+	const fleet = await startLightFleet({count: 3, password: 'light'});
+	t.teardown(() => fleet.stop());
+	const target = (index: number, name = `light-${index}`) => ({...targetFromUrl(fleet.devices[index]!.url), name});
+	const store = createFleetStore({targets: [target(0)], pollIntervalMs: 200, nodeExporter: null});
+	t.teardown(() => {
+		store.stop();
+	});
+	const online = async (count: number) => new Promise<string[]>((resolve, reject) => {
+		const check = () => {
+			const devices = store.getSnapshot().devices;
+			if (devices.length === count && devices.every(device => device.health === 'online')) {
+				resolve(devices.map(device => device.name));
+				return true;
+			}
+
+			return false;
+		};
+
+		if (check()) {
+			return;
+		}
+
+		const timer = setTimeout(() => reject(new Error(`not ${count} online: ${store.getSnapshot().devices.map(device => `${device.name} ${device.health}`).join(', ')}`)), 30_000);
+		const unsubscribe = store.subscribe(() => {
+			if (check()) {
+				clearTimeout(timer);
+				unsubscribe();
+			}
+		});
+	});
+	store.start();
+	t.deepEqual(await online(1), ['light-0']);
+	// A second device, and a third whose name is taken already: it gets #2, as at start.
+	t.deepEqual(store.addTargets([target(1), target(2, 'light-0')]), ['light-1', 'light-0#2']);
+	t.deepEqual(await online(3), ['light-0', 'light-1', 'light-0#2']);
+	t.is(store.device('light-0#2')!.url, targetFromUrl(fleet.devices[2]!.url).url);
+	store.stop();
+	t.deepEqual(store.addTargets([target(1, 'late')]), [], 'a stopped store takes no more devices');
+});

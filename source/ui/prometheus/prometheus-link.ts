@@ -3,6 +3,8 @@
 // client and mappings (core/prometheus/). A useSyncExternalStore source; no renderer. Without it everything works as
 // before: the rows and graphs come from the devices themselves.
 import type {DeviceSnapshot} from '../../core/fleet-snapshot.js';
+import type {FleetStore} from '../../core/fleet-store.js';
+import {discoveredTargets} from '../../core/prometheus/discovery.js';
 import {readFleetView, type DeviceAlert, type DiscoveredDevice, type FleetView} from '../../core/prometheus/fleet-view.js';
 import {deviceHistory, historyWindows, type DeviceHistory, type HistoryWindow} from '../../core/prometheus/history.js';
 import {PrometheusClient} from '../../core/prometheus/prometheus-client.js';
@@ -160,6 +162,27 @@ export class PrometheusLink {
 		this.historyRequest++;
 		this.set({history: null});
 	}
+}
+
+/**
+ * Devices Prometheus knows and the fleet does not join it whenever the link reads a new view: the exporter's devices
+ * and node exporters on gokrazy hosts that appeared since the start (with `password`, if the run was given one).
+ * Returns the unsubscribe.
+ */
+export function joinDiscovered(link: Pick<PrometheusLink, 'subscribe' | 'getState'>, store: Pick<FleetStore, 'getSnapshot' | 'addTargets'>, password?: string): () => void {
+	let seen: FleetView | null = null;
+	return link.subscribe(() => {
+		const {view} = link.getState();
+		if (!view || view === seen) {
+			return;
+		}
+
+		seen = view;
+		const added = discoveredTargets(view, store.getSnapshot().devices.map(device => device.target), password);
+		if (added.length > 0) {
+			store.addTargets(added);
+		}
+	});
 }
 
 /** The window's length in words. */
