@@ -124,3 +124,13 @@ test('display/ and input/ are renderer-neutral: no ui/, wall/, React, Ink or ble
 			.map(entry => `${file} → ${entry.specifier}`));
 	t.deepEqual(wrong, []);
 });
+
+test('the dashboard\'s first frame does not wait for the update jobs: the push, rollback, rollout, gok build and archive reader load when a job starts', t => {
+	const jobs = ['core/update/update-job.ts', 'core/update/fleet-rollout.ts', 'core/update/update-build.ts', 'core/update/gaf-archive.ts', 'yauzl'];
+	for (const entry of ['ui/dashboard-app.tsx', 'ui/dashboard.tsx']) {
+		const loaded = [...staticClosure(entry)].filter(target => jobs.includes(target));
+		t.deepEqual(loaded, [], `${entry} loads ${loaded.join(', ')}`);
+	}
+
+	t.true(graph.get('ui/update/update-controller.ts')!.some(entry => entry.target === 'core/update/update-job.ts' && entry.dynamic), 'the controller loads them with import()');
+});

@@ -7,11 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type {DeviceTarget} from '../../core/device-target.js';
 import type {FleetSnapshot, FleetStore} from '../../core/fleet-store.js';
-import {runRollout} from '../../core/update/fleet-rollout.js';
 import {DriftChecker, gokInstanceOf} from '../../core/update/gok-build.js';
-import {buildForUpdate} from '../../core/update/update-build.js';
 import {sameBuild, type UpdateEvent, type UpdatePlan} from '../../core/update/update-events.js';
-import {runRollback, runUpdate, type JobOptions} from '../../core/update/update-job.js';
+import type {JobOptions} from '../../core/update/update-job.js';
 import type {UpdateRecords} from '../../core/update/update-records.js';
 import {splitKeys} from '../../input/key-chunks.js';
 import type {KeyEvent} from '../../input/key-table.js';
@@ -38,6 +36,19 @@ export type UpdateControllerOptions = {
 };
 
 const lastArchiveFile = 'last-archive';
+
+/**
+ * The jobs (push, rollback, rollout, gok build, the archive reader) load when a job starts: the dashboard's first frame
+ * does not wait for code that most sessions never run.
+ */
+async function loadJobs() {
+	const [{runRollout}, {buildForUpdate}, {runRollback, runUpdate}] = await Promise.all([
+		import('../../core/update/fleet-rollout.js'),
+		import('../../core/update/update-build.js'),
+		import('../../core/update/update-job.js'),
+	]);
+	return {runRollout, buildForUpdate, runRollback, runUpdate};
+}
 
 export class UpdateController {
 	private state: UpdateViewState = initialUpdateView;
@@ -342,6 +353,7 @@ export class UpdateController {
 		this.dispatch({type: 'session', session: {kind: 'update', devices, source, running: true, cancelling: false}, now: this.now()});
 		const {records, env, job} = this.options;
 		this.running = (async () => {
+			const {runRollout, buildForUpdate, runUpdate} = await loadJobs();
 			const outcome = await runRollout(devices, async name => {
 				const target = this.target(name);
 				if (!target) {
@@ -392,6 +404,7 @@ export class UpdateController {
 		this.running = (async () => {
 			try {
 				// The name was typed: that was the confirmation.
+				const {runRollback} = await loadJobs();
 				await runRollback({...this.options.job, target, records: this.options.records, onEvent: this.onEvent, signal: abort.signal});
 				this.finish(true, false);
 			} catch {
