@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import ssh2 from 'ssh2';
-import {changedHostKeyMessage, fingerprint, KnownHosts, knownHostName, keyTypeOf, parseHostPort} from '../../../source/core/breakglass/known-hosts.js';
+import {changedHostKeyMessage, fingerprint, KnownHosts, knownHostName, knownHostsPath, keyTypeOf, parseHostPort} from '../../../source/core/breakglass/known-hosts.js';
 import {run} from './harness.js';
 
 function newKey(): {blob: Buffer; line: string} {
@@ -34,6 +34,12 @@ test('names hosts as OpenSSH does and parses them back', t => {
 	t.deepEqual(parseHostPort('[fe80::1]'), {host: 'fe80::1', port: 22});
 	t.deepEqual(parseHostPort('casa:ssh'), {host: 'casa:ssh', port: 22});
 	t.deepEqual(parseHostPort('[casa]:ssh'), {host: '[casa]:ssh', port: 22});
+	for (const text of ['casa:22x', 'casa:x22', '10', 'a:b:22']) {
+		t.deepEqual(parseHostPort(text), {host: text, port: 22}, text);
+	}
+
+	t.deepEqual(parseHostPort('a:2222'), {host: 'a', port: 2222});
+	t.is(knownHostsPath('/home/anna/.config/krazy-tui'), '/home/anna/.config/krazy-tui/known_hosts');
 });
 
 test('fingerprints and key types are what ssh-keygen prints', async t => {
@@ -141,7 +147,9 @@ test('patterns match whole names, case-insensitively: dots are dots, ? is one ch
 		`CASA ${key.line}`,
 		`kiosk? ${key.line}`,
 		`!evil ${key.line}`,
-		'|1|broken',
+		`|1|broken ${key.line}`,
+		`# other ${key.line}`,
+		`other2  \t ${key.line}`,
 		`|1|c2FsdA== ${key.line}`,
 		'',
 	].join('\n'));
@@ -150,6 +158,7 @@ test('patterns match whole names, case-insensitively: dots are dots, ? is one ch
 	t.is(await status('10.0.0.5'), 'known');
 	t.is(await status('casa'), 'known');
 	t.is(await status('kiosk1'), 'known');
+	t.is(await status('other2'), 'known', 'fields apart by several blanks');
 	for (const host of ['10a0b0c5', '10.0.0.50', '110.0.0.5', 'casa.lan', 'mycasa', 'kiosk', 'kiosk12', 'other', '|1|c2FsdA==']) {
 		t.is(await status(host), 'unknown', host);
 	}
@@ -212,14 +221,16 @@ test('add keeps what the file had, even without a last newline, in a private fil
 	t.is(await readFile(file, 'utf8'), `# mine\ncasa ${key.line}\n`);
 });
 
-test('remove forgets exact names in any case and in name lists, @revoked lines too, and keeps wildcards, comments and other hosts', async t => {
+test('remove forgets exact names in any case and in name lists, and keeps @revoked and @cert-authority lines (as ssh-keygen -R does), wildcards, comments and other hosts', async t => {
 	const file = await tempFile(t);
 	const key = newKey();
+	const revoked = newKey();
 	const lines = [
-		'# casa',
+		`# casa ${key.line}`,
 		`CASA ${key.line}`,
-		`kiosk,casa ${key.line}`,
-		`@revoked casa ${key.line}`,
+		`  kiosk,casa\t${key.line}`,
+		`@revoked casa ${revoked.line}`,
+		`@cert-authority casa ${revoked.line}`,
 		`*.lan,casa* ${key.line}`,
 		`kiosk ${key.line}`,
 		'casa ssh-ed25519',
@@ -227,11 +238,13 @@ test('remove forgets exact names in any case and in name lists, @revoked lines t
 	];
 	await writeFile(file, lines.join('\n'));
 	const store = new KnownHosts(file);
-	t.is(await store.remove('casa', 22), 3);
-	t.is(await readFile(file, 'utf8'), [lines[0], lines[4], lines[5], lines[6], ''].join('\n'));
+	t.is(await store.remove('casa', 22), 2);
+	const left = [lines[0], lines[3], lines[4], lines[5], lines[6], lines[7], ''].join('\n');
+	t.is(await readFile(file, 'utf8'), left);
+	t.is((await store.verify('casa', 22, revoked.blob)).status, 'changed', 'the revoked key is still refused');
 	t.is(await store.remove('nobody', 22), 0);
 	t.is(await store.remove('casa', 22), 0);
-	t.is(await readFile(file, 'utf8'), [lines[0], lines[4], lines[5], lines[6], ''].join('\n'));
+	t.is(await readFile(file, 'utf8'), left);
 	t.is(await new KnownHosts(path.join(path.dirname(file), 'none')).remove('casa', 22), 0);
 });
 
