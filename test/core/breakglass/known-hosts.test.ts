@@ -219,6 +219,8 @@ test('add keeps what the file had, even without a last newline, in a private fil
 	await writeFile(file, '# mine');
 	await store.add('casa', 22, key.blob);
 	t.is(await readFile(file, 'utf8'), `# mine\ncasa ${key.line}\n`);
+	await store.add('kiosk', 22, key.blob);
+	t.is(await readFile(file, 'utf8'), `# mine\ncasa ${key.line}\nkiosk ${key.line}\n`, 'no blank line after a last newline');
 });
 
 test('remove forgets exact names in any case and in name lists, and keeps @revoked and @cert-authority lines (as ssh-keygen -R does), wildcards, comments and other hosts', async t => {
