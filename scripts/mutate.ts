@@ -3,6 +3,7 @@
 // ava on the target's tests; a mutant that no test fails "survives". Scores go to reports/mutation/<NAME>.json.
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 
 /** What is mutated (files, or file:lines) and the tests that must notice. */
 export const targets: Record<string, {mutate: string[]; tests: string[]}> = {
@@ -39,7 +40,9 @@ for (const name of wanted.length > 0 ? wanted : Object.keys(targets)) {
 		...base,
 		$schema: undefined,
 		mutate,
-		commandRunner: {command: `node node_modules/.bin/ava --fail-fast --timeout=1m ${tests.join(' ')}`},
+		// Ava by its absolute path: Stryker links node_modules into the sandbox only when it is a folder, not when it is a
+		// symlink (as in a git worktree sharing another's node_modules); the sandbox's imports find it one level up anyway.
+		commandRunner: {command: `node ${path.resolve('node_modules/.bin/ava')} --fail-fast --timeout=1m ${tests.join(' ')}`},
 		// A folder per target, so targets can run side by side.
 		tempDirName: `.stryker-tmp/${name}`,
 		jsonReporter: {fileName: `reports/mutation/${name}.json`},

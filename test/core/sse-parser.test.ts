@@ -90,3 +90,27 @@ test('a line that never ends costs only its limit, whatever the chunking, and sh
 	t.is(events[0]!.event, 'stdout');
 	t.is(events[0]!.data, `${'z'.repeat(1024 - 6)} … ${2_000_000 - 1018} bytes cut`);
 });
+
+test('field lines: one space after the colon is dropped, a field without a colon has an empty value, the event name is per event', t => {
+	t.deepEqual(parseSseText('data:no space\ndata:  two spaces\ndata\n\n'), [{event: undefined, data: 'no space\n two spaces\n'}]);
+	t.deepEqual(parseSseText('event: stderr\ndata: a\n\ndata: b\n\n'), [{event: 'stderr', data: 'a'}, {event: undefined, data: 'b'}]);
+	t.deepEqual(parseSseText('event:stdout\ndata: c\n\n'), [{event: 'stdout', data: 'c'}]);
+	t.deepEqual(parseSseText(`event: ${'e'.repeat(100)}\ndata: d\n\n`), [{event: 'e'.repeat(64), data: 'd'}]);
+});
+
+test('an event without data lines is not delivered, and its name does not stick to the next one', t => {
+	t.deepEqual(parseSseText('event: stdout\n\ndata: x\n\n'), [{event: undefined, data: 'x'}]);
+	t.deepEqual(parseSseText(': only a comment\n\n'), []);
+});
+
+test('a line ending in an invalid byte keeps its replacement character when it arrives in pieces; only a cut one loses it', t => {
+	const input = Buffer.concat([Buffer.from('data: ends in '), Buffer.from([0xC3]), Buffer.from('\n\n')]);
+	const events: SseEvent[] = [];
+	const parser = new SseParser(event => events.push(event));
+	for (let offset = 0; offset < input.length; offset += 3) {
+		parser.push(input.subarray(offset, offset + 3));
+	}
+
+	t.deepEqual(events, [{event: undefined, data: 'ends in \uFFFD'}]);
+	t.deepEqual(events, parseSseText(input));
+});

@@ -169,7 +169,7 @@ export class KnownHosts {
 		await this.write(`${current}${separator}${hostField} ${keyTypeOf(key)} ${key.toString('base64')}\n`);
 	}
 
-	/** Forgets every key of that host (plain, pattern-list and hashed lines), as `ssh-keygen -R` does; returns how many lines went. */
+	/** Forgets every key of that host (plain, pattern-list and hashed lines, not @revoked or @cert-authority ones), as `ssh-keygen -R` does; returns how many lines went. */
 	async remove(host: string, port: number): Promise<number> {
 		const name = knownHostName(host, port);
 		const current = await this.read();
@@ -180,8 +180,9 @@ export class KnownHosts {
 		let removed = 0;
 		const kept = current.split('\n').filter(raw => {
 			const fields = raw.trim().split(/\s+/);
-			if (fields[0] === '@revoked' || fields[0] === '@cert-authority') {
-				fields.shift();
+			// @revoked and @cert-authority lines stay, as with ssh-keygen -R: forgetting a host must not un-revoke a key.
+			if (fields[0]?.startsWith('@')) {
+				return true;
 			}
 
 			const hosts = fields[0];

@@ -2,7 +2,7 @@
 import {chmod, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import {findDevice, isSystemMountpoint, judgeDrive, offeredDevices, type DriveAssessment} from '../../../source/core/flash/drive-verdict.js';
+import {findDevice, isSystemMountpoint, judgeDrive, largeDriveBytes, offeredDevices, refusalLine, type DriveAssessment} from '../../../source/core/flash/drive-verdict.js';
 import {parseLsblkJson, runLsblk, type BlockDevice} from '../../../source/core/flash/lsblk.js';
 import {tempDir} from './test-images.js';
 
@@ -118,7 +118,89 @@ test('which mountpoints belong to the running system', t => {
 		t.true(isSystemMountpoint(system), system);
 	}
 
-	for (const media of ['/media/anna/bootfs', '/run/media/anna/rootfs', '/mnt/card', '/data', '/home/anna/sdcard', '/tmp/x']) {
+	for (const media of ['/media/anna/bootfs', '/run/media/anna/rootfs', '/mnt/card', '/data', '/home/anna/sdcard', '/tmp/x', '/mnt/home/anna', '/media/home/card']) {
 		t.false(isSystemMountpoint(media), media);
 	}
+});
+
+/** A top-level disk like `card`, with the fields a test changes. */
+function disk(fields: Partial<BlockDevice>): BlockDevice {
+	return {...card, children: [], ...fields};
+}
+
+function reasonTexts(device: BlockDevice, context = {}): string[] {
+	return judgeDrive(device, context).reasons.map(reason => reason.text);
+}
+
+test('a reader is removable by any one sign: RM, hotplug, a card subsystem, or a USB or MMC transport (util-linux 2.31 has no subsystems)', t => {
+	const internal = {removable: false, hotplug: false, transport: '', subsystems: ['block', 'scsi', 'pci']};
+	t.deepEqual(reasonTexts(disk(internal)), ['is not removable (an internal disk?)']);
+	const signs: Array<[string, Partial<BlockDevice>]> = [
+		['RM only', {removable: true}],
+		['hotplug only', {hotplug: true}],
+		['usb subsystem', {subsystems: ['block', 'scsi', 'usb', 'pci']}],
+		['mmc subsystem', {subsystems: ['block', 'mmc', 'mmc_host', 'pci']}],
+		['sdio subsystem', {subsystems: ['block', 'sdio']}],
+		['memstick subsystem', {subsystems: ['block', 'memstick', 'pci']}],
+		['usb transport, no subsystems', {transport: 'usb', subsystems: []}],
+		['mmc transport, no subsystems', {transport: 'mmc', subsystems: []}],
+	];
+	for (const [sign, fields] of signs) {
+		t.deepEqual(reasonTexts(disk({...internal, ...fields})), [], sign);
+	}
+});
+
+test('a loop device (--show-all) is a whole disk and needs no removable flag; ram disks of any number are hidden', t => {
+	const loop = disk({name: '/dev/loop7', path: '/dev/loop7', type: 'loop', removable: false, hotplug: false, transport: '', subsystems: ['block']});
+	t.deepEqual(judgeDrive(loop, {imageSize: 2e9}), {device: loop, verdict: 'ok', reasons: [], mounted: [], canUnmount: false});
+	t.deepEqual(offeredDevices([loop], false), []);
+	const ram = ['/dev/zram0', '/dev/zram12', '/dev/ram15', 'zram0', 'ram1'].map(name => disk({name, path: name.startsWith('/') ? name : `/dev/${name}`}));
+	t.deepEqual(offeredDevices([...ram, card], false), [card]);
+	t.is(offeredDevices([...ram, card], true).length, 6);
+});
+
+test('what is not a whole disk says what it is', t => {
+	t.deepEqual(reasonTexts(disk({name: '/dev/sr0', path: '/dev/sr0', type: 'rom'})), ['is a rom, not a whole disk']);
+	t.deepEqual(reasonTexts(disk({type: 'crypt'})), ['is a crypt, not a whole disk']);
+	t.deepEqual(reasonTexts(disk({type: ''})), ['is a device, not a whole disk']);
+});
+
+test('a card exactly the image\'s size takes it; one of exactly 128 GB is not called large', t => {
+	t.is(judgeDrive(card, {imageSize: card.size}).verdict, 'ok');
+	t.deepEqual(judgeDrive(card, {imageSize: card.size + 1}).reasons.map(reason => reason.code), ['too-small']);
+	t.deepEqual(reasonTexts(disk({size: largeDriveBytes})), []);
+	t.deepEqual(judgeDrive(disk({size: largeDriveBytes + 1})).reasons.map(reason => reason.code), ['large']);
+});
+
+test('the image file and the running system are reasons only on the devices that hold them', t => {
+	t.is(judgeDrive(card, {imageHolders: new Set(['/dev/nvme0n1p2']), systemDeviceNumbers: new Set(['259:2'])}).verdict, 'ok');
+	t.deepEqual(reasonTexts(card, {imagePath: '/media/x/gokrazy.img', imageHolders: new Set(['/dev/sdb1'])}), ['holds the image file /media/x/gokrazy.img']);
+	t.deepEqual(reasonTexts(card, {imageHolders: new Set(['/dev/sdb'])}), ['holds the image file']);
+	// Mounted at /: that line says it all, "holds the running system" is not said twice.
+	const root = disk({children: [{...card.children[0]!, mountpoints: ['/']}]});
+	t.deepEqual(reasonTexts(root, {systemDeviceNumbers: new Set(['8:17'])}), ['mounted at /']);
+});
+
+test('unmounting is offered only for a device with mounts, none of them the running system\'s', t => {
+	t.false(judgeDrive(card).canUnmount, 'nothing mounted');
+	const media = {...card.children[0]!, mountpoints: ['/media/anna/card']};
+	t.true(judgeDrive(disk({children: [media]})).canUnmount);
+	const both = disk({children: [media, {...card.children[0]!, name: '/dev/sdb2', path: '/dev/sdb2', majMin: '8:18', mountpoints: ['/']}]});
+	t.false(judgeDrive(both).canUnmount, 'one partition is /');
+	t.deepEqual(judgeDrive(both).mounted, ['/media/anna/card', '/']);
+});
+
+test('the refusal line names the device and its refusals only, not its warnings', t => {
+	const assessment = judgeDrive(disk({removable: false, hotplug: false, transport: '', subsystems: [], readOnly: true, size: 0}));
+	t.is(assessment.reasons.length, 3, 'read-only, no medium and not removable');
+	t.is(refusalLine(assessment), '/dev/sdb: is read-only (write-protect switch?), has no medium (no card in the reader?), refusing');
+});
+
+test('a device is found by its path or by its lsblk name, partitions included', t => {
+	// lsblk without --paths names devices without /dev/; the path is made from the name.
+	const devices = parseLsblkJson(JSON.stringify({blockdevices: [{name: 'sdb', type: 'disk', size: 1e9, children: [{name: 'sdb1', type: 'part', size: 1e9}]}]}));
+	t.is(findDevice(devices, '/dev/sdb')?.type, 'disk');
+	t.is(findDevice(devices, 'sdb')?.type, 'disk');
+	t.is(findDevice(devices, '/dev/sdb1')?.name, 'sdb1');
+	t.is(findDevice(devices, '/dev/sdc'), undefined);
 });
