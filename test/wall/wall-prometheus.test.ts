@@ -43,7 +43,8 @@ test('merged times only ever increase, whatever the two series hold', t => {
 
 const device = (name: string): DeviceSnapshot => ({name, memoryHistory: ring([200_000], [7]), node: null} as unknown as DeviceSnapshot);
 
-test('the wall\'s store: snapshots carry each device\'s history as it arrives; a device that fails is a problem, not a stop', async t => {
+/** The fleet store in front of which the wall's store sits: casa and shed, and its listeners for a test to call. */
+function fakeStore() {
 	const listeners: Array<(snapshot: FleetSnapshot, changed: ReadonlySet<string>, urgent: boolean) => void> = [];
 	const source: FleetSnapshot = {devices: [device('casa'), device('shed')], version: 1};
 	const store: Pick<FleetStore, 'subscribe' | 'getSnapshot'> = {
@@ -53,6 +54,11 @@ test('the wall\'s store: snapshots carry each device\'s history as it arrives; a
 			return () => undefined;
 		},
 	};
+	return {listeners, source, store};
+}
+
+test('the wall\'s store: snapshots carry each device\'s history as it arrives; a device that fails is a problem, not a stop', async t => {
+	const {listeners, source, store} = fakeStore();
 	const answer = {memoryUsed: history([150_000, 165_000], [1, 2]), cpuPercent: null, serviceRss: new Map()} as unknown as DeviceHistory;
 	const wall = prometheusWallStore(store, async asked => {
 		if (asked.name === 'shed') {
@@ -79,15 +85,7 @@ test('the wall\'s store: snapshots carry each device\'s history as it arrives; a
 });
 
 test('the wall\'s store reads Prometheus\'s alerts: by device and counted, the devices they are about redrawn, the last read kept when one fails', async t => {
-	const listeners: Array<(snapshot: FleetSnapshot, changed: ReadonlySet<string>, urgent: boolean) => void> = [];
-	const source: FleetSnapshot = {devices: [device('casa'), device('shed')], version: 1};
-	const store: Pick<FleetStore, 'subscribe' | 'getSnapshot'> = {
-		getSnapshot: () => source,
-		subscribe(listener) {
-			listeners.push(listener);
-			return () => undefined;
-		},
-	};
+	const {source, store} = fakeStore();
 	const crash: DeviceAlert = {name: 'KrazyServiceCrashLooping', state: 'firing', severity: 'warning', service: '/user/flaky', summary: '', activeAt: null, labels: {}};
 	const reads: Array<Error | {alertsByDevice: Map<string, DeviceAlert[]>; firing: number; pending: number}> = [
 		{alertsByDevice: new Map([['shed', [crash]]]), firing: 1, pending: 0},
