@@ -113,7 +113,7 @@ export function prometheusWallStore(
 				notify(changed);
 			}
 		} catch (error) {
-			// The last alerts read stay; the title says what went wrong.
+			// The last alerts read stay; status() says what went wrong.
 			problem = `alerts: ${error instanceof Error ? error.message : String(error)}`;
 		}
 	};
