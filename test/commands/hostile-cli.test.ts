@@ -137,7 +137,8 @@ test.serial('logs -f: lines that never end and 512 KiB lines are bounded, marked
 		t.false(stackTrace.test(result.stderr), result.stderr);
 		t.true(result.afterSignalMs < 10_000, `${behaviour}: ${Math.round(result.afterSignalMs)} ms after Ctrl-C`);
 		if (behaviour === 'long-lines') {
-			t.regex(result.stdout, /^0000000\dx+ … \d+ bytes cut$/m);
+			// Any line: the test keeps only the last megabyte of output, and under load the first lines are out of it.
+			t.regex(result.stdout, /^\d{8}x+ … \d+ bytes cut$/m);
 		}
 	}
 });
