@@ -24,10 +24,13 @@ export type ResultsFile = {
 type Figure = {name: string; value: number; unit: string; goal?: string; pass?: boolean};
 
 /** The benches in the table's order. */
-export const tableBenches = ['status', 'logs-follow', 'dashboard-startup', 'dashboard-keys', 'dashboard-idle', 'dashboard-flood', 'log-view-paused', 'dashboard-prometheus', 'ssh', 'flash', 'flash-card', 'wall'] as const;
+export const tableBenches = ['status', 'logs-follow', 'dashboard-startup', 'dashboard-keys', 'dashboard-idle', 'dashboard-flood', 'log-view-paused', 'dashboard-prometheus', 'ssh', 'update', 'flash', 'flash-card', 'wall'] as const;
 
+/** A bench's figures; benches that print {id, label, ok} records (bench/update.ts) are read as {name: id, pass: ok}. */
 function figures(lines: unknown[]): Figure[] {
-	return lines.flatMap(line => (line as {figures?: Figure[]}).figures ?? []);
+	type Record = Figure & {id?: string; ok?: boolean};
+	return lines.flatMap(line => ((line as {figures?: Record[]}).figures ?? [])
+		.map(figure => (figure.id === undefined ? figure : {...figure, name: figure.id, pass: figure.goal === 'baseline' || figure.goal?.startsWith('see ') ? undefined : figure.ok})));
 }
 
 /** The figure whose name matches; throws naming the bench when a bench's output lacks it (renamed, not run). */
@@ -135,6 +138,22 @@ const builders: Record<string, (lines: unknown[]) => Row[]> = {
 		return [
 			{figure: '`shell -- true` ÷ OpenSSH `ssh -- true`, same `sshd`', measured: `${fixed(ratio.value, 2)} (${whole(ours.value)} vs ${whole(theirs.value)} ms)`, goal: goal('≤ 1.5', ratio)},
 			{figure: '100 MB of remote output, throughput ÷ `ssh`', measured: `${fixed(rate.value, 2)} (${fixed(ourRate.value, 1)} vs ${fixed(theirRate.value, 1)} MB/s)`, goal: goal('≥ 0.7', rate)},
+		];
+	},
+	update(lines) {
+		const ratio = find('update', lines, 'update.push.ratio');
+		const ours = find('update', lines, 'update.push.krazy');
+		const curl = find('update', lines, 'update.push.curl');
+		const peak = find('update', lines, 'update.push.peak-rss');
+		const reboot = find('update', lines, 'update.reboot.demo');
+		const gate = find('update', lines, 'update.reboot.gate');
+		const overhead = find('update', lines, 'update.reboot.overhead');
+		const size = /(\d+) MiB root/.exec((lines[0] as {bench?: string}).bench ?? '')?.[1] ?? '1024';
+		const settle = /settle (\d+) s/.exec((lines[0] as {bench?: string}).bench ?? '')?.[1] ?? '5';
+		return [
+			{figure: `Update: push of a ${whole(Number(size))} MiB root from a gaf to a demo device, throughput ÷ \`curl -T\` of the same bytes`, measured: `${fixed(ratio.value, 2)} (${fixed(ours.value, 0)} vs ${fixed(curl.value, 0)} MiB/s)`, goal: goal('≥ 0.9', ratio)},
+			{figure: '… peak memory of krazy-tui pushing it', measured: `${fixed(peak.value, 0)} MiB`, goal: goal('< 150 MiB', peak)},
+			{figure: `… reboot → health gate passed, less the demo's own reboot and the settle time (${settle} s)`, measured: `${fixed(overhead.value, 2)} s (${fixed(gate.value, 2)} s; the demo reboots in ${fixed(reboot.value, 2)} s)`, goal: goal('≤ 2 s', overhead)},
 		];
 	},
 	flash(lines) {

@@ -127,7 +127,7 @@ test('display/ and input/ are renderer-neutral: no ui/, wall/, React, Ink or ble
 
 test('the dashboard\'s first frame does not wait for the update jobs: the push, rollback, rollout, gok build and archive reader load when a job starts', t => {
 	const jobs = ['core/update/update-job.ts', 'core/update/fleet-rollout.ts', 'core/update/update-build.ts', 'core/update/gaf-archive.ts', 'yauzl'];
-	for (const entry of ['ui/dashboard-app.tsx', 'ui/dashboard.tsx']) {
+	for (const entry of ['commands/dashboard.ts', 'ui/dashboard-app.tsx', 'ui/dashboard.tsx']) {
 		const loaded = [...staticClosure(entry)].filter(target => jobs.includes(target));
 		t.deepEqual(loaded, [], `${entry} loads ${loaded.join(', ')}`);
 	}

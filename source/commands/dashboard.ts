@@ -3,10 +3,9 @@ import type {DeviceTarget} from '../core/device-target.js';
 import {readPasswordFile, registryOptionsFrom, type ConfigProblem} from '../core/device-registry.js';
 import {dataDirectory, readSettings, setSetting, settingsDirectory, type Settings} from '../core/settings.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
-import {deviceFlags, noDevicesMessage, resolveFleet, writeLine} from './device-options.js';
+import {deviceFlags, noDevicesMessage, resolveFleet, settleMs, writeLine} from './device-options.js';
 import {discoverFromPrometheus, prometheusUrlFrom} from './dashboard-prometheus.js';
 import {DeviceError} from '../core/device-error.js';
-import {settleMs} from './update.js';
 
 const help = `Usage: krazy-tui [DEVICE...] [--readonly] [--poll-interval SECONDS] [--settle SECONDS] [--prometheus URL|off] [--password-file FILE] [--timeout SECONDS]
 

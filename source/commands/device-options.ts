@@ -30,6 +30,20 @@ export function timeoutMs(command: string, values: DeviceFlagValues): number | u
 	return Math.round(seconds * 1000);
 }
 
+/** --settle SECONDS (0 to 3600) as milliseconds: the health gate of update, rollback and the dashboard's update pane. */
+export function settleMs(command: string, text: string | undefined): number | undefined {
+	if (text === undefined) {
+		return undefined;
+	}
+
+	const seconds = Number(text);
+	if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+		throw new UsageError(`${command}: --settle wants a number of seconds from 0 to 3600, not ${JSON.stringify(text)}`);
+	}
+
+	return Math.round(seconds * 1000);
+}
+
 /** The message when there is no device to show, the same for every command. */
 export const noDevicesMessage = 'no devices known: add one with "krazy-tui devices add NAME URL", create one with "gok new", give a URL, or try "krazy-tui demo"';
 

@@ -3,8 +3,8 @@ import {registryOptionsFrom} from '../core/device-registry.js';
 import {runRollback} from '../core/update/update-job.js';
 import {updateRecordsAt} from '../core/update/update-records.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
-import {deviceFlags, resolveOne, timeoutMs, writeLine} from './device-options.js';
-import {confirmer, reportFailure, settleMs} from './update.js';
+import {deviceFlags, resolveOne, settleMs, timeoutMs, writeLine} from './device-options.js';
+import {confirmer, reportFailure} from './update.js';
 import {UpdatePrinter} from './update-output.js';
 
 const help = `Usage: krazy-tui rollback DEVICE [--settle SECONDS] [--yes] [--json]

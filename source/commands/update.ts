@@ -12,7 +12,7 @@ import {runUpdate} from '../core/update/update-job.js';
 import {updateRecordsAt} from '../core/update/update-records.js';
 import {sanitizeForTerminal} from '../core/sanitize-terminal.js';
 import {parseCommandArgs, UsageError, type Command, type CommandIo} from './command-io.js';
-import {deviceFlags, resolveOne, timeoutMs, writeLine} from './device-options.js';
+import {deviceFlags, resolveOne, settleMs, timeoutMs, writeLine} from './device-options.js';
 import {askYesNo, gateTable, planLines, summaryLines, UpdatePrinter} from './update-output.js';
 
 const help = `Usage: krazy-tui update DEVICE... [--gaf FILE] [--testboot] [--no-reboot] [--settle SECONDS] [--yes] [--json]
@@ -42,19 +42,6 @@ type Values = {
 	'password-file'?: string;
 	timeout?: string;
 };
-
-export function settleMs(command: string, text: string | undefined): number | undefined {
-	if (text === undefined) {
-		return undefined;
-	}
-
-	const seconds = Number(text);
-	if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
-		throw new UsageError(`${command}: --settle wants a number of seconds from 0 to 3600, not ${JSON.stringify(text)}`);
-	}
-
-	return Math.round(seconds * 1000);
-}
 
 /** Confirmation: --yes, or a question on a terminal; without either nothing may happen. */
 export function confirmer(command: string, values: {yes?: boolean; json?: boolean}, io: CommandIo, printer: UpdatePrinter): (plan: UpdatePlan) => Promise<boolean> {

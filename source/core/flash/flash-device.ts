@@ -17,8 +17,32 @@ export function ioFailure(device: string, action: 'write' | 'read', offset: numb
 	return new FlashError(device, 'io', `${action} failed at byte ${formatOffset(offset)} (${code || 'error'}): ${why}`, {offset, incomplete: action === 'write'});
 }
 
+/** What zero() reads at a time (one buffer per call under way, kept for the next). */
+const zeroReadBytes = 256 * 1024;
+const pageBytes = 4 * 1024;
+const zeroPage = Buffer.alloc(pageBytes);
+
+/** The runs of 4 KiB pages of `bytes` (the last may be shorter) holding anything but zeros, neighbours joined. */
+export function dirtyPages(bytes: Buffer): Array<[start: number, end: number]> {
+	const runs: Array<[number, number]> = [];
+	for (let page = 0; page < bytes.length; page += pageBytes) {
+		const end = Math.min(bytes.length, page + pageBytes);
+		if (!bytes.subarray(page, end).equals(zeroPage.subarray(0, end - page))) {
+			const last = runs.at(-1);
+			if (last && last[1] === page) {
+				last[1] = end;
+			} else {
+				runs.push([page, end]);
+			}
+		}
+	}
+
+	return runs;
+}
+
 export class FlashDevice {
 	private readonly scratch = alignedBuffers(1, 64 * 1024)[0];
+	private readonly zeroScratch: Buffer[] = [];
 
 	private constructor(
 		readonly path: string,
@@ -116,11 +140,32 @@ export class FlashDevice {
 		}
 	}
 
-	/** Zeroes [offset, offset + length) (sector-aligned) with writes of up to 1 MiB. */
-	async zero(offset: number, length: number, zeros: Buffer): Promise<void> {
-		for (let at = 0; at < length; at += zeros.length) {
-			await this.writeSpan(zeros, 0, Math.min(zeros.length, length - at), offset + at);
+	/**
+	 * Makes [offset, offset + length) (sector-aligned) zero: reads it first and writes zeros only over the 4 KiB pages
+	 * that are not zero already. A card reads several times faster than it writes, and a blank or re-flashed card holds
+	 * zeros where old signatures would be. Calls may run side by side. Returns the bytes written.
+	 */
+	async zero(offset: number, length: number, zeros: Buffer): Promise<number> {
+		const scratch = this.zeroScratch.pop() ?? alignedBuffers(1, zeroReadBytes)[0]!;
+		let written = 0;
+		try {
+			for (let at = 0; at < length; at += zeroReadBytes) {
+				const size = Math.min(zeroReadBytes, length - at);
+				const seen = scratch.subarray(0, size);
+				await this.readExactly(seen, offset + at);
+				for (const [start, end] of dirtyPages(seen)) {
+					for (let from = start; from < end; from += zeros.length) {
+						const to = Math.min(end, from + zeros.length);
+						await this.writeSpan(zeros, 0, to - from, offset + at + from);
+						written += to - from;
+					}
+				}
+			}
+		} finally {
+			this.zeroScratch.push(scratch);
 		}
+
+		return written;
 	}
 
 	async flush(): Promise<void> {

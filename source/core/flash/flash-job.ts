@@ -25,6 +25,8 @@ export type FlashOutcome = {
 	imageBytes: number;
 	writtenBytes: number;
 	skippedBytes: number;
+	/** Zeros meant for the card that it held already (read, not written); see WriteResult. */
+	alreadyZeroBytes?: number;
 	verified: boolean;
 	writeSeconds: number;
 	verifySeconds: number;
@@ -72,6 +74,7 @@ export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise
 			imageBytes: written.imageBytes,
 			writtenBytes: written.writtenBytes,
 			skippedBytes: written.skippedBytes,
+			alreadyZeroBytes: written.alreadyZeroBytes,
 			verified: false,
 			writeSeconds: written.seconds,
 			verifySeconds: 0,

@@ -12,6 +12,8 @@ export type DoneRecord = {
 	verified: boolean;
 	writtenBytes: number;
 	skippedBytes: number;
+	/** Zeros meant for the card that it held already: read, not written (absent from older krazy-tui). */
+	alreadyZeroBytes?: number;
 	writeSeconds: number;
 	verifySeconds: number;
 	fast?: FlashOutcome['fast'];
@@ -32,6 +34,7 @@ export function doneRecord(outcome: FlashOutcome): DoneRecord {
 		verified: outcome.verified,
 		writtenBytes: outcome.writtenBytes,
 		skippedBytes: outcome.skippedBytes,
+		...(outcome.alreadyZeroBytes === undefined ? {} : {alreadyZeroBytes: outcome.alreadyZeroBytes}),
 		writeSeconds: outcome.writeSeconds,
 		verifySeconds: outcome.verifySeconds,
 		...(outcome.fast ? {fast: outcome.fast} : {}),
@@ -45,6 +48,7 @@ export function outcomeFromDone(record: DoneRecord): FlashOutcome {
 		imageBytes: record.bytes,
 		writtenBytes: record.writtenBytes,
 		skippedBytes: record.skippedBytes,
+		alreadyZeroBytes: record.alreadyZeroBytes,
 		verified: record.verified,
 		writeSeconds: record.writeSeconds,
 		verifySeconds: record.verifySeconds,

@@ -4,6 +4,7 @@ import {open, stat, type FileHandle} from 'node:fs/promises';
 import {AlignedPool, alignedBuffers} from './aligned-memory.js';
 import {startWorkerHasher, type ChunkHash, type StartHasher} from './chunk-hasher.js';
 import {FastWritePlanner, RawImageScan, fastBlockSize, invalidationSpans, type FastWriteReport} from './fast-write.js';
+import {dirtyPages} from './flash-device.js';
 import {FlashError} from './flash-error.js';
 import {ProgressThrottle, RateMeter, type VerifyProgress, type WriteProgress} from './flash-progress.js';
 import {formatBytes, formatOffset} from './flash-units.js';
@@ -53,6 +54,8 @@ export type WriteResult = {
 	rangesSha256: string;
 	writtenBytes: number;
 	skippedBytes: number;
+	/** Of the zeros meant for the card (its first MiB and end first, old signatures in the fast mode), the bytes it held as zeros already: read, not written. */
+	alreadyZeroBytes: number;
 	fast?: FastWriteReport;
 	/** Until the image's first MiB is on the card and flushed. */
 	seconds: number;
@@ -142,6 +145,12 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 	let written = 0;
 	let skipped = 0;
 	let heldLength = 0;
+	let alreadyZero = 0;
+	/** Makes a range of the card zero, writing only the pages that are not (FlashDevice.zero). */
+	const zeroed = async (offset: number, length: number) => {
+		const wrote = await device.zero(offset, length, zeros);
+		alreadyZero += length - wrote;
+	};
 	/** The read-back beside the writes, and the pages the final check reads again with the hashes of what was written. */
 	let verifying = false;
 	let verified = 0;
@@ -294,7 +303,7 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 				position = from;
 				if (planned.zero) {
 					const to = Math.min(planned.end, from + zeros.length);
-					const write = device.zero(from, to - from, zeros);
+					const write = zeroed(from, to - from);
 					launch(from, to - from, write, hasher.update(zeros.subarray(0, to - from)));
 					track(from, to - from, write, zeros, 0);
 					from = to;
@@ -427,10 +436,10 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 		// overwritten) nor a stale backup GPT at the card's end.
 		// Its first MiB (boot code too) and its end where signatures are (see invalidationSpans: a backup GPT, RAID and ZFS
 		// labels of the whole card).
-		await device.zero(0, Math.min(heldBackBytes, device.size), zeros);
+		await zeroed(0, Math.min(heldBackBytes, device.size));
 		const end = Number.isFinite(device.size) ? invalidationSpans(0, device.size).at(-1) : undefined;
 		if (end && end[0] >= heldBackBytes) {
-			await device.zero(end[0], end[1] - end[0], zeros);
+			await zeroed(end[0], end[1] - end[0]);
 		}
 
 		await device.flush();
@@ -472,7 +481,13 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 		await device.flush();
 		// The image is whole (as hashed) before its partition table goes to the card.
 		const digest = digests ? (await digests)[0] : undefined;
-		await device.writeSpan(held, 0, heldLength, 0);
+		// The card's first MiB was made zero at the start and nothing else wrote there: only the image's pages that are
+		// not zero need to go (its boot code and partition table; a gokrazy image's first MiB is mostly zeros).
+		alreadyZero += heldLength;
+		for (const [start, end] of dirtyPages(held.subarray(0, heldLength))) {
+			await device.writeSpan(held, start, end, start);
+			alreadyZero -= end - start;
+		}
 		await device.flush();
 		done = imageBytes;
 		report(true);
@@ -513,6 +528,7 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 			rangesSha256: rangesSha256!,
 			writtenBytes: counts.writtenBytes,
 			skippedBytes: counts.skippedBytes,
+			alreadyZeroBytes: alreadyZero,
 			fast: (scan?.planner ?? planner)?.report(),
 			seconds,
 			...(checked ? {readBack: checked} : {}),

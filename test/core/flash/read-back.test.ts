@@ -41,10 +41,12 @@ class WrappingCard implements CardAccess {
 		this.view(offset, offset + buffer.length).copy(buffer);
 	}
 
-	async zero(offset: number, length: number, zeros: Buffer): Promise<void> {
+	async zero(offset: number, length: number, zeros: Buffer): Promise<number> {
 		for (let at = 0; at < length; at += zeros.length) {
 			await this.writeSpan(zeros, 0, Math.min(zeros.length, length - at), offset + at);
 		}
+
+		return length;
 	}
 
 	async flush(): Promise<void> {
