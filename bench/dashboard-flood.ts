@@ -9,6 +9,7 @@
 // one core.
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
+import path from 'node:path';
 import {parseArgs} from 'node:util';
 import {benchConfigDir, type Figure, median, report} from './bench-util.js';
 import {startDemoFleetProcess, startOnPty, type PtyRun} from './dashboard-pty.js';
@@ -37,7 +38,7 @@ async function openLog(dashboard: PtyRun, service: string): Promise<void> {
 	dashboard.write('\r');
 	await dashboard.waitFor(new RegExp(`filter "${service}"`), 0, 10_000);
 	dashboard.write('\r');
-	await dashboard.waitFor(new RegExp(`Logs · \\S+ /user/${service} · following`), 0, 10_000);
+	await dashboard.waitFor(new RegExp(`Logs · .* /user/${service} · following`), 0, 10_000);
 }
 
 /** Presses F `count` times; each latency is from the write to the first output showing the new mode. */
@@ -67,7 +68,8 @@ try {
 		const dashboard = startOnPty(process.execPath, ['dist/cli.js', fleet.urls[0]], {
 			columns: 120,
 			rows: 40,
-			env: {KRAZY_TUI_CONFIG_DIR: benchConfigDir(), ...(process.env.BENCH_NODE_ENV ? {NODE_ENV: process.env.BENCH_NODE_ENV} : {})},
+			// A settings folder per run: the dashboard remembers the last view, and the second run must start on the list.
+			env: {KRAZY_TUI_CONFIG_DIR: path.join(benchConfigDir(), service), ...(process.env.BENCH_NODE_ENV ? {NODE_ENV: process.env.BENCH_NODE_ENV} : {})},
 		});
 		try {
 			await openLog(dashboard, service);

@@ -1,7 +1,7 @@
 // `krazy-tui wall [DEVICE...]`: the read-only monitoring wall; checks arguments and devices, then loads blessed lazily.
 import {DeviceError} from '../core/device-error.js';
 import {registryOptionsFrom} from '../core/device-registry.js';
-import {createFleetStore, type FleetStore} from '../core/fleet-store.js';
+import {createFleetStore, focusOptions, type FleetStore} from '../core/fleet-store.js';
 import {readSettings} from '../core/settings.js';
 import {colorWanted} from '../display/vocabulary.js';
 import {parseCommandArgs, UsageError, type Command} from './command-io.js';
@@ -70,6 +70,8 @@ export const wallCommand: Command = async (args, io) => {
 		pollIntervalMs,
 		readonly: true,
 		timeoutMs: timeout,
+		// Over a big fleet the devices on the page are polled at the interval, the others less often.
+		...focusOptions(targets.length),
 	});
 	// --prometheus (or the saved setting): the charts reach back an hour through Prometheus (wall/wall-prometheus.ts).
 	const prometheusUrl = values.prometheus === 'off' ? null : values.prometheus ?? settings.prometheusUrl;
@@ -91,6 +93,9 @@ export const wallCommand: Command = async (args, io) => {
 			input,
 			signal: io.signal,
 			terminal: io.env.TERM,
+			focus(devices) {
+				store.setFocus(devices);
+			},
 		});
 	} catch (error) {
 		throw new DeviceError('krazy-tui', 'config', `the wall stopped: ${error instanceof Error ? error.message : String(error)}`);

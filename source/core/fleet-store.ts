@@ -93,6 +93,19 @@ export type FleetStore = {
 	openLog(device: string, path: string, options?: {capacity?: number; stream?: LogStreamChoice; notifyMs?: number}): LogFollower;
 };
 
+/** Fleets bigger than this poll the devices off screen every `unfocusedPollIntervalMs` only (dashboard and wall). */
+export const unfocusedFleetSize = 50;
+export const unfocusedPollIntervalMs = 30_000;
+
+/**
+ * The store options for a fleet of this size: over a big fleet the devices off screen are polled every 30 s (the
+ * interval, if longer) and those shown at the interval. A screen shows ~40 rows or 12 tiles, and 500 devices every 2 s
+ * would keep a core busy for devices nobody sees.
+ */
+export function focusOptions(targetCount: number): Pick<FleetStoreOptions, 'unfocusedPollIntervalMs'> {
+	return targetCount > unfocusedFleetSize ? {unfocusedPollIntervalMs} : {};
+}
+
 type Member = {tracker: DeviceTracker; client: FleetClient; poller: DevicePoller};
 
 export function createFleetStore(options: FleetStoreOptions): FleetStore {

@@ -18,6 +18,7 @@ export const narrowRanges: ReadonlyArray<readonly [number, number]> = [
 	[0x2030, 0x203E], // ‰ › ‹
 	[0x2190, 0x21FF], // arrows (→ ↻)
 	[0x2500, 0x25FC], // box drawing, blocks (sparklines), geometric shapes (● ◌ ▶ ■ ▸)
+	[0x2691, 0x2691], // ⚑ (Prometheus alerts)
 	[0x26A0, 0x26A0], // ⚠
 	[0x26B7, 0x26B7], // ⚷
 	[0x2713, 0x2717], // ✓ ✗ ✖

@@ -2,7 +2,7 @@
 import type {ComponentType, ReactNode} from 'react';
 import type {Instance, render as inkRender} from 'ink';
 import type {DeviceTarget} from '../core/device-target.js';
-import {createFleetStore, type DeviceSnapshot, type FleetStore, type FleetStoreOptions} from '../core/fleet-store.js';
+import {createFleetStore, focusOptions, type DeviceSnapshot, type FleetStore, type FleetStoreOptions} from '../core/fleet-store.js';
 import {ringCapacity} from '../core/metric-ring.js';
 import {describeError} from '../core/device-error.js';
 import type {dashboardElement as dashboardElementFunction, lazyFlashWizard as lazyFlashWizardFunction} from './dashboard.js';
@@ -116,10 +116,6 @@ export const noTerminalMessage = 'krazy-tui: the dashboard needs an interactive 
  * handed to a breakglass shell by unmounting Ink, leaving the alternate screen, running the shell on the raw streams,
  * and rendering again with the same store and the navigation state the user left: nothing of Ink runs meanwhile.
  */
-/** Fleets bigger than this poll their off-screen rows every `unfocusedPollIntervalMs` only. */
-export const unfocusedFleetSize = 50;
-export const unfocusedPollIntervalMs = 30_000;
-
 export async function runDashboard(options: RunDashboardOptions): Promise<number> {
 	const stdin = options.stdin ?? process.stdin;
 	const stdout = options.stdout ?? process.stdout;
@@ -140,9 +136,8 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		pollIntervalMs,
 		historyMs,
 		readonly: options.readonly ?? false,
-		// Over a big fleet the rows off screen are polled every 30 s (the interval, if longer), the rows shown at the
-		// interval: a screen shows ~40 rows, and 500 devices every 2 s would keep a core busy for rows nobody sees.
-		...(options.targets.length > unfocusedFleetSize ? {unfocusedPollIntervalMs} : {}),
+		// Over a big fleet the rows off screen are polled less often (dashboard.tsx tells the store which are shown).
+		...focusOptions(options.targets.length),
 	});
 	const alternate = options.alternateScreen ?? true;
 	const leave = () => {

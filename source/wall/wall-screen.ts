@@ -41,6 +41,8 @@ export type WallScreenOptions = {
 	now?: () => number;
 	/** Prometheus's alerts (--prometheus): on the tiles and rows, counted in the title. */
 	alerts?: WallAlerts;
+	/** Told the names of the devices on the page whenever it changes (the store polls the others less often). */
+	focus?: (devices: readonly string[]) => void;
 };
 
 const contribWidgets = loadContribWidgets();
@@ -203,6 +205,7 @@ export async function runWall(options: WallScreenOptions): Promise<void> {
 		destroyBuilt();
 		const layout = wallLayout({columns: screen.width as number, rows: screen.height as number, deviceCount: snapshot.devices.length, page});
 		page = layout.page;
+		options.focus?.(layout.devices.flatMap(index => snapshot.devices[index]?.name ?? []));
 		const elements: blessed.Widgets.BlessedElement[] = [];
 		const next: Built = {layout, deviceCount: snapshot.devices.length, elements, tiles: [], list: null, log: null, logVersion: -1, listShown: undefined};
 		if (layout.mode === 'too-small') {

@@ -2,7 +2,7 @@
 import test from 'ava';
 import {DeviceClient} from '../../source/core/device-client.js';
 import {targetFromUrl} from '../../source/core/device-target.js';
-import {createFleetStore} from '../../source/core/fleet-store.js';
+import {createFleetStore, focusOptions, unfocusedFleetSize, unfocusedPollIntervalMs} from '../../source/core/fleet-store.js';
 import {createPollLimiter} from '../../source/core/poll-limiter.js';
 import {startLightFleet} from '../../source/demo/light-fleet.js';
 
@@ -96,6 +96,14 @@ test('the limiter lets waiting polls through in order, and one cancelled while w
 	t.deepEqual(order, ['c: c: polling stopped', 'b', 'd']);
 	t.is(limiter.active, 0, 'a slot released twice is freed once');
 	t.throws(() => createPollLimiter(0), {instanceOf: RangeError});
+});
+
+test('focus options: fleets up to 50 devices poll everything at the interval, bigger ones the devices off screen every 30 s (dashboard and wall alike)', t => {
+	t.is(unfocusedFleetSize, 50);
+	t.deepEqual(focusOptions(1), {});
+	t.deepEqual(focusOptions(unfocusedFleetSize), {});
+	t.deepEqual(focusOptions(unfocusedFleetSize + 1), {unfocusedPollIntervalMs: 30_000});
+	t.is(unfocusedPollIntervalMs, 30_000);
 });
 
 test('focus: the devices on screen are polled at the interval, the others at the unfocused interval; one coming into view is polled at once', async t => {
