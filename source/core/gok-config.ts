@@ -3,7 +3,7 @@ import {readdir, readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import type {DeviceTarget} from './device-target.js';
 import {findJsonError} from './json-syntax.js';
-import {nodeExporterPort} from './node-exporter.js';
+import {nodeExporterPort} from './node-exporter-port.js';
 
 /** A configuration file that could not be used (fully): one line naming the file and what is wrong with it. */
 export type ConfigProblem = {

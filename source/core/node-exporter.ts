@@ -6,9 +6,9 @@ import {DeviceError, isDeviceError} from './device-error.js';
 import {readBody} from './http-transport.js';
 import {parsePrometheusText, type PrometheusSample} from './prometheus-text.js';
 import {readLimits} from './read-limits.js';
+import {nodeExporterPort} from './node-exporter-port.js';
 
-/** The port gokrazy's documented `github.com/prometheus/node_exporter` package listens on. */
-export const nodeExporterPort = 9100;
+export {nodeExporterPort} from './node-exporter-port.js';
 
 /** Cumulative counters and gauges of one scrape. */
 export type NodeExporterReading = {
