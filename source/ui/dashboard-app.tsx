@@ -1,4 +1,5 @@
 // The dashboard's entry: checks for a terminal, owns the fleet store and the Ink instance, and lends the terminal to a shell.
+import onExit from 'signal-exit';
 import type {ComponentType, ReactNode} from 'react';
 import type {Instance, render as inkRender} from 'ink';
 import type {DeviceTarget} from '../core/device-target.js';
@@ -184,6 +185,8 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 
 	let state: DashboardState = options.initialState ?? initialDashboardState;
 	const memory = rememberer(store, options.remember);
+	/** A quit that ends the process: the alternate screen is left at exit, after Ink's last frame (see below). */
+	let quitting = false;
 	try {
 		for (;;) {
 			if (alternate) {
@@ -193,6 +196,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 			const outcome = await renderUntilDone(ink, store, updates, prometheus, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env, memory.soon);
 			state = outcome.state;
 			if (outcome.kind === 'quit') {
+				quitting = options.exitOnQuit === true;
 				break;
 			}
 
@@ -219,13 +223,21 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		stopDiscovery?.();
 		prometheus?.stop();
 		store.stop();
-		leave();
+		if (!quitting) {
+			leave();
+		}
+
 		process.off('exit', leave);
 	}
 
 	if (options.exitOnQuit) {
-		// What Ink's unmount would have restored: the cursor and cooked mode (Node resets the terminal's mode at exit too).
-		stdout.write('\u001B[?25h');
+		// Ink stays mounted (unmounting the whole tree takes a while), and at exit its own hook draws the frame it had
+		// pending, if any: left before that, the alternate screen would hand the frame to the normal screen. So the
+		// screen is left, and the cursor Ink's unmount would restore shown, after every other exit handler.
+		onExit(() => {
+			leave();
+			stdout.write('\u001B[?25h');
+		}, {alwaysLast: true});
 		stdin.setRawMode(false);
 		// The CLI's dashboard ends here, on purpose (see exitOnQuit).
 		process.exit(0);
