@@ -43,6 +43,11 @@ function find(bench: string, lines: unknown[], name: string | RegExp): Figure {
 	return found;
 }
 
+/** The first group of `pattern` in a bench's title (its first line's `bench`), or undefined. */
+function fromTitle(lines: unknown[], pattern: RegExp): string | undefined {
+	return pattern.exec((lines[0] as {bench?: string}).bench ?? '')?.[1];
+}
+
 const fixed = (value: number, digits: number) => value.toFixed(digits);
 const whole = (value: number) => Math.round(value).toLocaleString('en-US').replaceAll(',', ' ');
 const mark = (figure: Figure) => (figure.pass === undefined ? '' : figure.pass ? ' ✓' : ' ✗');
@@ -67,7 +72,7 @@ const builders: Record<string, (lines: unknown[]) => Row[]> = {
 		const ratio = find('dashboard-startup', lines, 'first full frame / Ink hello');
 		const first = find('dashboard-startup', lines, 'dashboard: first full frame');
 		const hello = find('dashboard-startup', lines, 'bare Ink hello: first frame');
-		const devices = /with (\d+) devices/.exec((lines[0] as {bench?: string}).bench ?? '')?.[1];
+		const devices = fromTitle(lines, /with (\d+) devices/);
 		const rows: Row[] = [{figure: `Dashboard first full frame${devices ? ` with ${devices} devices` : ''} ÷ a bare Ink "hello"`, measured: `${fixed(ratio.value, 2)} (${whole(first.value)} vs ${whole(hello.value)} ms)`, goal: goal('≤ 1.3', ratio)}];
 		const missing = figures(lines).find(figure => figure.name === 'devices missing from a first full frame (all runs)');
 		if (missing) {
@@ -79,7 +84,7 @@ const builders: Record<string, (lines: unknown[]) => Row[]> = {
 	'dashboard-keys'(lines) {
 		const ours = find('dashboard-keys', lines, 'dashboard: key to frame');
 		const echo = find('dashboard-keys', lines, 'bare Ink key echo: key to frame');
-		const devices = /(\d+) devices/.exec((lines[0] as {bench?: string}).bench ?? '')?.[1] ?? '50';
+		const devices = fromTitle(lines, /(\d+) devices/) ?? '50';
 		return [{figure: `Dashboard key to frame on the device list, ${devices} devices online (light demo fleet), median`, measured: `${fixed(ours.value, 1)} ms (a bare Ink key echo: ${fixed(echo.value, 1)} ms, ${fixed(ours.value / echo.value, 1)}×)`, goal: goal('< 50 ms', ours)}];
 	},
 	'log-view-paused'(lines) {
@@ -99,7 +104,7 @@ const builders: Record<string, (lines: unknown[]) => Row[]> = {
 		const keyOff = find('dashboard-prometheus', lines, 'key-to-frame (? help), --prometheus off, median');
 		const keyOn = find('dashboard-prometheus', lines, 'key-to-frame (? help), --prometheus URL, median');
 		const history = find('dashboard-prometheus', lines, 'key-to-frame of a 24 h history from Prometheus, median');
-		const devices = /over (\d+) light/.exec((lines[0] as {bench?: string}).bench ?? '')?.[1] ?? '500';
+		const devices = fromTitle(lines, /over (\d+) light/) ?? '500';
 		return [
 			{figure: `Dashboard over ${devices} light demo devices (rows on screen polled every 5 s, the rest every 30 s), \`--prometheus URL\` ÷ \`--prometheus off\`, same run: idle CPU`, measured: `${fixed(cpuOn.value / cpuOff.value, 2)} (${fixed(cpuOn.value, 1)} vs ${fixed(cpuOff.value, 1)} % of one core)`, goal: goal('< 10 %', cpuOn)},
 			{figure: '… resident memory with Prometheus', measured: `${whole(rss.value)} MB`, goal: goal('< 250 MB', rss)},
@@ -148,8 +153,8 @@ const builders: Record<string, (lines: unknown[]) => Row[]> = {
 		const reboot = find('update', lines, 'update.reboot.demo');
 		const gate = find('update', lines, 'update.reboot.gate');
 		const overhead = find('update', lines, 'update.reboot.overhead');
-		const size = /(\d+) MiB root/.exec((lines[0] as {bench?: string}).bench ?? '')?.[1] ?? '1024';
-		const settle = /settle (\d+) s/.exec((lines[0] as {bench?: string}).bench ?? '')?.[1] ?? '5';
+		const size = fromTitle(lines, /(\d+) MiB root/) ?? '1024';
+		const settle = fromTitle(lines, /settle (\d+) s/) ?? '5';
 		return [
 			{figure: `Update: push of a ${whole(Number(size))} MiB root from a gaf to a demo device, throughput ÷ \`curl -T\` of the same bytes`, measured: `${fixed(ratio.value, 2)} (${fixed(ours.value, 0)} vs ${fixed(curl.value, 0)} MiB/s)`, goal: goal('≥ 0.9', ratio)},
 			{figure: '… peak memory of krazy-tui pushing it', measured: `${fixed(peak.value, 0)} MiB`, goal: goal('< 150 MiB', peak)},
@@ -187,8 +192,7 @@ const builders: Record<string, (lines: unknown[]) => Row[]> = {
 	'flash-card'(lines) {
 		const all = figures(lines);
 		const get = (id: string) => all.find(figure => figure.name === id);
-		const card = /at card speed: ([^,]+), ([^,]+), ([^,]+),/.exec((lines[0] as {bench?: string}).bench ?? '');
-		const speeds = card ? `${card[2]}, ${card[3]}` : 'card speed';
+		const speeds = fromTitle(lines, /at card speed: [^,]+, ([^,]+, [^,]+),/) ?? 'card speed';
 		const rows: Row[] = [];
 		const fullToDd = get('full-to-dd');
 		if (fullToDd) {
