@@ -134,3 +134,15 @@ test('the dashboard\'s first frame does not wait for the update jobs: the push, 
 
 	t.true(graph.get('ui/update/update-controller.ts')!.some(entry => entry.target === 'core/update/update-job.ts' && entry.dynamic), 'the controller loads them with import()');
 });
+
+test('the dashboard\'s first frame does not wait for what it does not draw: help, message log, palette, update and history panes, Prometheus', t => {
+	const later = ['ui/components/help-view.tsx', 'ui/components/overlays.tsx', 'ui/components/update-pane.tsx', 'ui/components/history-pane.tsx', 'ui/prometheus/prometheus-link.ts', 'core/prometheus/prometheus-client.ts'];
+	for (const entry of ['commands/dashboard.ts', 'ui/dashboard-app.tsx', 'ui/dashboard.tsx']) {
+		const loaded = [...staticClosure(entry)].filter(target => later.includes(target));
+		t.deepEqual(loaded, [], `${entry} loads ${loaded.join(', ')}`);
+	}
+
+	for (const view of ['./components/help-view.js', './components/overlays.js', './components/update-pane.js', './components/history-pane.js']) {
+		t.true(graph.get('ui/dashboard.tsx')!.some(entry => entry.specifier === view && entry.dynamic), `dashboard.tsx loads ${view} with import()`);
+	}
+});

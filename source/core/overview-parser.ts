@@ -1,5 +1,5 @@
 // Parsers for what a device answers: the JSON overview and service status, and the HTML overview's RSS and last lines.
-import {decodeHTML} from 'entities';
+import {decodeHTML} from 'entities/decode';
 import type {DeviceOverview, HtmlOverview, LastLog, MountInfo, PermInfo, ServiceStatus} from './device-model.js';
 import {readLimits} from './read-limits.js';
 

@@ -12,7 +12,7 @@ import type {ThemeName} from './theme.js';
 import {registryOptionsFrom} from '../core/device-registry.js';
 import {updateRecordsAt, type UpdateRecords} from '../core/update/update-records.js';
 import {UpdateController, type UpdateControllerOptions} from './update/update-controller.js';
-import {joinDiscovered, PrometheusLink} from './prometheus/prometheus-link.js';
+import type {PrometheusLink} from './prometheus/prometheus-link.js';
 
 type InkModules = {render: typeof inkRender; dashboardElement: typeof dashboardElementFunction; lazyFlashWizard: typeof lazyFlashWizardFunction};
 
@@ -154,22 +154,35 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 		records: options.update?.records ?? updateRecordsAt(registryOptionsFrom(env)),
 	});
 	let prometheus: PrometheusLink | undefined;
-	try {
-		prometheus = options.prometheus ? new PrometheusLink(options.prometheus) : undefined;
-	} catch (error) {
-		stderr.write(`krazy-tui: ${describeError(error)}; going on without Prometheus\n`);
-	}
+	let stopDiscovery: (() => void) | undefined;
+	if (options.prometheus) {
+		// Loaded only for a dashboard with Prometheus.
+		const {joinDiscovered, PrometheusLink} = await import('./prometheus/prometheus-link.js');
+		try {
+			prometheus = new PrometheusLink(options.prometheus);
+		} catch (error) {
+			stderr.write(`krazy-tui: ${describeError(error)}; going on without Prometheus\n`);
+		}
 
-	// Devices Prometheus finds while the dashboard runs join the list (each read of its view, every 15 s).
-	const discovery = options.prometheus?.discover;
-	const stopDiscovery = prometheus && discovery ? joinDiscovered(prometheus, store, discovery.password) : undefined;
+		// Devices Prometheus finds while the dashboard runs join the list (each read of its view, every 15 s).
+		const discovery = options.prometheus.discover;
+		stopDiscovery = prometheus && discovery ? joinDiscovered(prometheus, store, discovery.password) : undefined;
+	}
 	process.once('exit', leave);
 	// The pollers' timers do not hold the process; between two Ink instances (a shell hand-over) nothing else would.
 	const keepAlive = setInterval(() => undefined, 1 << 30);
-	// Polling starts before Ink loads (most of the start-up time): the first frame then often has the devices' data.
-	store.start();
-	void updates.start();
-	prometheus?.start();
+	// Polling starts once the first frame is on screen: answers that arrived earlier were handled while Ink and the
+	// views load, which the first frame then waited for.
+	let started = false;
+	const startOnce = () => {
+		if (!started) {
+			started = true;
+			store.start();
+			void updates.start();
+			prometheus?.start();
+		}
+	};
+
 	let ink: InkModules;
 	try {
 		ink = await loadInk();
@@ -193,7 +206,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<number
 				stdout.write(enterAlternateScreen);
 			}
 
-			const outcome = await renderUntilDone(ink, store, updates, prometheus, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env, memory.soon);
+			const outcome = await renderUntilDone(ink, store, updates, prometheus, state, options, settings, historyMs, pollIntervalMs, stdin, stdout, stderr, env, memory.soon, startOnce);
 			state = outcome.state;
 			if (outcome.kind === 'quit') {
 				quitting = options.exitOnQuit === true;
@@ -318,6 +331,7 @@ async function renderUntilDone(
 	stderr: NodeJS.WriteStream,
 	env: NodeJS.ProcessEnv,
 	onNavigate: (state: DashboardState) => void,
+	afterRender: () => void,
 ): Promise<Outcome> {
 	let resolveOutcome!: (outcome: Outcome) => void;
 	// A quit that ends the process leaves Ink mounted: runDashboard restores the terminal and exits.
@@ -386,6 +400,7 @@ async function renderUntilDone(
 	// write calls back within the same tick) would resolve nothing, so the promise is made right away.
 	const exited = instance.waitUntilExit();
 	holder.instance = instance;
+	afterRender();
 	if (holder.outcome && !exitsAt(holder.outcome)) {
 		instance.unmount();
 	}

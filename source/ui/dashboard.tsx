@@ -34,15 +34,12 @@ import {Line, LineWidthContext, type Segment} from './components/line.js';
 import {DeviceTable, deviceWindow} from './components/device-table.js';
 import {ServiceTable} from './components/service-table.js';
 import {GraphsPane} from './components/graphs-pane.js';
-import {HelpView} from './components/help-view.js';
 import {ConfirmDialog, dialogHeight} from './components/confirm-dialog.js';
-import {CommandPalette, MessageLog} from './components/overlays.js';
 import {LogView, logChromeRows} from './components/log-view.js';
-import {UpdatePane} from './components/update-pane.js';
 import type {UpdateController} from './update/update-controller.js';
 import {updateHints} from './update/update-pane-lines.js';
 import {initialUpdateView, rowNote, type UpdateViewState} from './update/update-view.js';
-import {HistoryPane} from './components/history-pane.js';
+import {deferredView} from './deferred-view.js';
 import {historyKeys} from './prometheus/history-keys.js';
 import type {PrometheusLink, PrometheusLinkState} from './prometheus/prometheus-link.js';
 import {alertNote} from '../display/alert-note.js';
@@ -158,6 +155,21 @@ export function expandHome(file: string, home: string | undefined): string {
 /** The most lines the message line wraps to. */
 const maxMessageLines = 3;
 
+// Drawn only after a key: loaded once the first frame is on screen (see deferred-view.ts).
+const helpView = deferredView(async () => import('./components/help-view.js'));
+const overlayViews = deferredView(async () => import('./components/overlays.js'));
+const updateView = deferredView(async () => import('./components/update-pane.js'));
+const historyView = deferredView(async () => import('./components/history-pane.js'));
+
+/** A view still loading (only right after start-up): its rows kept, so nothing below it moves. */
+function Loading({rows}: {rows: number}) {
+	return (
+		<Box height={Math.max(1, rows)}>
+			<Text dimColor>loading…</Text>
+		</Box>
+	);
+}
+
 /** The dashboard as an element: what the entry renders, without a JSX (and so a React) import of its own. */
 export function dashboardElement(props: DashboardProps): ReactElement {
 	return <Dashboard {...props} />;
@@ -188,6 +200,10 @@ function DashboardScreen(props: DashboardProps) {
 	const palette = usePalette();
 	const size = useTerminalSize(props.size);
 	const [state, dispatch] = useReducer(dashboardReducer, props.initialState ?? initialDashboardState);
+	const help = helpView.useModule();
+	const overlays = overlayViews.useModule();
+	const update = updateView.useModule();
+	const history = historyView.useModule();
 	const {onNavigate} = props;
 	useEffect(() => {
 		onNavigate?.(state);
@@ -565,16 +581,16 @@ function DashboardScreen(props: DashboardProps) {
 	const bodyRows = layout.height - 2 - messageLines.length;
 	if (state.help) {
 		const view = state.screen === 'logs' ? 'logs' : state.focus;
-		body = <HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} view={view} />;
+		body = help === undefined ? <Loading rows={bodyRows} /> : <help.HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} view={view} />;
 	} else if (state.messagesOpen) {
-		body = <MessageLog messages={state.messages} rows={bodyRows} width={layout.width} offset={state.messagesOffset} />;
+		body = overlays === undefined ? <Loading rows={bodyRows} /> : <overlays.MessageLog messages={state.messages} rows={bodyRows} width={layout.width} offset={state.messagesOffset} />;
 	} else if (state.palette) {
 		const commands = filterPalette(paletteCommands(state, {readonly}), state.palette.text);
-		body = <CommandPalette commands={commands} text={state.palette.text} index={state.palette.index} rows={bodyRows} width={layout.width} />;
+		body = overlays === undefined ? <Loading rows={bodyRows} /> : <overlays.CommandPalette commands={commands} text={state.palette.text} index={state.palette.index} rows={bodyRows} width={layout.width} />;
 	} else if (state.screen === 'history') {
-		body = <HistoryPane state={prometheusState} rows={bodyRows} width={layout.width} />;
+		body = history === undefined ? <Loading rows={bodyRows} /> : <history.HistoryPane state={prometheusState} rows={bodyRows} width={layout.width} />;
 	} else if (state.screen === 'update') {
-		body = <UpdatePane state={updateState} rows={bodyRows} width={layout.width} readonly={readonly} />;
+		body = update === undefined ? <Loading rows={bodyRows} /> : <update.UpdatePane state={updateState} rows={bodyRows} width={layout.width} readonly={readonly} />;
 	} else if (state.screen === 'logs' && state.logTarget) {
 		const logDeviceSnapshot = snapshot.devices.find(device => device.name === state.logTarget?.device);
 		const serviceInfo = logDeviceSnapshot?.services.find(service => service.path === state.logTarget?.path);
