@@ -6,7 +6,7 @@ import {assessDevicePath, surveyDrives} from '../core/flash/drive-survey.js';
 import {refusalLine, type DriveAssessment} from '../core/flash/drive-verdict.js';
 import {FlashError, isFlashError} from '../core/flash/flash-error.js';
 import type {FlashEvent, FlashOutcome} from '../core/flash/flash-job.js';
-import {defaultFlashServices} from '../core/flash/flash-services.js';
+import {defaultFlashServices, preloadWriter} from '../core/flash/flash-services.js';
 import {runFlashSession} from '../core/flash/flash-session.js';
 import {fractionDone, secondsLeft} from '../core/flash/flash-progress.js';
 import {doneRecord, type FlashRecord} from '../core/flash/flash-record.js';
@@ -256,8 +256,22 @@ async function flashUnattended(values: Values, io: CommandIo): Promise<number> {
 	const printer = new ProgressPrinter(io, json);
 	const devicePath = values.device!;
 	try {
-		const image: ImageInfo | undefined = values.image ? await inspectImage(values.image) : undefined;
-		const drive = await assessDevicePath(devicePath, {image: image && {path: image.path, size: image.size}});
+		// The writer loads while the image is read and lsblk runs (a process of its own).
+		preloadWriter().catch(() => undefined);
+		// The image is read while the device is checked; a bad image is still the error told first.
+		const reading = values.image ? inspectImage(values.image) : undefined;
+		const surveyImage = reading?.then(info => ({path: info.path, size: info.size}));
+		// Told below, or never looked at when the device is refused first.
+		surveyImage?.catch(() => undefined);
+		let drive: DriveAssessment;
+		try {
+			drive = await assessDevicePath(devicePath, {image: surveyImage});
+		} catch (error) {
+			await reading;
+			throw error;
+		}
+
+		const image: ImageInfo | undefined = await reading;
 		await accept(drive, values, values.image ?? `gok instance ${values.instance}`);
 		const outcome = await runFlashSession({
 			drive,

@@ -173,6 +173,10 @@ test('bad targets and bad images: one line, exit 1, nothing written', async t =>
 	const missing = await runFlash(['flash', '--image', path.join(dir, 'nope.img'), '--device', loop.path, '--yes']);
 	t.is(missing.code, 1);
 	t.is(missing.stderr, `${path.join(dir, 'nope.img')}: no such file\n`);
+	// The image is read while the device is checked: with both wrong, the image's error is still the one told.
+	const bothWrong = await runFlash(['flash', '--image', path.join(dir, 'nope.img'), '--device', good.xz, '--yes']);
+	t.is(bothWrong.code, 1);
+	t.is(bothWrong.stderr, `${path.join(dir, 'nope.img')}: no such file\n`);
 
 	const truncatedRaw = path.join(dir, 'truncated.img');
 	await writeFile(truncatedRaw, layout.image.subarray(0, 40 * MiB));

@@ -4,19 +4,22 @@ import {findDevice, judgeDrive, offeredDevices, type DriveAssessment, type Verdi
 import {FlashError} from './flash-error.js';
 import {runLsblk, type BlockDevice, type RunLsblkOptions} from './lsblk.js';
 
+export type SurveyImage = {path: string; size?: number};
+
 export type SurveyOptions = {
 	showAll?: boolean;
-	/** The image to be written: its size and where it lives enter the verdicts. */
-	image?: {path: string; size?: number};
+	/** The image to be written: its size and where it lives enter the verdicts (may still be being read). */
+	image?: SurveyImage | Promise<SurveyImage | undefined>;
 	lsblk?: RunLsblkOptions;
 };
 
-async function contextFor(devices: readonly BlockDevice[], options: SurveyOptions): Promise<VerdictContext> {
-	const [holders, system] = await Promise.all([
-		options.image ? devicesHoldingFile(options.image.path, devices) : Promise.resolve(new Set<string>()),
-		systemDeviceNumbers(),
+async function contextFor(devices: readonly BlockDevice[], options: SurveyOptions, system: Promise<Set<string>> = systemDeviceNumbers()): Promise<VerdictContext> {
+	const image = await options.image;
+	const [holders, systemNumbers] = await Promise.all([
+		image ? devicesHoldingFile(image.path, devices) : Promise.resolve(new Set<string>()),
+		system,
 	]);
-	return {imageSize: options.image?.size, imagePath: options.image?.path, imageHolders: holders, systemDeviceNumbers: system};
+	return {imageSize: image?.size, imagePath: image?.path, imageHolders: holders, systemDeviceNumbers: systemNumbers};
 }
 
 /** The devices the wizard offers (loop, zram and optical only with showAll), each with its verdict. */
@@ -28,14 +31,19 @@ export async function surveyDrives(options: SurveyOptions = {}): Promise<DriveAs
 
 /** The verdict on one path given with --device (symlinks resolved; partitions found too, to be refused). */
 export async function assessDevicePath(devicePath: string, options: SurveyOptions = {}): Promise<DriveAssessment> {
+	// lsblk (a process of its own) and the system's disks are asked for while the path is checked: a refusal of the
+	// path still comes first, and nothing of them is used before it.
+	const lsblk = runLsblk(options.lsblk);
+	const system = systemDeviceNumbers();
+	lsblk.catch(() => undefined);
+	system.catch(() => undefined);
 	const target = await requireBlockDevice(devicePath);
-
-	const devices = await runLsblk(options.lsblk);
+	const devices = await lsblk;
 	const device = findDevice(devices, target.resolved)
 		?? [...devices].find(candidate => candidate.majMin !== '' && candidate.majMin === target.majMin);
 	if (!device) {
 		throw new FlashError(devicePath, 'refused', 'lsblk does not list it, refusing');
 	}
 
-	return judgeDrive(device, await contextFor(devices, options));
+	return judgeDrive(device, await contextFor(devices, options, system));
 }

@@ -1,17 +1,14 @@
 // What a flash asks of the system, as one object: the real programs and devices by default, others in tests.
+// Only the survey and the image reader load with it: the rest (the writer, sudo, gok, settings, unmount, eject,
+// completion) loads when first asked for, the writer while lsblk runs (preloadWriter), so a flash's start waits for
+// no module it does not use.
 import {surveyDrives} from './drive-survey.js';
 import type {DriveAssessment} from './drive-verdict.js';
-import {currentInvocation, elevatedFlashArgs, findSudo, runElevatedFlash, validateSudo} from './elevation.js';
-import {runFlash, type FlashEvent, type FlashOutcome, type FlashPlan} from './flash-job.js';
-import {powerOffCard, type PowerOffResult} from './card-eject.js';
-import {readGokInstance} from '../gok-config.js';
-import {readSettings, setSetting} from '../settings.js';
-import {buildGokImage, listGokInstances, type GokBuild} from './gok-image.js';
+import type {FlashEvent, FlashOutcome, FlashPlan} from './flash-job.js';
+import type {PowerOffResult} from './card-eject.js';
+import type {GokBuild} from './gok-image.js';
 import {inspectImage, type ImageInfo} from './image-source.js';
-import {unmountAll} from './unmount.js';
-import {completePath, type PathCompletion} from './path-completion.js';
-import {findProgram} from './program-path.js';
-import {gokParentDir} from '../gok-config.js';
+import type {PathCompletion} from './path-completion.js';
 import path from 'node:path';
 
 export type FlashHooks = {signal?: AbortSignal; onEvent: (event: FlashEvent) => void};
@@ -45,10 +42,20 @@ export type FlashServices = {
 	powerOff(devicePath: string, isLoop: boolean): Promise<PowerOffResult>;
 };
 
+/** Starts loading the writer (flash-job and what it uses) without waiting: a flash then finds it loaded. */
+export async function preloadWriter(): Promise<void> {
+	await import('./flash-job.js');
+}
+
 export function defaultFlashServices(env: NodeJS.ProcessEnv, home: string): FlashServices {
 	return {
 		inspectImage,
 		async listSources() {
+			const [{findProgram}, {listGokInstances}, {gokParentDir, readGokInstance}] = await Promise.all([
+				import('./program-path.js'),
+				import('./gok-image.js'),
+				import('../gok-config.js'),
+			]);
 			const [gok, names] = await Promise.all([findProgram('gok', env), listGokInstances({env, home})]);
 			const parent = gokParentDir({env, home});
 			const instances = await Promise.all(names.map(async (name): Promise<GokSource> => {
@@ -58,22 +65,24 @@ export function defaultFlashServices(env: NodeJS.ProcessEnv, home: string): Flas
 			}));
 			return {gok: gok !== undefined, instances};
 		},
-		completePath: async partial => completePath(partial, {home, cwd: process.cwd()}),
+		completePath: async partial => (await import('./path-completion.js')).completePath(partial, {home, cwd: process.cwd()}),
 		async lastImage() {
+			const {readSettings} = await import('../settings.js');
 			const {settings} = await readSettings({env, home});
 			return settings.lastImage ?? undefined;
 		},
-		rememberImage: async imagePath => setSetting({env, home}, 'lastImage', imagePath),
+		rememberImage: async imagePath => (await import('../settings.js')).setSetting({env, home}, 'lastImage', imagePath),
 		survey: async options => surveyDrives(options),
-		buildInstance: async (instance, targetBytes, options) => buildGokImage(instance, targetBytes, {env, ...options}),
-		unmount: async (devicePath, mountpoints) => unmountAll(devicePath, mountpoints, env),
-		flash: async (plan, hooks) => runFlash({...plan, env}, hooks),
-		sudoPath: async () => findSudo(env),
-		validateSudo: async sudo => validateSudo(sudo, env),
+		buildInstance: async (instance, targetBytes, options) => (await import('./gok-image.js')).buildGokImage(instance, targetBytes, {env, ...options}),
+		unmount: async (devicePath, mountpoints) => (await import('./unmount.js')).unmountAll(devicePath, mountpoints, env),
+		flash: async (plan, hooks) => (await import('./flash-job.js')).runFlash({...plan, env}, hooks),
+		sudoPath: async () => (await import('./elevation.js')).findSudo(env),
+		validateSudo: async sudo => (await import('./elevation.js')).validateSudo(sudo, env),
 		async flashWithSudo(sudo, plan, hooks) {
+			const {currentInvocation, elevatedFlashArgs, runElevatedFlash} = await import('./elevation.js');
 			const args = elevatedFlashArgs(currentInvocation(), {imagePath: plan.image.path, devicePath: plan.devicePath, fast: plan.fast, verify: plan.verify});
 			return runElevatedFlash(sudo, args, {env, signal: hooks.signal, onEvent: hooks.onEvent, devicePath: plan.devicePath});
 		},
-		powerOff: async (devicePath, isLoop) => powerOffCard(devicePath, {env, isLoop}),
+		powerOff: async (devicePath, isLoop) => (await import('./card-eject.js')).powerOffCard(devicePath, {env, isLoop}),
 	};
 }

@@ -9,7 +9,7 @@ import {FlashError} from './flash-error.js';
 import {ProgressThrottle, RateMeter, type VerifyProgress, type WriteProgress} from './flash-progress.js';
 import {formatBytes, formatOffset} from './flash-units.js';
 import {openImageReader, type ImageInfo, type ImageReader} from './image-source.js';
-import {firstChangedSample, firstDifference, ReadBack, samplePages, type CardAccess, type SamplePage} from './image-verifier.js';
+import {firstChangedSample, firstDifference, ReadBack, samplePages, samplePageBytes, type CardAccess, type SamplePage} from './image-verifier.js';
 
 /** The first MiB holds the partition table: a card whose write stopped early must not look bootable. */
 export const heldBackBytes = 1024 * 1024;
@@ -162,9 +162,11 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 		}
 	};
 
+	/** Bytes the final check has read again (beside the last read-back): progress counts both. */
+	let sampled = 0;
 	const readBack = readingBack ? new ReadBack(device, hasher, alignedBuffers(2, fastBlockSize), bytes => {
 		verified = bytes;
-		reportVerify(bytes);
+		reportVerify(verified + sampled);
 	}) : undefined;
 	const samples: SamplePage[] = [];
 	const zeroPageHashes = new Map<number, string>();
@@ -175,7 +177,7 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 		}
 
 		readBack.add(offset, length, write);
-		for (const [start, end] of samplePages(offset, offset + length)) {
+		for (const [start, end] of samplePages(offset, offset + length, Math.max(samplePageBytes, device.sectorSize))) {
 			const bytes = source.subarray(at + start - offset, at + end - offset);
 			let sha256: string | undefined;
 			if (source === zeros) {
@@ -436,11 +438,12 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 		// overwritten) nor a stale backup GPT at the card's end.
 		// Its first MiB (boot code too) and its end where signatures are (see invalidationSpans: a backup GPT, RAID and ZFS
 		// labels of the whole card).
-		await zeroed(0, Math.min(heldBackBytes, device.size));
+		// Both read (and zeroed) side by side: each waits on the card, not on the other.
 		const end = Number.isFinite(device.size) ? invalidationSpans(0, device.size).at(-1) : undefined;
-		if (end && end[0] >= heldBackBytes) {
-			await zeroed(end[0], end[1] - end[0]);
-		}
+		await Promise.all([
+			zeroed(0, Math.min(heldBackBytes, device.size)),
+			end && end[0] >= heldBackBytes ? zeroed(end[0], end[1] - end[0]) : undefined,
+		]);
 
 		await device.flush();
 
@@ -501,14 +504,26 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 			verifyTotal = ranges.reduce((sum, [start, end]) => sum + end - start, 0) + sampledTotal;
 			readBack.add(0, heldLength, Promise.resolve());
 			readBack.close();
-			await readBack.done;
+			// Nothing is written after this: a wrap-around shows now in the pages written before. They are read beside
+			// the first MiB's read-back: the card answers small reads one by one, and neither waits for the other.
+			const [sampling, readingBack] = await Promise.allSettled([
+				firstChangedSample(device, samples, bytes => {
+					sampled = bytes;
+					reportVerify(verified + bytes);
+				}),
+				readBack.done,
+			]);
+			// Both have ended (no read left under way on the card) before either's failure is told.
+			if (readingBack.status === 'rejected') {
+				throw readingBack.reason;
+			}
+
+			if (sampling.status === 'rejected') {
+				throw sampling.reason;
+			}
+
+			const changed = sampling.value;
 			const [wrote, read] = await hasher.digest();
-			// Nothing is written after this: a wrap-around shows now in the pages written before.
-			let sampled = 0;
-			const changed = await firstChangedSample(device, samples, bytes => {
-				sampled = bytes;
-				reportVerify(verified + bytes);
-			});
 			if (wrote !== read || changed) {
 				const offset = await firstDifference(image, device, ranges).catch(() => undefined) ?? changed?.offset;
 				const where = offset === undefined ? 'the card reads back differently from what was written' : `the card differs from the image at byte ${formatOffset(offset)}`;

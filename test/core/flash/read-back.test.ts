@@ -178,8 +178,11 @@ test('the sampled pages of a written piece catch any later write wrapped onto it
 			return true;
 		},
 	));
-	t.deepEqual(samplePages(0, 1536 * KiB + 100), [[0, 4 * KiB], [512 * KiB, 516 * KiB], [1024 * KiB, 1028 * KiB], [1536 * KiB, 1536 * KiB + 100]]);
-	t.deepEqual(samplePages(4 * KiB, 12 * KiB), [[4 * KiB, 8 * KiB], [8 * KiB, 12 * KiB]]);
+	// One sector per page (512 bytes), or the card's sector when that is bigger.
+	t.deepEqual(samplePages(0, 1536 * KiB + 100), [[0, 512], [512 * KiB, 512 * KiB + 512], [1024 * KiB, 1024 * KiB + 512], [1536 * KiB, 1536 * KiB + 100]]);
+	t.deepEqual(samplePages(4 * KiB, 12 * KiB), [[4 * KiB, 4 * KiB + 512], [12 * KiB - 512, 12 * KiB]]);
+	t.deepEqual(samplePages(4 * KiB, 12 * KiB, 4 * KiB), [[4 * KiB, 8 * KiB], [8 * KiB, 12 * KiB]]);
+	t.deepEqual(samplePages(0, 1536 * KiB + 100, 4 * KiB), [[0, 4 * KiB], [512 * KiB, 516 * KiB], [1024 * KiB, 1028 * KiB], [1536 * KiB, 1536 * KiB + 100]]);
 });
 
 test('verify while writing on a loop device: every written byte read back, the card byte-identical where written', async t => {
