@@ -155,11 +155,13 @@ export function expandHome(file: string, home: string | undefined): string {
 /** The most lines the message line wraps to. */
 const maxMessageLines = 3;
 
-// Drawn only after a key: loaded once the first frame is on screen (see deferred-view.ts).
-const helpView = deferredView(async () => import('./components/help-view.js'));
-const overlayViews = deferredView(async () => import('./components/overlays.js'));
-const updateView = deferredView(async () => import('./components/update-pane.js'));
-const historyView = deferredView(async () => import('./components/history-pane.js'));
+// Drawn only after a key: loaded a moment after the first frame, once the first polls have had the CPU (or at once when
+// asked for), see deferred-view.ts.
+const afterFirstPolls = {delayMs: 300};
+const helpView = deferredView(async () => import('./components/help-view.js'), afterFirstPolls);
+const overlayViews = deferredView(async () => import('./components/overlays.js'), afterFirstPolls);
+const updateView = deferredView(async () => import('./components/update-pane.js'), afterFirstPolls);
+const historyView = deferredView(async () => import('./components/history-pane.js'), afterFirstPolls);
 
 /** A view still loading (only right after start-up): its rows kept, so nothing below it moves. */
 function Loading({rows}: {rows: number}) {
@@ -200,10 +202,11 @@ function DashboardScreen(props: DashboardProps) {
 	const palette = usePalette();
 	const size = useTerminalSize(props.size);
 	const [state, dispatch] = useReducer(dashboardReducer, props.initialState ?? initialDashboardState);
-	const help = helpView.useModule();
-	const overlays = overlayViews.useModule();
-	const update = updateView.useModule();
-	const history = historyView.useModule();
+	const help = helpView.useModule(state.help);
+	const overlays = overlayViews.useModule(state.messagesOpen || state.palette !== null);
+	const update = updateView.useModule(state.screen === 'update');
+	// Without Prometheus the history pane only says so: loaded when asked for.
+	const history = historyView.useModule(state.screen === 'history', props.prometheus !== undefined);
 	const {onNavigate} = props;
 	useEffect(() => {
 		onNavigate?.(state);

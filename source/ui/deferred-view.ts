@@ -3,13 +3,20 @@
 import {useEffect, useState} from 'react';
 
 export type DeferredView<M> = {
-	/** The module once loaded; until then undefined (the first render starts the load, after its frame is drawn). */
-	useModule(): M | undefined;
+	/**
+	 * The module once loaded; until then undefined. The load starts at once when the view is `needed` on screen, else
+	 * `delayMs` after the first frame (unless `preload` is false: a view that is seldom wanted).
+	 */
+	useModule(needed?: boolean, preload?: boolean): M | undefined;
 	/** Starts the load (once); resolves with the module. */
 	load(): Promise<M>;
 };
 
-export function deferredView<M>(importer: () => Promise<M>): DeferredView<M> {
+/**
+ * `delayMs`: how long after the first frame the load starts, leaving the CPU to what that frame waits for next (the
+ * dashboard's first polls); a view asked for before it is loaded shows "loading…" until it is.
+ */
+export function deferredView<M>(importer: () => Promise<M>, {delayMs = 0}: {delayMs?: number} = {}): DeferredView<M> {
 	let loaded: M | undefined;
 	let failure: unknown;
 	let loading: Promise<M> | undefined;
@@ -29,14 +36,31 @@ export function deferredView<M>(importer: () => Promise<M>): DeferredView<M> {
 
 	return {
 		load,
-		useModule() {
+		useModule(needed = false, preload = true) {
 			const [, setModule] = useState(loaded);
 			const [, setFailure] = useState<unknown>();
 			useEffect(() => {
-				if (loaded === undefined) {
-					load().then(setModule, setFailure);
+				if (loaded !== undefined || (!needed && !preload)) {
+					return;
 				}
-			}, []);
+
+				let cancelled = false;
+				const timer = setTimeout(() => {
+					load().then(module => {
+						if (!cancelled) {
+							setModule(module);
+						}
+					}, (error: unknown) => {
+						if (!cancelled) {
+							setFailure(error);
+						}
+					});
+				}, needed ? 0 : delayMs);
+				return () => {
+					cancelled = true;
+					clearTimeout(timer);
+				};
+			}, [needed, preload]);
 			if (failure !== undefined) {
 				// A view that cannot load (a broken install) is an error to see, not a blank pane.
 				throw failure instanceof Error ? failure : new Error(String(failure));

@@ -17,8 +17,8 @@ function gate() {
 	return {promise, open};
 }
 
-function Screen({view}: {view: ReturnType<typeof deferredView<ViewModule>>}) {
-	const module = view.useModule();
+function Screen({view, needed, preload}: {view: ReturnType<typeof deferredView<ViewModule>>; needed?: boolean; preload?: boolean}) {
+	const module = view.useModule(needed, preload);
 	return module === undefined ? <Text>first frame, view loading</Text> : <module.View />;
 }
 
@@ -53,4 +53,28 @@ test('a view that cannot load shows its error instead of "loading" forever', asy
 	const frame = await waitForFrame(app, text => text.includes('Cannot find module'));
 	t.false(frame.includes('view loading'));
 	await t.throwsAsync(view.load(), {message: 'Cannot find module help-view.js'});
+});
+
+test('with a delay the load waits for it, unless the view is needed on screen; a view not preloaded loads only when needed', async t => {
+	const counts = {late: 0, seldom: 0};
+	const late = deferredView<ViewModule>(async () => {
+		counts.late++;
+		return {View: () => <Text>late view</Text>};
+	}, {delayMs: 60_000});
+	const seldom = deferredView<ViewModule>(async () => {
+		counts.seldom++;
+		return {View: () => <Text>seldom view</Text>};
+	});
+	const app = render(<><Screen view={late} /><Screen view={seldom} preload={false} /></>);
+	t.teardown(() => app.unmount());
+	// Nothing is loaded in the first moments after the first frame: the delay holds one, the other is never preloaded.
+	await new Promise(resolve => {
+		setTimeout(resolve, 200);
+	});
+	t.deepEqual(counts, {late: 0, seldom: 0});
+	t.is(plain(app.lastFrame()), 'first frame, view loading\nfirst frame, view loading');
+	// Needed now: both load at once, delay or not.
+	app.rerender(<><Screen needed view={late} /><Screen needed view={seldom} preload={false} /></>);
+	await waitForFrame(app, frame => frame === 'late view\nseldom view');
+	t.deepEqual(counts, {late: 1, seldom: 1});
 });
