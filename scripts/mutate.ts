@@ -18,6 +18,11 @@ export const targets: Record<string, {mutate: string[]; tests: string[]}> = {
 	'replay-aligner': {mutate: ['source/core/log-stream.ts:41-130'], tests: ['test/core/replay-aligner.test.ts']},
 	'known-hosts': {mutate: ['source/core/breakglass/known-hosts.ts'], tests: ['test/core/breakglass/known-hosts.test.ts']},
 	'drive-verdict': {mutate: ['source/core/flash/drive-verdict.ts'], tests: ['test/core/flash/drive-verdict.test.ts']},
+	// The device client: requests, answers, the XSRF flow of supervision actions, waiting for a new pid.
+	'device-client': {
+		mutate: ['source/core/device-client.ts'],
+		tests: ['test/core/device-client.test.ts', 'test/core/device-client-errors.test.ts', 'test/core/device-client-refused.test.ts', 'test/core/device-client-tls.test.ts'],
+	},
 };
 
 const wanted = process.argv.slice(2);
