@@ -135,8 +135,8 @@ test('the dashboard\'s first frame does not wait for the update jobs: the push, 
 	t.true(graph.get('ui/update/update-controller.ts')!.some(entry => entry.target === 'core/update/update-job.ts' && entry.dynamic), 'the controller loads them with import()');
 });
 
-test('the dashboard\'s first frame does not wait for what it does not draw: help, message log, palette, update and history panes, Prometheus', t => {
-	const later = ['ui/components/help-view.tsx', 'ui/components/overlays.tsx', 'ui/components/update-pane.tsx', 'ui/components/history-pane.tsx', 'ui/prometheus/prometheus-link.ts', 'core/prometheus/prometheus-client.ts'];
+test('the dashboard\'s first frame does not wait for what it does not draw: help, message log, palette, update and history panes, Prometheus, the answers\' parsers', t => {
+	const later = ['ui/components/help-view.tsx', 'ui/components/overlays.tsx', 'ui/components/update-pane.tsx', 'ui/components/history-pane.tsx', 'ui/prometheus/prometheus-link.ts', 'core/prometheus/prometheus-client.ts', 'core/overview-parser.ts', 'entities'];
 	for (const entry of ['commands/dashboard.ts', 'ui/dashboard-app.tsx', 'ui/dashboard.tsx']) {
 		const loaded = [...staticClosure(entry)].filter(target => later.includes(target));
 		t.deepEqual(loaded, [], `${entry} loads ${loaded.join(', ')}`);

@@ -6,7 +6,7 @@ import type {DeviceTarget} from './device-target.js';
 import type {DeviceOverview, HtmlOverview, LogStreamChoice, ServiceStatus} from './device-model.js';
 import {HttpTransport, type HttpResponse} from './http-transport.js';
 import {LogStream, type LogStreamOptions} from './log-stream.js';
-import {parseHtmlOverview, parseOverview, parseServiceStatus, ShapeError} from './overview-parser.js';
+import type {ShapeError} from './overview-parser.js';
 import {readLimits} from './read-limits.js';
 import {oneLine} from './sanitize-terminal.js';
 
@@ -37,6 +37,12 @@ export type RestartOptions = SuperviseOptions & {
 export const defaultTimeoutMs = 5000;
 
 /** Inits before 2023-02-15 look only at Content-Type, newer ones at Accept: send both. */
+/**
+ * The parsers (and their HTML entity tables), loaded with the first request rather than with the client: a dashboard's
+ * first frame, drawn before any poll, does not wait for them, and the first answer's network time hides their load.
+ */
+const parsers = async () => import('./overview-parser.js');
+
 const jsonHeaders = {Accept: 'application/json', 'Content-Type': 'application/json'};
 
 /** Reboot and power off stop every service first (up to ~100 s per signal) before the init answers. */
@@ -61,20 +67,20 @@ export class DeviceClient {
 
 	/** GET / as JSON. */
 	async overview(signal?: AbortSignal): Promise<DeviceOverview> {
-		const response = await this.get('/', jsonHeaders, signal);
-		return this.json(response, parseOverview, 'the device overview');
+		const [response, {parseOverview, ShapeError}] = await Promise.all([this.get('/', jsonHeaders, signal), parsers()]);
+		return this.json(response, parseOverview, 'the device overview', ShapeError);
 	}
 
 	/** GET /status?path= as JSON; unknown path → DeviceError 'unknown-service'. */
 	async service(path: string, signal?: AbortSignal): Promise<ServiceStatus> {
-		const response = await this.get(statusPath(path), jsonHeaders, signal);
+		const [response, {parseServiceStatus, ShapeError}] = await Promise.all([this.get(statusPath(path), jsonHeaders, signal), parsers()]);
 		this.expectService(response, path);
-		return this.json(response, parseServiceStatus, `the status of ${path}`);
+		return this.json(response, parseServiceStatus, `the status of ${path}`, ShapeError);
 	}
 
 	/** GET / as HTML: per-service RSS and last log lines. */
 	async htmlOverview(signal?: AbortSignal): Promise<HtmlOverview> {
-		const response = await this.get('/', {Accept: 'text/html'}, signal);
+		const [response, {parseHtmlOverview}] = await Promise.all([this.get('/', {Accept: 'text/html'}, signal), parsers()]);
 		this.expectOk(response);
 		const html = response.body.toString('utf8');
 		if (!/gokrazy/i.test(html) || !/<html/i.test(html)) {
@@ -254,7 +260,7 @@ export class DeviceClient {
 		this.expectOk(response);
 	}
 
-	private json<T>(response: HttpResponse, parse: (value: unknown) => T, what: string): T {
+	private json<T>(response: HttpResponse, parse: (value: unknown) => T, what: string, shapeError: typeof ShapeError): T {
 		this.expectOk(response);
 		const type = header(response.headers, 'content-type') ?? '';
 		const text = response.body.toString('utf8');
@@ -272,7 +278,7 @@ export class DeviceClient {
 		try {
 			return parse(value);
 		} catch (error) {
-			if (error instanceof ShapeError) {
+			if (error instanceof shapeError) {
 				throw new DeviceError(this.device, 'not-gokrazy', `${this.transport.hostPort} is not a gokrazy device (${error.message})`);
 			}
 
