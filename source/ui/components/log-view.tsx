@@ -3,7 +3,7 @@ import React, {useEffect} from 'react';
 import {Box, Text} from 'ink';
 import type {LogFollowerState, LogBuffer} from '../../core/log-buffer.js';
 import type {ServiceSnapshot} from '../../core/fleet-store.js';
-import {fit, rule} from '../../display/columns.js';
+import {fit, rule, textWidth} from '../../display/columns.js';
 import {clean} from '../../display/device-text.js';
 import {dashboardKeys} from '../dashboard-keys.js';
 import {logTimeWidth, logWindow, matchRanges, parseQuery, type LogRow, type LogViewState} from '../log-view-state.js';
@@ -12,6 +12,20 @@ import {Line, type Segment} from './line.js';
 
 /** Lines of the log screen that are not log: title, status, footer. */
 export const logChromeRows = 3;
+
+/**
+ * The log title: what the view is doing (following or paused, the search position, the filter) is cut last; the
+ * device's name gives way first (to 8 columns), then the end of the line. At 100 columns a paused view of a device named
+ * by its host:port with 36 new lines lost its search position, which tells the user where they are.
+ */
+export function logTitle(device: string, service: string, parts: readonly string[], width: number): string {
+	const whole = ['Logs ·', device, service].join(' ');
+	const tail = parts.join(' · ');
+	// rule() draws "── TITLE " and fills the rest with "─".
+	const room = width - textWidth(`── Logs ·  ${service} · ${tail} `);
+	const shown = room >= textWidth(device) ? whole : ['Logs ·', fit(device, Math.max(8, room)), service].join(' ');
+	return [shown, tail].join(' · ');
+}
 
 function highlight(row: LogRow, query: string, current: boolean, palette: Palette): Segment[] {
 	if (query === '') {
@@ -103,7 +117,7 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 	const arrived = !state.follow && buffer && state.pausedAt !== null ? Math.max(0, buffer.nextSeq - state.pausedAt) : 0;
 	const newLines = arrived > 0 ? `, ${arrived} new` : '';
 	const mode = state.follow ? 'following ▼' : window?.atEnd ? `paused at the end${newLines}` : `paused ▲${newLines} (G follows)`;
-	const parts = [`Logs · ${clean(device)} ${clean(service)}`, mode];
+	const parts = [mode];
 	if (state.copy) {
 		parts.push('copy mode: select with the mouse, v leaves');
 	}
@@ -178,7 +192,7 @@ export function LogView({buffer, followerState, state, device, service, serviceI
 	const rowsShown = window?.rows ?? [];
 	return (
 		<Box flexDirection="column" width={width} height={rows}>
-			<Line segments={[{text: rule(parts.join(' · '), width), color: palette.title, bold: true}]} />
+			<Line segments={[{text: rule(logTitle(clean(device), clean(service), parts, width), width), color: palette.title, bold: true}]} />
 			<Line segments={status} />
 			<Box flexDirection="column" height={paneRows}>
 				{rowsShown.length === 0 ? (

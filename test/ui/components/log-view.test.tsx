@@ -5,7 +5,8 @@ import test from 'ava';
 import {render} from 'ink-testing-library';
 import {LogBuffer, type LogFollowerState} from '../../../source/core/log-buffer.js';
 import {LineWidthContext} from '../../../source/ui/components/line.js';
-import {LogView} from '../../../source/ui/components/log-view.js';
+import {LogView, logTitle} from '../../../source/ui/components/log-view.js';
+import {rule, textWidth} from '../../../source/display/columns.js';
 import {initialLogViewState, logViewReducer, type LogViewState} from '../../../source/ui/log-view-state.js';
 import {plain, waitForFrame} from '../frames.js';
 
@@ -88,4 +89,18 @@ test('the pause holds while the help overlay replaces the log view', async t => 
 	flood(buffer, 50, 1000);
 	t.is(buffer.pinned, paused.topSeq);
 	t.is(buffer.firstSeq, paused.topSeq, 'the view\'s first line is still held');
+});
+
+test('the title cuts the device name first: the view\'s state and the search position stay at 100 columns', t => {
+	const parts = ['paused ▲, 36 new (G follows)', 'search "warning": 3/3'];
+	const line = rule(logTitle('127.0.0.1:34725 (gokrazy-demo)', '/user/chatty', parts, 100), 100);
+	t.is(textWidth(line), 100);
+	t.true(line.includes('/user/chatty · paused ▲, 36 new (G follows) · search "warning": 3/3'), line);
+	t.regex(line, /^── Logs · 127\.0\.0\.1:34725 \(gok… \/user\/chatty · /);
+	// When it fits, nothing is cut.
+	t.is(logTitle('casa', '/user/flood', ['following ▼'], 100), 'Logs · casa /user/flood · following ▼');
+	// Too narrow even for that: the device keeps 8 columns, and the end of the line goes.
+	const narrow = rule(logTitle('127.0.0.1:34725 (gokrazy-demo)', '/user/chatty', parts, 40), 40);
+	t.is(textWidth(narrow), 40);
+	t.regex(narrow, /^── Logs · 127\.0\.0… \/user\/chatty · pause…$/);
 });
