@@ -163,11 +163,17 @@ const overlayViews = deferredView(async () => import('./components/overlays.js')
 const updateView = deferredView(async () => import('./components/update-pane.js'), afterFirstPolls);
 const historyView = deferredView(async () => import('./components/history-pane.js'), afterFirstPolls);
 
-/** A view still loading (only right after start-up): its rows kept, so nothing below it moves. */
-function Loading({rows}: {rows: number}) {
+/**
+ * A view still loading (only right after start-up): its rows kept, so nothing below it moves; a view that cannot load
+ * (a broken install) says why there, and the rest of the dashboard goes on.
+ */
+function Loading({rows, failure}: {rows: number; failure: string | undefined}) {
+	const palette = usePalette();
 	return (
 		<Box height={Math.max(1, rows)}>
-			<Text dimColor>loading…</Text>
+			{failure === undefined
+				? <Text dimColor>loading…</Text>
+				: <Text color={palette.bad} wrap='wrap'>{clean(`this view cannot load: ${failure}`)}</Text>}
 		</Box>
 	);
 }
@@ -584,16 +590,16 @@ function DashboardScreen(props: DashboardProps) {
 	const bodyRows = layout.height - 2 - messageLines.length;
 	if (state.help) {
 		const view = state.screen === 'logs' ? 'logs' : state.focus;
-		body = help === undefined ? <Loading rows={bodyRows} /> : <help.HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} view={view} />;
+		body = help === undefined ? <Loading rows={bodyRows} failure={helpView.failure()} /> : <help.HelpView readonly={readonly} rows={bodyRows} width={layout.width} offset={state.helpOffset} view={view} />;
 	} else if (state.messagesOpen) {
-		body = overlays === undefined ? <Loading rows={bodyRows} /> : <overlays.MessageLog messages={state.messages} rows={bodyRows} width={layout.width} offset={state.messagesOffset} />;
+		body = overlays === undefined ? <Loading rows={bodyRows} failure={overlayViews.failure()} /> : <overlays.MessageLog messages={state.messages} rows={bodyRows} width={layout.width} offset={state.messagesOffset} />;
 	} else if (state.palette) {
 		const commands = filterPalette(paletteCommands(state, {readonly}), state.palette.text);
-		body = overlays === undefined ? <Loading rows={bodyRows} /> : <overlays.CommandPalette commands={commands} text={state.palette.text} index={state.palette.index} rows={bodyRows} width={layout.width} />;
+		body = overlays === undefined ? <Loading rows={bodyRows} failure={overlayViews.failure()} /> : <overlays.CommandPalette commands={commands} text={state.palette.text} index={state.palette.index} rows={bodyRows} width={layout.width} />;
 	} else if (state.screen === 'history') {
-		body = history === undefined ? <Loading rows={bodyRows} /> : <history.HistoryPane state={prometheusState} rows={bodyRows} width={layout.width} />;
+		body = history === undefined ? <Loading rows={bodyRows} failure={historyView.failure()} /> : <history.HistoryPane state={prometheusState} rows={bodyRows} width={layout.width} />;
 	} else if (state.screen === 'update') {
-		body = update === undefined ? <Loading rows={bodyRows} /> : <update.UpdatePane state={updateState} rows={bodyRows} width={layout.width} readonly={readonly} />;
+		body = update === undefined ? <Loading rows={bodyRows} failure={updateView.failure()} /> : <update.UpdatePane state={updateState} rows={bodyRows} width={layout.width} readonly={readonly} />;
 	} else if (state.screen === 'logs' && state.logTarget) {
 		const logDeviceSnapshot = snapshot.devices.find(device => device.name === state.logTarget?.device);
 		const serviceInfo = logDeviceSnapshot?.services.find(service => service.path === state.logTarget?.path);

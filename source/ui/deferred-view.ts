@@ -8,6 +8,11 @@ export type DeferredView<M> = {
 	 * `delayMs` after the first frame (unless `preload` is false: a view that is seldom wanted).
 	 */
 	useModule(needed?: boolean, preload?: boolean): M | undefined;
+	/**
+	 * Why the module could not load (a broken install), as one line to show where the view would be; undefined while it
+	 * loads or once it has. Not thrown: a throw in a render makes Ink leave the whole app.
+	 */
+	failure(): string | undefined;
 	/** Starts the load (once); resolves with the module. */
 	load(): Promise<M>;
 };
@@ -36,6 +41,13 @@ export function deferredView<M>(importer: () => Promise<M>, {delayMs = 0}: {dela
 
 	return {
 		load,
+		failure() {
+			if (failure === undefined) {
+				return undefined;
+			}
+
+			return failure instanceof Error ? failure.message : String(failure);
+		},
 		useModule(needed = false, preload = true) {
 			const [, setModule] = useState(loaded);
 			const [, setFailure] = useState<unknown>();
@@ -61,11 +73,6 @@ export function deferredView<M>(importer: () => Promise<M>, {delayMs = 0}: {dela
 					clearTimeout(timer);
 				};
 			}, [needed, preload]);
-			if (failure !== undefined) {
-				// A view that cannot load (a broken install) is an error to see, not a blank pane.
-				throw failure instanceof Error ? failure : new Error(String(failure));
-			}
-
 			return loaded;
 		},
 	};

@@ -19,7 +19,12 @@ function gate() {
 
 function Screen({view, needed, preload}: {view: ReturnType<typeof deferredView<ViewModule>>; needed?: boolean; preload?: boolean}) {
 	const module = view.useModule(needed, preload);
-	return module === undefined ? <Text>first frame, view loading</Text> : <module.View />;
+	if (module !== undefined) {
+		return <module.View />;
+	}
+
+	const failure = view.failure();
+	return <Text>{failure === undefined ? 'first frame, view loading' : `cannot load: ${failure}`}</Text>;
 }
 
 test('the first frame is drawn before the view loads; the view replaces it once loaded, imported once', async t => {
@@ -50,9 +55,13 @@ test('a view that cannot load shows its error instead of "loading" forever', asy
 	});
 	const app = render(<Screen view={view} />);
 	t.teardown(() => app.unmount());
+	t.is(view.failure(), undefined, 'no failure before the load');
 	const frame = await waitForFrame(app, text => text.includes('Cannot find module'));
-	t.false(frame.includes('view loading'));
+	t.is(frame, 'cannot load: Cannot find module help-view.js');
 	await t.throwsAsync(view.load(), {message: 'Cannot find module help-view.js'});
+	// The app is still there (a throw in a render would have made Ink leave it): it goes on drawing.
+	app.rerender(<Text>still drawing</Text>);
+	t.is(plain(app.lastFrame()), 'still drawing');
 });
 
 test('with a delay the load waits for it, unless the view is needed on screen; a view not preloaded loads only when needed', async t => {
