@@ -11,6 +11,8 @@ export type SurveyOptions = {
 	/** The image to be written: its size and where it lives enter the verdicts (may still be being read). */
 	image?: SurveyImage | Promise<SurveyImage | undefined>;
 	lsblk?: RunLsblkOptions;
+	/** lsblk's answer when it was asked for already (assessDevicePath), instead of running it again. */
+	devices?: Promise<BlockDevice[]>;
 };
 
 async function contextFor(devices: readonly BlockDevice[], options: SurveyOptions, system: Promise<Set<string>> = systemDeviceNumbers()): Promise<VerdictContext> {
@@ -33,7 +35,7 @@ export async function surveyDrives(options: SurveyOptions = {}): Promise<DriveAs
 export async function assessDevicePath(devicePath: string, options: SurveyOptions = {}): Promise<DriveAssessment> {
 	// lsblk (a process of its own) and the system's disks are asked for while the path is checked: a refusal of the
 	// path still comes first, and nothing of them is used before it.
-	const lsblk = runLsblk(options.lsblk);
+	const lsblk = options.devices ?? runLsblk(options.lsblk);
 	const system = systemDeviceNumbers();
 	lsblk.catch(() => undefined);
 	system.catch(() => undefined);

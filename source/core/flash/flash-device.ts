@@ -43,6 +43,8 @@ export function dirtyPages(bytes: Buffer): Array<[start: number, end: number]> {
 export class FlashDevice {
 	private readonly scratch = alignedBuffers(1, 64 * 1024)[0];
 	private readonly zeroScratch: Buffer[] = [];
+	/** Reads started by prefetch(), by offset: each taken once by zero(). */
+	private readonly prefetched = new Map<number, {length: number; read: Promise<Buffer>}>();
 
 	private constructor(
 		readonly path: string,
@@ -151,8 +153,16 @@ export class FlashDevice {
 		try {
 			for (let at = 0; at < length; at += zeroReadBytes) {
 				const size = Math.min(zeroReadBytes, length - at);
-				const seen = scratch.subarray(0, size);
-				await this.readExactly(seen, offset + at);
+				const early = this.prefetched.get(offset + at);
+				let seen: Buffer;
+				if (early?.length === size) {
+					this.prefetched.delete(offset + at);
+					seen = await early.read;
+				} else {
+					seen = scratch.subarray(0, size);
+					await this.readExactly(seen, offset + at);
+				}
+
 				for (const [start, end] of dirtyPages(seen)) {
 					for (let from = start; from < end; from += zeros.length) {
 						const to = Math.min(end, from + zeros.length);
@@ -168,6 +178,26 @@ export class FlashDevice {
 		return written;
 	}
 
+	/**
+	 * Starts reading [offset, offset + length) (sector-aligned) now, for a zero() of the same range later: the card reads
+	 * what the write will first check while the writer is still being made ready (its modules, the image, the hash
+	 * worker), and the check then waits on nothing. Only reads: what it finds is not changed until zero() is called.
+	 */
+	prefetch(offset: number, length: number): void {
+		for (let at = 0; at < length; at += zeroReadBytes) {
+			const size = Math.min(zeroReadBytes, length - at);
+			if (this.prefetched.has(offset + at)) {
+				continue;
+			}
+
+			const buffer = alignedBuffers(1, size)[0]!;
+			const read = this.readExactly(buffer, offset + at).then(() => buffer);
+			// A failure is told by the zero() that takes it, as its own read's would be; one never taken is not an error.
+			read.catch(() => undefined);
+			this.prefetched.set(offset + at, {length: size, read});
+		}
+	}
+
 	async flush(): Promise<void> {
 		try {
 			await this.file.datasync();
@@ -177,6 +207,9 @@ export class FlashDevice {
 	}
 
 	async close(): Promise<void> {
+		// Reads prefetched but never taken (a write refused before it began) end before the card is let go.
+		await Promise.allSettled([...this.prefetched.values()].map(async ({read}) => read));
+		this.prefetched.clear();
 		await this.file.close().catch(() => undefined);
 	}
 }

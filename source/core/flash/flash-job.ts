@@ -8,7 +8,7 @@ import {FlashDevice} from './flash-device.js';
 import type {FlashProgress} from './flash-progress.js';
 import type {ImageInfo} from './image-source.js';
 import {verifyWrite} from './image-verifier.js';
-import {writeImage} from './image-writer.js';
+import {firstZeroed, writeImage} from './image-writer.js';
 
 export type FlashPlan = {
 	image: ImageInfo;
@@ -45,6 +45,11 @@ export type FlashHooks = {
 /** Runs the plan. Throws a FlashError (kind `permission` when the card needs root: see elevation.ts). */
 export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise<FlashOutcome> {
 	const device = await FlashDevice.open(plan.devicePath);
+	// What the write checks first is read now, while the writer gets ready (buffers, the hash worker, the image).
+	for (const [start, end] of firstZeroed(device.size)) {
+		device.prefetch(start, end - start);
+	}
+
 	// One set of aligned buffers for writing and reading back: memory stays flat whatever the image.
 	// Three of 2 MiB: one being filled, two out being written and hashed; bigger or more buys no speed (bench/flash.ts)
 	// but costs memory.

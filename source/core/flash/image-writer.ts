@@ -14,6 +14,9 @@ import {firstChangedSample, firstDifference, ReadBack, samplePages, samplePageBy
 /** The first MiB holds the partition table: a card whose write stopped early must not look bootable. */
 export const heldBackBytes = 1024 * 1024;
 
+/** Zero writes of the fast mode's plan under way beside its data writes (each reads first, a 256 KiB buffer each). */
+const zeroingDepth = 4;
+
 export type ByteRange = [start: number, end: number];
 
 export type WriteOptions = {
@@ -88,6 +91,21 @@ async function readImageBytes(file: FileHandle, image: ImageInfo, target: Buffer
 
 		filled += bytesRead;
 	}
+}
+
+/**
+ * What a write makes zero on the card before anything else: its first MiB (partition table and boot code) and its end
+ * where signatures are (see invalidationSpans: a backup GPT, RAID and ZFS labels of the whole card). The flash job has
+ * the card read these as soon as it is open (FlashDevice.prefetch), while the writer gets ready.
+ */
+export function firstZeroed(size: number): Array<[start: number, end: number]> {
+	const spans: Array<[number, number]> = [[0, Math.min(heldBackBytes, size)]];
+	const end = Number.isFinite(size) ? invalidationSpans(0, size).at(-1) : undefined;
+	if (end && end[0] >= heldBackBytes) {
+		spans.push(end);
+	}
+
+	return spans;
 }
 
 /** Writes the image to the card and flushes it. The card's first MiB is zeroed before and written after all else. */
@@ -252,6 +270,7 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 			report();
 		});
 		pending.set(tracked, start);
+		return tracked;
 	};
 
 	const check = () => {
@@ -264,6 +283,8 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 		}
 	};
 
+	/** The zero writes of the plan under way (also in pending), at most zeroingDepth. */
+	const zeroing = new Set<Promise<void>>();
 	/** The fast mode's writes of a raw image, as its scan plans them: large, neighbours coalesced, several in flight. */
 	const writePlanned = async (scan: RawImageScan, file: FileHandle) => {
 		for (;;) {
@@ -296,9 +317,11 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 
 			while (from < planned.end) {
 				check();
-				// Room for one more write: as many in flight as the pool has buffers keeps the card busy without end.
-				while (pending.size >= buffers.length) {
-					await Promise.race(pending.keys());
+				// Room for one more write: as many in flight as the pool has buffers keeps the card busy without end. Zeros
+				// take no buffer and are mostly reads (see zeroed): a few of them beside, so that the data after them is
+				// written while the card reads them, not after.
+				while (planned.zero ? zeroing.size >= zeroingDepth : pending.size - zeroing.size >= buffers.length) {
+					await Promise.race(planned.zero ? zeroing : pending.keys());
 				}
 
 				check();
@@ -306,7 +329,9 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 				if (planned.zero) {
 					const to = Math.min(planned.end, from + zeros.length);
 					const write = zeroed(from, to - from);
-					launch(from, to - from, write, hasher.update(zeros.subarray(0, to - from)));
+					const tracked = launch(from, to - from, write, hasher.update(zeros.subarray(0, to - from)));
+					zeroing.add(tracked);
+					void tracked.then(() => zeroing.delete(tracked));
 					track(from, to - from, write, zeros, 0);
 					from = to;
 					continue;
@@ -439,11 +464,7 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 		// Its first MiB (boot code too) and its end where signatures are (see invalidationSpans: a backup GPT, RAID and ZFS
 		// labels of the whole card).
 		// Both read (and zeroed) side by side: each waits on the card, not on the other.
-		const end = Number.isFinite(device.size) ? invalidationSpans(0, device.size).at(-1) : undefined;
-		await Promise.all([
-			zeroed(0, Math.min(heldBackBytes, device.size)),
-			end && end[0] >= heldBackBytes ? zeroed(end[0], end[1] - end[0]) : undefined,
-		]);
+		await Promise.all(firstZeroed(device.size).map(async ([start, end]) => zeroed(start, end - start)));
 
 		await device.flush();
 

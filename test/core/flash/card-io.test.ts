@@ -3,12 +3,14 @@ import {randomBytes} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
+import {alignedBuffers} from '../../../source/core/flash/aligned-memory.js';
 import {dirtyPages, FlashDevice} from '../../../source/core/flash/flash-device.js';
 import {inspectImage} from '../../../source/core/flash/image-source.js';
 import {verifyWrite} from '../../../source/core/flash/image-verifier.js';
 import {writeImage} from '../../../source/core/flash/image-writer.js';
 import {createCardSimulator, type CardSimulator} from '../../helpers/card-simulator.js';
 import {readDevice} from '../../helpers/loop-device.js';
+import {waitFor} from '../../helpers/wait-for.js';
 import {MiB, tempDir, writeGokrazyImageFile} from './test-images.js';
 
 /** Fast enough to keep the tests short: they are about which bytes go where, the bench measures speed. */
@@ -89,3 +91,31 @@ for (const fast of [true, false]) {
 		});
 	}
 }
+
+test.serial('a prefetched range is the read zero() uses: the card reads it once, zeroes only its pages that are not zero, and one never taken is let go on close', async t => {
+	const content = Buffer.alloc(2 * MiB);
+	// Old data in two pages of the first MiB and one of the second.
+	content.fill(0xab, 8192, 12_288);
+	content.fill(0xcd, 700 * 1024, 704 * 1024);
+	content.fill(0xef, MiB + 4096, MiB + 8192);
+	const card = await createCardSimulator({size: 4 * MiB, profile: quick, content}, t);
+	const device = await FlashDevice.open(card.path);
+	try {
+		const [zeros] = alignedBuffers(1, MiB);
+		await throttled(card, async () => {
+			device.prefetch(0, MiB);
+			device.prefetch(MiB, MiB);
+			// The reads are under way before zero() is asked: the card reads while the writer gets ready.
+			await waitFor(async () => (await card.io()).readBytes === 2 * MiB, {what: 'both prefetched MiB read before any zero()'});
+			t.is(await device.zero(0, MiB, zeros!), 8192);
+		});
+		const io = await card.io();
+		t.is(io.readBytes, 2 * MiB, 'zero() took the prefetched MiB instead of reading it again');
+		t.is(io.writeBytes, 8192, 'only the two pages that held data were written');
+		const onCard = await readDevice(card.path, 0, 2 * MiB);
+		t.true(onCard.subarray(0, MiB).equals(Buffer.alloc(MiB)));
+		t.true(onCard.subarray(MiB, 2 * MiB).equals(content.subarray(MiB)), 'the second MiB, prefetched but never zeroed, is as it was');
+	} finally {
+		await device.close();
+	}
+});
