@@ -207,7 +207,7 @@ const builders: Record<string, (lines: unknown[]) => Row[]> = {
 		const toBmaptool = get('fast-verify-to-bmaptool');
 		if (toBmaptool) {
 			rows.push(
-				{figure: '… fast + read-back verify ÷ `bmaptool copy`', measured: `${fixed(toBmaptool.value, 2)} (${fixed(get('fast-verify-seconds')!.value, 2)} vs ${fixed(get('bmaptool-verify-seconds')!.value, 2)} s)${get('fast-verify-to-bmaptool-16g') ? `; ${fixed(get('fast-verify-to-bmaptool-16g')!.value, 2)} at 16 GiB` : ''}`, goal: goal('≤ 1.0', toBmaptool)},
+				{figure: '… fast + read-back verify ÷ `bmaptool copy` (node without NODE_EXTRA_CA_CERTS, as installed; see below)', measured: `${fixed(toBmaptool.value, 2)} (${fixed(get('fast-verify-seconds')!.value, 2)} vs ${fixed(get('bmaptool-verify-seconds')!.value, 2)} s)${get('fast-verify-to-bmaptool-16g') ? `; ${fixed(get('fast-verify-to-bmaptool-16g')!.value, 2)} at 16 GiB` : ''}${get('fast-verify-machine-ca-to-bmaptool') ? `; ${fixed(get('fast-verify-machine-ca-to-bmaptool')!.value, 2)} with this machine's NODE_EXTRA_CA_CERTS (${fixed(get('fast-verify-machine-ca-seconds')!.value, 2)} s)` : ''}`, goal: goal('≤ 1.0', toBmaptool)},
 				{figure: '… card writes, fast ÷ `bmaptool copy`; what verify reads beyond what was written', measured: `${fixed(get('fast-verify-card-mb')!.value / get('bmaptool-verify-card-mb')!.value, 2)} (${fixed(get('fast-verify-card-mb')!.value, 1)} vs ${fixed(get('bmaptool-verify-card-mb')!.value, 1)} MB); ${fixed(get('fast-verify-read-extra')!.value, 1)} MB (the zeroing's checks, the re-read sample)`, goal: '—'},
 				{figure: '… fast verify: time it takes after the last write', measured: `${fixed(get('fast-verify-after-write')!.value, 2)} s`, goal: '—'},
 			);

@@ -46,7 +46,8 @@ export type FlashHooks = {
 export async function runFlash(plan: FlashPlan, hooks: FlashHooks = {}): Promise<FlashOutcome> {
 	const device = await FlashDevice.open(plan.devicePath);
 	// What the write checks first is read now, while the writer gets ready (buffers, the hash worker, the image).
-	for (const [start, end] of firstZeroed(device.size)) {
+	const {before, beside} = firstZeroed(device.size);
+	for (const [start, end] of [...before, ...beside]) {
 		device.prefetch(start, end - start);
 	}
 

@@ -93,19 +93,35 @@ async function readImageBytes(file: FileHandle, image: ImageInfo, target: Buffer
 	}
 }
 
+/** Where partition tables are: an MBR, a GPT's header and entries (with 512-byte or 4 KiB sectors), its backup. */
+const partitionTableBytes = 64 * 1024;
+
+type Span = [start: number, end: number];
+
 /**
- * What a write makes zero on the card before anything else: its first MiB (partition table and boot code) and its end
- * where signatures are (see invalidationSpans: a backup GPT, RAID and ZFS labels of the whole card). The flash job has
- * the card read these as soon as it is open (FlashDevice.prefetch), while the writer gets ready.
+ * What a write makes zero on the card first: its first MiB (partition table and boot code) and its end where signatures
+ * are (see invalidationSpans: a backup GPT, RAID and ZFS labels of the whole card). `before` is on the card (flushed)
+ * before any byte of the image: the card's first 64 KiB, where the partition tables and the headers boot ROMs look for
+ * are, and its last 64 KiB, where a backup GPT is. A write that stops early then leaves no partition table and nothing
+ * a boot ROM would start. `beside`, the rest, is made zero while the first data is written (the card reads it for that
+ * at its read speed, beside its writes), and is zero before the image's first MiB goes to the card. The flash job has
+ * the card read all of it as soon as it is open (FlashDevice.prefetch), `before` first, while the writer gets ready.
  */
-export function firstZeroed(size: number): Array<[start: number, end: number]> {
-	const spans: Array<[number, number]> = [[0, Math.min(heldBackBytes, size)]];
+export function firstZeroed(size: number): {before: Span[]; beside: Span[]} {
+	const head = Math.min(heldBackBytes, size);
+	const before: Span[] = [[0, Math.min(partitionTableBytes, head)]];
+	const beside: Span[] = head > partitionTableBytes ? [[partitionTableBytes, head]] : [];
 	const end = Number.isFinite(size) ? invalidationSpans(0, size).at(-1) : undefined;
 	if (end && end[0] >= heldBackBytes) {
-		spans.push(end);
+		const tail = Math.max(end[0], end[1] - partitionTableBytes);
+		if (tail > end[0]) {
+			beside.push([end[0], tail]);
+		}
+
+		before.push([tail, end[1]]);
 	}
 
-	return spans;
+	return {before, beside};
 }
 
 /** Writes the image to the card and flushes it. The card's first MiB is zeroed before and written after all else. */
@@ -165,7 +181,16 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 	let heldLength = 0;
 	let alreadyZero = 0;
 	/** Makes a range of the card zero, writing only the pages that are not (FlashDevice.zero). */
-	const zeroed = async (offset: number, length: number) => {
+	/** The rest of the first zeroing, which runs beside the first writes (see firstZeroed), and its end. */
+	let beside: Span[] = [];
+	let besideDone: Promise<void> | undefined;
+	const zeroed = async (offset: number, length: number, first = false) => {
+		if (!first && besideDone && beside.some(([start, end]) => offset < end && start < offset + length)) {
+			// The plan's zeros at the card's end (an image as large as the card) come after the first zeroing of that end:
+			// read once it is done, they are found zero and not written twice.
+			await besideDone.catch(() => undefined);
+		}
+
 		const wrote = await device.zero(offset, length, zeros);
 		alreadyZero += length - wrote;
 	};
@@ -464,9 +489,26 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 		// Its first MiB (boot code too) and its end where signatures are (see invalidationSpans: a backup GPT, RAID and ZFS
 		// labels of the whole card).
 		// Both read (and zeroed) side by side: each waits on the card, not on the other.
-		await Promise.all(firstZeroed(device.size).map(async ([start, end]) => zeroed(start, end - start)));
-
+		const first = firstZeroed(device.size);
+		const ahead = first.before;
+		beside = first.beside;
+		await Promise.all(ahead.map(async ([start, end]) => zeroed(start, end - start)));
 		await device.flush();
+		// The rest while the first data goes to the card: tracked as a write under way, so that nothing ends (the image's
+		// first MiB, a failure, a cancel) before it is done; a zero write of the plan where it is waits for it (zeroed).
+		if (beside.length > 0) {
+			besideDone = Promise.all(beside.map(async ([start, end]) => zeroed(start, end - start, true))).then(() => undefined);
+			const tracked: Promise<void> = besideDone.then(() => {
+				pending.delete(tracked);
+				zeroing.delete(tracked);
+			}, (error: unknown) => {
+				failure ??= error;
+				pending.delete(tracked);
+				zeroing.delete(tracked);
+			});
+			pending.set(tracked, beside[0]![0]);
+			zeroing.add(tracked);
+		}
 
 		let imageBytes: number;
 		if (scan && data) {
