@@ -345,7 +345,7 @@ export class DeviceClient {
 /** The first line of an error answer's body, cleaned and short: all of it a message shows. */
 function firstLine(body: Buffer): string {
 	const text = body.subarray(0, readLimits.messageFieldChars * 8).toString('utf8').trim();
-	return oneLine(text.split('\n', 1)[0]!, readLimits.messageFieldChars);
+	return oneLine(text.split('\n', 1)[0]!.trim(), readLimits.messageFieldChars);
 }
 
 function statusPath(path: string): string {
