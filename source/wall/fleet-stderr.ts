@@ -206,7 +206,10 @@ export class FleetStderr {
 				return;
 			}
 
-			if (this.#now() - followed.firstLinesAt < this.#settleMs) {
+			// Still settling until its timer has fired (and taken the lines): not a second clock read, which under load
+			// can fall short of the timer's own (libuv's loop time lags Date.now()) and leave the service unshown until
+			// its next lines.
+			if (followed.settleTimer !== undefined) {
 				return;
 			}
 

@@ -85,6 +85,20 @@ test('a new follower’s replay shows only its newest lines; later lines all arr
 	t.true(stderr.entries().every((entry, index, all) => index === 0 || entry.seq > all[index - 1].seq));
 });
 
+test('the replay is shown when its settle timer fires, whatever the wall clock says then (under load it lags the timer)', async t => {
+	const {source, latest} = fakeSource();
+	// A clock that does not move: when the settle timer fires, the wall clock says no time has passed since the first
+	// lines, as Date.now() can under load (the timer runs on libuv's loop time, read at the start of a busy turn).
+	const stderr = new FleetStderr(source, {settleMs: 30, notifyMs: 5, now: () => 1_000_000});
+	t.teardown(() => {
+		stderr.close();
+	});
+	stderr.sync(snapshotOf(device({services: [service('/user/golink')]})));
+	latest('casa', '/user/golink')!.push(lines(50, 'old'));
+	await waitFor(() => stderr.entries().length === 3);
+	t.deepEqual(stderr.entries().map(entry => entry.text), ['old 48', 'old 49', 'old 50']);
+});
+
 test('lines the follower’s ring lost before they were taken are marked as a gap', async t => {
 	const {source, latest} = fakeSource();
 	const stderr = new FleetStderr(source, {settleMs: 0, notifyMs: 5});
