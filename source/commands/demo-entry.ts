@@ -38,13 +38,14 @@ async function portIsFree(port: number): Promise<boolean> {
  * the first connection. No device's key is ever trusted unseen; this one never came from a device.
  */
 async function trustOwnDemoHostKey(configDir: string, hostKeyPath: string, port: number): Promise<void> {
-	const [{default: ssh2}, {KnownHosts, knownHostsPath}] = await Promise.all([
+	const [{default: ssh2}, {KnownHosts, knownHostsPath}, {ed25519KeyPair}] = await Promise.all([
 		import('ssh2'),
 		import('../core/breakglass/known-hosts.js'),
+		import('../core/breakglass/key-pair.js'),
 	]);
 	if (!existsSync(hostKeyPath)) {
 		await mkdir(path.dirname(hostKeyPath), {recursive: true});
-		const pair = ssh2.utils.generateKeyPairSync('ed25519', {comment: 'krazy-tui demo breakglass host key'});
+		const pair = ed25519KeyPair('krazy-tui demo breakglass host key');
 		await writeFile(hostKeyPath, pair.private, {mode: 0o600});
 	}
 

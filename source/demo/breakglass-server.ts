@@ -12,6 +12,7 @@ import {loadPtyHost, type PtyHost} from './pty-host.js';
 import {parseScpFlags, runScpSink, shlexSplit, type RequestError} from './scp-sink.js';
 import {serveSftp} from './sftp-server.js';
 import {refuseChannelOpensAsBreakglass, writeAndCloseSession} from './ssh2-internals.js';
+import {ed25519KeyPair} from '../core/breakglass/key-pair.js';
 
 const {Server, utils} = ssh2;
 
@@ -99,12 +100,8 @@ async function loadOrCreateHostKey(hostKeyPath: string, log: (line: string) => v
 		}
 
 		log('breakglass.go:203: host key not found, creating initial host key');
-		// ssh2's generator now and then makes an ed25519 key its own parser calls malformed (seen once in a CI run):
-		// a new key is made until one parses, before anything is written.
-		let pair = utils.generateKeyPairSync('ed25519', {comment: 'breakglass host key'});
-		for (let attempt = 1; attempt < 8 && utils.parseKey(pair.private) instanceof Error; attempt++) {
-			pair = utils.generateKeyPairSync('ed25519', {comment: 'breakglass host key'});
-		}
+		// One that parses (ssh2's generator makes a malformed one in 256: see key-pair.ts), before anything is written.
+		const pair = ed25519KeyPair('breakglass host key');
 
 		await fs.mkdir(path.dirname(hostKeyPath), {recursive: true});
 		await fs.writeFile(hostKeyPath, pair.private, {mode: 0o600});
@@ -658,8 +655,19 @@ function runOnPipes(channel: ServerChannel, argv: string[], env: Record<string, 
 				return;
 			}
 
-			if (Date.now() - lastOutput >= 20 || Date.now() - exited >= outputDrainMs) {
-				finish(code, signal);
+			// Quiet for 20 ms since the exit or the last output: then one more turn of the event loop's poll (setImmediate
+			// runs after it) reads what waited in the pipes while this process was not running, as under load; output
+			// read then starts the wait again.
+			if (Date.now() - Math.max(lastOutput, exited) >= 20 || Date.now() - exited >= outputDrainMs) {
+				const seen = lastOutput;
+				setImmediate(() => {
+					if (lastOutput !== seen && Date.now() - exited < outputDrainMs) {
+						setTimeout(settle, 10);
+						return;
+					}
+
+					finish(code, signal);
+				});
 			} else {
 				setTimeout(settle, 10);
 			}

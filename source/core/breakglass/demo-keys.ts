@@ -2,10 +2,8 @@
 import {existsSync} from 'node:fs';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import {publicKeyFiles} from './ssh-keys.js';
-
-const {utils} = ssh2;
+import {ed25519KeyPair} from './key-pair.js';
 
 export type DemoKeys = {
 	/** The authorized_keys file to give the demo's breakglass. */
@@ -35,7 +33,7 @@ export async function prepareDemoKeys(options: {configDir: string; home: string}
 
 	const identityPath = demoIdentityPath(options.configDir);
 	if (!existsSync(identityPath) || !existsSync(`${identityPath}.pub`)) {
-		const pair = utils.generateKeyPairSync('ed25519', {comment: 'krazy-tui demo'});
+		const pair = ed25519KeyPair('krazy-tui demo');
 		await writeFile(identityPath, pair.private, {mode: 0o600});
 		await writeFile(`${identityPath}.pub`, `${pair.public}\n`, {mode: 0o644});
 	}

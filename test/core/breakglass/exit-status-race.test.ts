@@ -8,6 +8,7 @@ import test, {type ExecutionContext} from 'ava';
 import ssh2 from 'ssh2';
 import {KnownHosts} from '../../../source/core/breakglass/known-hosts.js';
 import {SshSession, waitForChannelEnd} from '../../../source/core/breakglass/ssh-session.js';
+import {ed25519KeyPair} from '../../../source/core/breakglass/key-pair.js';
 
 type Reply = {status?: number; signal?: string};
 
@@ -18,8 +19,8 @@ type Reply = {status?: number; signal?: string};
  */
 async function burstServer(t: ExecutionContext, reply: Reply) {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'krazy-exit-race-'));
-	const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
-	const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
+	const hostKey = ed25519KeyPair('test key');
+	const clientKey = ed25519KeyPair('test key');
 	const identity = path.join(dir, 'id_ed25519');
 	await writeFile(identity, clientKey.private, {mode: 0o600});
 	const server = new ssh2.Server({hostKeys: [hostKey.private]}, client => {

@@ -3,12 +3,12 @@ import {mkdir, mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import ssh2 from 'ssh2';
 import {changedHostKeyMessage, fingerprint, KnownHosts, knownHostName, knownHostsPath, keyTypeOf, parseHostPort} from '../../../source/core/breakglass/known-hosts.js';
 import {run} from './harness.js';
+import {ed25519KeyPair} from '../../../source/core/breakglass/key-pair.js';
 
 function newKey(): {blob: Buffer; line: string} {
-	const pair = ssh2.utils.generateKeyPairSync('ed25519');
+	const pair = ed25519KeyPair('test key');
 	const [type, base64] = pair.public.split(' ');
 	return {blob: Buffer.from(base64, 'base64'), line: `${type} ${base64}`};
 }
