@@ -42,9 +42,9 @@ class LoggingCard implements CardAccess {
 	async zero(offset: number, length: number, zeros: Buffer): Promise<number> {
 		this.events.push({type: 'zero-start', start: offset, end: offset + length});
 		if (this.slowAt.includes(offset)) {
-			// Slow: until the image's first data has been written, or 2 s (a writer that waits for this zeroing before
+			// Slow: until the image's first data has been written, or 15 s (a writer that waits for this zeroing before
 			// writing data then shows as data written after it, not as a hang).
-			const until = Date.now() + 2000;
+			const until = Date.now() + 15_000;
 			while (Date.now() < until && !this.events.some(event => event.type === 'write' && event.start >= MiB && !event.zeros)) {
 				await new Promise(resolve => {
 					setTimeout(resolve, 5);
