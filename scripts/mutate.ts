@@ -21,7 +21,7 @@ export const targets: Record<string, {mutate: string[]; tests: string[]}> = {
 	// The device client: requests, answers, the XSRF flow of supervision actions, waiting for a new pid.
 	'device-client': {
 		mutate: ['source/core/device-client.ts'],
-		tests: ['test/core/device-client-contract.test.ts', 'test/core/device-client.test.ts', 'test/core/device-client-errors.test.ts', 'test/core/device-client-refused.test.ts', 'test/core/device-client-tls.test.ts', 'test/core/log-stream.test.ts', 'test/commands/supervise-refused.test.ts'],
+		tests: ['test/core/device-client-contract.test.ts', 'test/core/device-client.test.ts', 'test/core/device-client-errors.test.ts', 'test/core/device-client-refused.test.ts', 'test/core/device-client-tls.test.ts', 'test/core/log-stream.test.ts'],
 	},
 };
 

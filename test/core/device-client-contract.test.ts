@@ -139,6 +139,7 @@ test('the HTML pages: asked for as HTML; a page that is not gokrazy\'s, or a sta
 		'/': {headers: {'Content-Type': 'text/html'}, body: '<html><body>a router</body></html>'},
 		'/status?path=%2Fplain': {headers: {'Content-Type': 'text/html'}, body: '<html>gokrazy</html>'},
 		'/status?path=%2Fbg': {headers: {'Content-Type': 'text/html', 'X-Gokrazy-Status': 'stopped'}, body: '<html>gokrazy</html>'},
+		'/status?path=%2Fgolink': {headers: {'Content-Type': 'text/html', 'X-Gokrazy-Status': 'started', 'X-Gokrazy-GOARCH': 'arm64'}, body: '<html>gokrazy</html>'},
 	};
 	const {client, seen, hostPort} = await scriptedDevice(t, request => pages[request.url] ?? {status: 500});
 	const overview = await t.throwsAsync(client.htmlOverview(), {instanceOf: DeviceError});
@@ -147,6 +148,7 @@ test('the HTML pages: asked for as HTML; a page that is not gokrazy\'s, or a sta
 	t.is(plain!.kind, 'not-gokrazy');
 	t.is(plain!.message, `casa: ${hostPort} did not say whether /plain runs (no X-Gokrazy-Status header)`);
 	t.deepEqual(await client.serviceHtmlStatus('/bg'), {status: 'stopped', goarch: ''}, 'no GOARCH header: empty, not made up');
+	t.deepEqual(await client.serviceHtmlStatus('/golink'), {status: 'started', goarch: 'arm64'});
 	for (const request of seen) {
 		t.is(request.headers.accept, 'text/html', request.url);
 	}
@@ -249,6 +251,28 @@ test('run once on a service caught between two runs: a new pid after the POST is
 	t.is(seen.filter(request => request.method === 'POST').length, 1);
 });
 
+test('run once whose one run already came and went (stopped, with a new pid) is not started again', async t => {
+	let posted = false;
+	const {client, seen} = await supervisedDevice(t, () => {
+		posted = true;
+		return {status: 303};
+	}, () => (posted ? statusJson('/user/x', 9, true) : statusJson('/user/x', 7)));
+	await client.restart('/user/x', {once: true});
+	t.is(seen.filter(request => request.method === 'POST').length, 1);
+});
+
+test('a status answered 200 is the status, whatever its text says (a service may log "no such service")', async t => {
+	const {client} = await scriptedDevice(t, () => json(JSON.stringify({Path: '/user/x', Stopped: false, Pid: 3, Args: ['/user/x', '--say', 'no such service']})));
+	t.deepEqual((await client.service('/user/x')).args, ['/user/x', '--say', 'no such service']);
+});
+
+test('polls are 200 ms apart while waiting for a new pid, not a busy loop', async t => {
+	const {client, seen} = await supervisedDevice(t, () => ({status: 303}), () => statusJson('/user/x', 7));
+	await t.throwsAsync(client.waitForNewPid('/user/x', 7, 1000), {instanceOf: DeviceError});
+	// About 6 in the second (one every 200 ms); a loop without the pause makes hundreds.
+	t.true(seen.length >= 2 && seen.length <= 12, `${seen.length} polls`);
+});
+
 test('waiting for a new pid: not the old one, not 0 (between two runs); a pid that never changes is a timeout saying so', async t => {
 	const pids = [7, 7, 0, 0, 12];
 	const {client} = await supervisedDevice(t, () => ({status: 303}), all => statusJson('/user/x', pids[Math.min(all.length - 1, pids.length - 1)]!));
@@ -280,6 +304,7 @@ test('the client\'s signal ends a wait between polls at once, as cancelled', asy
 	controller.abort();
 	const error = await t.throwsAsync(waiting, {instanceOf: DeviceError});
 	t.is(error!.kind, 'aborted');
+	t.is(error!.message, 'casa: request cancelled');
 	t.true(Date.now() - started < 1000, 'at once, not at the end of the wait');
 });
 
@@ -315,7 +340,8 @@ test('close() ends the kept-alive connection; a reboot that cannot reach the dev
 	await client.overview();
 	t.deepEqual(closed, [], 'the connection is kept alive');
 	client.close();
-	await waitFor(() => closed.length === 1, {what: 'close() to end the kept-alive connection'});
+	// At once: the server itself would drop the idle connection only after its keep-alive timeout (5 s).
+	await waitFor(() => closed.length === 1, {what: 'close() to end the kept-alive connection', timeoutMs: 3000});
 	const gone = new DeviceClient({...targetFromUrl('http://127.0.0.1:9'), name: 'casa'}, {timeoutMs: 2000});
 	t.teardown(() => gone.close());
 	const error = await t.throwsAsync(gone.reboot(), {instanceOf: DeviceError});
