@@ -261,6 +261,37 @@ test('run once whose one run already came and went (stopped, with a new pid) is 
 	t.is(seen.filter(request => request.method === 'POST').length, 1);
 });
 
+test('run once: a running status with pid 0 (between the kill and what follows) is neither the stop nor a new run', async t => {
+	let phase = 'running';
+	let after = 0;
+	const {client, seen} = await supervisedDevice(t, request => {
+		if (form(request).supervise === 'once') {
+			phase = phase === 'running' ? 'killed' : 'started';
+		}
+
+		return {status: 303};
+	}, () => {
+		if (phase === 'killed') {
+			after++;
+			// First a few polls of "running, pid 0", then the killed run: stopped with its pid.
+			return after <= 3 ? statusJson('/user/x', 0) : statusJson('/user/x', 7, true);
+		}
+
+		return phase === 'started' ? statusJson('/user/x', 8) : statusJson('/user/x', 7);
+	});
+	await client.restart('/user/x', {once: true});
+	t.deepEqual(seen.filter(request => request.method === 'POST').map(request => form(request).supervise), ['once', 'once']);
+});
+
+test('a log of both streams is asked for as one stream=both (the init merges them in the order they came)', async t => {
+	const {client, seen} = await scriptedDevice(t, () => ({headers: {'Content-Type': 'text/event-stream'}, body: ''}));
+	for await (const event of client.logs('/user/x', 'both', {follow: false})) {
+		t.not(event.type, 'error');
+	}
+
+	t.deepEqual(seen.map(request => request.url), ['/log?path=%2Fuser%2Fx&stream=both'], 'one request, for both streams');
+});
+
 test('a status answered 200 is the status, whatever its text says (a service may log "no such service")', async t => {
 	const {client} = await scriptedDevice(t, () => json(JSON.stringify({Path: '/user/x', Stopped: false, Pid: 3, Args: ['/user/x', '--say', 'no such service']})));
 	t.deepEqual((await client.service('/user/x')).args, ['/user/x', '--say', 'no such service']);
