@@ -184,13 +184,15 @@ export class FlashDevice {
 	 * worker), and the check then waits on nothing. Only reads: what it finds is not changed until zero() is called.
 	 */
 	prefetch(offset: number, length: number): void {
+		// One aligned allocation for the range, cut the way zero() reads it.
+		const buffers = alignedBuffers(Math.ceil(length / zeroReadBytes), zeroReadBytes);
 		for (let at = 0; at < length; at += zeroReadBytes) {
 			const size = Math.min(zeroReadBytes, length - at);
 			if (this.prefetched.has(offset + at)) {
 				continue;
 			}
 
-			const buffer = alignedBuffers(1, size)[0]!;
+			const buffer = buffers[at / zeroReadBytes]!.subarray(0, size);
 			const read = this.readExactly(buffer, offset + at).then(() => buffer);
 			// A failure is told by the zero() that takes it, as its own read's would be; one never taken is not an error.
 			read.catch(() => undefined);

@@ -180,10 +180,10 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 	let skipped = 0;
 	let heldLength = 0;
 	let alreadyZero = 0;
-	/** Makes a range of the card zero, writing only the pages that are not (FlashDevice.zero). */
 	/** The rest of the first zeroing, which runs beside the first writes (see firstZeroed), and its end. */
 	let beside: Span[] = [];
 	let besideDone: Promise<void> | undefined;
+	/** Makes a range of the card zero, writing only the pages that are not (FlashDevice.zero). */
 	const zeroed = async (offset: number, length: number, first = false) => {
 		if (!first && besideDone && beside.some(([start, end]) => offset < end && start < offset + length)) {
 			// The plan's zeros at the card's end (an image as large as the card) come after the first zeroing of that end:
@@ -486,9 +486,7 @@ export async function writeImage(image: ImageInfo, device: CardAccess, options: 
 	try {
 		// A cancelled or failed write must leave no partition table behind, neither the old one (its partitions now half
 		// overwritten) nor a stale backup GPT at the card's end.
-		// Its first MiB (boot code too) and its end where signatures are (see invalidationSpans: a backup GPT, RAID and ZFS
-		// labels of the whole card).
-		// Both read (and zeroed) side by side: each waits on the card, not on the other.
+		// Its partition tables first, flushed before any byte of the image; the rest beside the first data (firstZeroed).
 		const first = firstZeroed(device.size);
 		const ahead = first.before;
 		beside = first.beside;
